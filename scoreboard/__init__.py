@@ -1,0 +1,112 @@
+"""Drillboard: scoring and a live scoreboard for national-team cyber-defense drills."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+from .board import BoardCache, RedisVersion, VersionSource
+from .config import Settings
+from .db import Database
+from .ratelimit import MemoryLimiter, RedisLimiter
+from .web import Services, close_session
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+LANGUAGES = ("en", "ru", "zh")
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: one Database, one board cache, one publisher per process."""
+    settings = settings or Settings.from_env()
+    settings.instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(settings.instance))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="en",
+        JSON_SORT_KEYS=False,
+    )
+    database = Database(settings.database_url)
+    database.create_schema()
+    redis_client = None
+    if settings.redis_url:
+        import redis
+
+        redis_client = redis.Redis.from_url(settings.redis_url)
+    versions = RedisVersion(redis_client) if redis_client else VersionSource()
+    limiter = (RedisLimiter(redis_client, settings.attempt_limit, settings.attempt_window) if redis_client
+               else MemoryLimiter(settings.attempt_limit, settings.attempt_window))
+    services = Services(settings, database, BoardCache(database.sessions, versions), limiter)
+    app.extensions["drillboard"] = services
+
+    # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.
+    socketio = SocketIO(app, message_queue=settings.redis_url, async_mode="threading",
+                        cors_allowed_origins=None, manage_session=False)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "views.login"
+    babel.init_app(app, locale_selector=_locale)
+
+    from . import admin, api, cli, live, views
+
+    services.live = live.Live(socketio, database, services.cache, relay=redis_client is None,
+                              tick_seconds=settings.tick_seconds)
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    api.register_error_pages(app)
+    app.cli.add_command(cli.drill)
+    app.teardown_appcontext(close_session)
+    app.after_request(_security_headers)
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    return app
+
+
+def _locale() -> str:
+    from flask import request, session
+
+    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Any:
+    from .models import User
+    from .web import db
+
+    ident, _, epoch = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = db().get(User, int(ident))
+    if user is None or str(user.session_epoch) != epoch or not user.is_active:
+        return None
+    return user

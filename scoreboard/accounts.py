@@ -1,0 +1,162 @@
+"""Teams, members, organizers, passwords and API tokens. No Flask here.
+
+Ownership fields (a user's team, a token's owner) are only ever set by these functions from
+server-side facts such as a join code; no client payload reaches them.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import names
+from .models import ApiToken, Team, User
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps login timing uniform.
+_DUMMY_HASH = _hasher.hash("not a password")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+
+
+class AccountError(ValueError):
+    """Refused input; the message tells the person what to change."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a request: a member (user and team), a team token, or an organizer."""
+
+    user: User | None
+    team: Team | None
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.user and self.user.role == "admin")
+
+    @property
+    def label(self) -> str:
+        if self.user:
+            return self.user.name
+        return f"team:{self.team.name}" if self.team else "anonymous"
+
+
+def hash_password(password: str) -> str:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def _new_join_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def new_token(session: Session, *, user: User | None = None, team: Team | None = None) -> str:
+    """Issue an API token; only its SHA-256 is stored, so a database leak leaks no tokens."""
+    token = "drb_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, team=team, token_hash=_token_hash(token)))
+    return token
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None:
+        return None
+    if row.user is not None:
+        return actor_for_user(row.user)
+    if row.team is not None and not row.team.disabled:
+        return Actor(None, row.team)
+    return None
+
+
+def actor_for_user(user: User) -> Actor | None:
+    if user.disabled or (user.team is not None and user.team.disabled):
+        return None
+    return Actor(user, user.team)
+
+
+def _unique(session: Session, model: type, key: str, what: str, name: str) -> None:
+    if session.scalar(select(model.id).where(model.name_key == key)) is not None:
+        raise AccountError(f"a {what} named {name!r} already exists; choose another name")
+
+
+def create_team(session: Session, name: str, country: str) -> Team:
+    name = names.display_name(name, "team name")
+    country = names.country_code(country)
+    key = names.name_key(name)
+    _unique(session, Team, key, "team", name)
+    team = Team(name=name, name_key=key, country=country, join_code=_new_join_code())
+    session.add(team)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise AccountError(f"a team named {name!r} already exists; choose another name") from None
+    return team
+
+
+def _create_user(session: Session, name: str, password: str, role: str, team: Team | None) -> User:
+    name = names.display_name(name, "user name")
+    key = names.name_key(name)
+    _unique(session, User, key, "user", name)
+    user = User(name=name, name_key=key, password_hash=hash_password(password), role=role, team=team)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise AccountError(f"a user named {name!r} already exists; choose another name") from None
+    return user
+
+
+def join_team(session: Session, join_code: str, name: str, password: str) -> User:
+    """A member's first visit: the join code alone decides the team."""
+    team = session.scalar(select(Team).where(Team.join_code == (join_code or "").strip()))
+    if team is None or team.disabled:
+        raise AccountError("that join code is not valid; ask your organizers for your team's code")
+    return _create_user(session, name, password, "member", team)
+
+
+def create_member(session: Session, team: Team, name: str, password: str) -> User:
+    return _create_user(session, name, password, "member", team)
+
+
+def create_admin(session: Session, name: str) -> tuple[User, str, str]:
+    """An organizer account; returns it with a generated password and an API token."""
+    password = secrets.token_urlsafe(12)
+    user = _create_user(session, name, password, "admin", None)
+    return user, password, new_token(session, user=user)
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.name_key == names.name_key(name or "")))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or actor_for_user(user) is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def reset_password(session: Session, user: User) -> str:
+    """A new random password; existing sessions of the user stop working."""
+    password = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    return password
+
+
+def rotate_join_code(team: Team) -> str:
+    team.join_code = _new_join_code()
+    return team.join_code

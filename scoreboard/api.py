@@ -1,0 +1,148 @@
+"""The JSON API under /api/v1: thin views over the domain functions.
+
+Every error is ``{"error": "..."}`` with a 4xx status; nothing is written on an error.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Response, request
+from flask_wtf.csrf import CSRFError, validate_csrf
+
+from . import attempts, challenges
+from .attempts import RateLimited
+from .challenges import Refused
+from .models import utcnow
+from .openapi import document
+from .web import actor, bearer_token, client_address, db, error, services
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.errorhandler(Refused)
+def _refused(err: Refused) -> Any:
+    db().rollback()
+    if isinstance(err, RateLimited):
+        return error(str(err), 429, **{"Retry-After": str(err.retry_after)})
+    return error(str(err), err.status)
+
+
+@bp.before_request
+def _csrf_for_cookie_sessions() -> Any:
+    """Browser sessions must send the CSRF token; bearer-token clients need not."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
+        return None
+    if actor() is None:
+        return error("log in or send 'Authorization: Bearer <token>'", 401)
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except CSRFError as err:
+        return error(f"missing or bad CSRF token: {err.description}", 400)
+    except Exception as err:  # noqa: BLE001 - wtforms raises ValidationError
+        return error(f"missing or bad CSRF token: {err}", 400)
+    return None
+
+
+def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        who = actor()
+        if who is None:
+            return error("log in or send 'Authorization: Bearer <token>'", 401)
+        if who.team is None and not who.is_admin:
+            return error("this account belongs to no team", 403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Refused("the body must be a JSON object such as {\"answer\": \"...\"}")
+    return data
+
+
+def _team_id() -> int | None:
+    who = actor()
+    return who.team.id if who and who.team else None
+
+
+@bp.get("/challenges")
+@team_required
+def list_challenges() -> Any:
+    return {"challenges": challenges.list_for_team(db(), _team_id(), utcnow())}
+
+
+@bp.get("/challenges/<int:challenge_id>")
+@team_required
+def get_challenge(challenge_id: int) -> Any:
+    return challenges.detail_for_team(db(), challenge_id, _team_id(), utcnow())
+
+
+@bp.post("/challenges/<int:challenge_id>/attempts")
+@team_required
+def attempt(challenge_id: int) -> Any:
+    who = actor()
+    if who.team is None:
+        raise Refused("organizers have no team to submit for", 403)
+    body = json_body()
+    if "answer" not in body:
+        raise Refused("missing 'answer'")
+    session = db()
+    verdict = attempts.submit(
+        session, team=who.team, user_id=who.user.id if who.user else None, challenge_id=challenge_id,
+        answer=body["answer"], source=client_address(), now=utcnow(), limiter=services().limiter,
+    )
+    session.commit()  # the verdict leaves only once the attempt is durable
+    return verdict.as_dict()
+
+
+@bp.post("/hints/<int:hint_id>/unlock")
+@team_required
+def unlock_hint(hint_id: int) -> Any:
+    who = actor()
+    if who.team is None:
+        raise Refused("organizers have no team", 403)
+    session = db()
+    hint = challenges.unlock_hint(session, hint_id, who.team.id, who.user.id if who.user else None, utcnow())
+    session.commit()
+    return hint
+
+
+def _cached(name: str) -> Response:
+    return Response(services().cache.encoded(name), mimetype="application/json",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/scoreboard")
+def scoreboard() -> Response:
+    return _cached("scoreboard")
+
+
+@bp.get("/scoreboard/ctftime")
+def ctftime() -> Response:
+    return _cached("ctftime")
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return document()
+
+
+def register_error_pages(app: Any) -> None:
+    """JSON errors for API paths, so clients never parse an HTML page or a traceback."""
+
+    def handler(err: Any) -> Any:
+        if request.path.startswith("/api/"):
+            code = getattr(err, "code", 500) or 500
+            message = {
+                404: "no such endpoint", 405: "method not allowed here",
+                413: "the request body is too large",
+            }.get(code, getattr(err, "description", None) or "internal error")
+            return error(message, code)
+        return err
+
+    for code in (400, 404, 405, 413, 500):
+        app.register_error_handler(code, handler)

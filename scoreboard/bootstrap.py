@@ -1,0 +1,37 @@
+"""First run: an empty database gets the demo pack, the sample teams and an organizer."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from . import accounts, organizer, packs
+from .models import Pack, Team
+from .web import Services
+
+DEMO_PACK = Path(__file__).resolve().parent.parent / "challenges" / "drill-demo"
+SAMPLE_TEAMS = Path(__file__).resolve().parent.parent / "challenges" / "sample-teams.csv"
+
+
+def seed(services: Services) -> dict[str, Any] | None:
+    """Load the demo drill into an empty database; returns what was created, or None."""
+    with services.database.session() as session:
+        if session.scalar(select(func.count()).select_from(Pack)) or session.scalar(select(func.count()).select_from(Team)):
+            return None
+        diff = packs.load(session, DEMO_PACK, services.settings.files_dir)
+        organizer.audit_pack(session, "bootstrap", diff)
+        teams = []
+        with SAMPLE_TEAMS.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                team = organizer.create_team(session, row["name"], row["country"], "bootstrap")
+                teams.append({"name": team.name, "country": team.country, "join_code": team.join_code})
+        admin, password, token = accounts.create_admin(session, "admin")
+        created = {"admin": {"name": admin.name, "password": password, "token": token}, "teams": teams,
+                   "challenges": len(diff.added)}
+    path = services.settings.instance / "first-run.json"
+    path.write_text(json.dumps(created, indent=1, ensure_ascii=False))
+    path.chmod(0o600)
+    return created

@@ -1,0 +1,137 @@
+"""``flask --app app drill ...``: the same domain functions as the console, from a shell."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import accounts, events, organizer, packs, results, rosters
+from .challenges import Refused
+from .clock import parse_time
+from .models import utcnow
+from .web import Services
+
+drill = AppGroup("drill", help="Run a Drillboard drill.")
+
+
+def _services() -> Services:
+    return current_app.extensions["drillboard"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@drill.command("init-db")
+def init_db() -> None:
+    """Create or migrate the schema."""
+    _services().database.create_schema()
+    click.echo("schema ready")
+
+
+@drill.command("load-pack")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+def load_pack(path: Path, dry_run: bool) -> None:
+    """Validate a pack folder or .zip and load it (updates in place, keeps submissions)."""
+    services = _services()
+    services.database.create_schema()
+    try:
+        with services.database.session() as session:
+            diff = packs.load(session, path, services.settings.files_dir, dry_run=dry_run,
+                              max_unpacked=services.settings.max_pack_unpacked_bytes)
+            if not dry_run:
+                organizer.audit_pack(session, "cli", diff)
+    except packs.PackError as err:
+        for problem in err.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(err.problems)} problem(s); nothing was loaded", err=True)
+        sys.exit(1)
+    click.echo("\n".join(diff.lines()))
+    click.echo("dry run: nothing was written" if dry_run else "loaded")
+
+
+@drill.command("create-team")
+@click.argument("name")
+@click.option("--country", required=True, help="ISO 3166 alpha-2 code, e.g. KZ")
+def create_team(name: str, country: str) -> None:
+    """Create a team; prints its id, join code and a team API token as JSON."""
+    services = _services()
+    try:
+        with services.database.session() as session:
+            team = organizer.create_team(session, name, country, "cli")
+            token = accounts.new_token(session, team=team)
+            out = {"id": team.id, "name": team.name, "country": team.country, "join_code": team.join_code,
+                   "token": token}
+    except Refused as err:
+        _fail(str(err))
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@drill.command("import-teams")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+def import_teams(path: Any) -> None:
+    """Create teams from a CSV (name,country[,members]); all or nothing."""
+    try:
+        with _services().database.session() as session:
+            created = rosters.import_teams(session, path.read(), "cli")
+    except Refused as err:
+        _fail(str(err))
+    click.echo(json.dumps(created, ensure_ascii=False, indent=1))
+
+
+@drill.command("create-admin")
+@click.argument("name")
+def create_admin(name: str) -> None:
+    """Create an organizer account; prints its password and API token as JSON."""
+    services = _services()
+    services.database.create_schema()
+    try:
+        with services.database.session() as session:
+            user, password, token = accounts.create_admin(session, name)
+            out = {"id": user.id, "name": user.name, "password": password, "token": token}
+    except ValueError as err:
+        _fail(str(err))
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@drill.command("clock")
+@click.argument("action", type=click.Choice(["start", "pause", "resume", "freeze", "end", "set", "show"]))
+@click.option("--starts-at", help="ISO 8601 with zone")
+@click.option("--ends-at", help="ISO 8601 with zone")
+@click.option("--freeze-at", help="ISO 8601 with zone")
+def clock_command(action: str, starts_at: str | None, ends_at: str | None, freeze_at: str | None) -> None:
+    """Start, pause, resume, freeze or end the drill now, or set its times."""
+    now = utcnow()
+    try:
+        with _services().database.session() as session:
+            if action == "show":
+                state = events.clock_of(events.drill(session)).as_dict(now)
+            elif action == "set":
+                given = {k: v for k, v in (("starts_at", starts_at), ("ends_at", ends_at), ("freeze_at", freeze_at)) if v}
+                if not given:
+                    raise Refused("give at least one of --starts-at, --ends-at, --freeze-at")
+                try:
+                    times = {k: parse_time(v) for k, v in given.items()}
+                except ValueError as err:
+                    raise Refused(f"bad time: {err}") from None
+                state = organizer.set_clock(session, now, "cli", **times)
+            else:
+                state = organizer.clock_action(session, action, now, "cli")
+    except Refused as err:
+        _fail(str(err))
+    click.echo(json.dumps({k: v for k, v in state.items() if k != "seq"}))
+
+
+@drill.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "ctftime"]), default="json")
+def export(fmt: str) -> None:
+    """Final standings (not frozen) to stdout."""
+    with _services().database.session() as session:
+        click.echo(results.export(session, fmt), nl=False)

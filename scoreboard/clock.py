@@ -1,0 +1,82 @@
+"""The drill's clock: which phase it is in and when each challenge opens. No Flask here."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+NOT_STARTED, RUNNING, PAUSED, ENDED = "not_started", "running", "paused", "ended"
+
+_DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
+
+
+def parse_duration(text: str | int) -> int:
+    """'90m', '1h30m', '45s' or a number of seconds -> seconds."""
+    if isinstance(text, int) and not isinstance(text, bool) and text >= 0:
+        return text
+    match = _DURATION.match(str(text))
+    if not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration like 90m, 1h30m or 45s")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def parse_time(text: str | datetime) -> datetime:
+    """ISO 8601 with a zone, into UTC. A time without a zone is refused: it is ambiguous."""
+    value = text if isinstance(text, datetime) else datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"{text!s} has no time zone; add one, e.g. 2026-11-25T09:00:00+08:00")
+    return value.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Clock:
+    starts_at: datetime | None
+    ends_at: datetime | None
+    freeze_at: datetime | None
+    paused_at: datetime | None
+
+    def phase(self, now: datetime) -> str:
+        if self.ends_at and now >= self.ends_at:
+            return ENDED
+        if self.starts_at is None or now < self.starts_at:
+            return NOT_STARTED
+        if self.paused_at:
+            return PAUSED
+        return RUNNING
+
+    def frozen(self, now: datetime) -> bool:
+        """The public board is frozen from ``freeze_at`` until the drill ends (the reveal)."""
+        return bool(self.freeze_at and now >= self.freeze_at and self.phase(now) != ENDED)
+
+    def public_cutoff(self, now: datetime) -> datetime | None:
+        """Only changes before this moment are public; None means everything is."""
+        return self.freeze_at if self.frozen(now) else None
+
+    def accepts_attempts(self, now: datetime) -> bool:
+        return self.phase(now) == RUNNING
+
+    def release_time(self, release_at: datetime | None, release_after: int | None) -> datetime | None:
+        """When a scheduled challenge opens; None means it is open with the drill."""
+        if release_at:
+            return release_at
+        if release_after is not None:
+            return self.starts_at + timedelta(seconds=release_after) if self.starts_at else None
+        return None
+
+    def released(self, release_at: datetime | None, release_after: int | None, now: datetime) -> bool:
+        if release_at is None and release_after is None:
+            return True
+        opens = self.release_time(release_at, release_after)
+        return opens is not None and now >= opens
+
+    def as_dict(self, now: datetime) -> dict:
+        iso = lambda t: t.isoformat() if t else None  # noqa: E731
+        return {
+            "phase": self.phase(now),
+            "frozen": self.frozen(now),
+            "starts_at": iso(self.starts_at),
+            "ends_at": iso(self.ends_at),
+            "freeze_at": iso(self.freeze_at),
+            "now": now.isoformat(),
+        }

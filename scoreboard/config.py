@@ -1,0 +1,64 @@
+"""Settings, read once from the environment so every process of a deployment agrees."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _instance_dir() -> Path:
+    return Path(os.environ.get("DRILLBOARD_INSTANCE", Path.cwd() / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """Use the configured key, else one kept in the instance folder so restarts keep sessions."""
+    if key := os.environ.get("DRILLBOARD_SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass
+class Settings:
+    """Everything a deployment can change; tests build one directly."""
+
+    instance: Path = field(default_factory=_instance_dir)
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = ""
+    # Wrong attempts allowed per team and challenge inside the window before 429.
+    attempt_limit: int = 10
+    attempt_window: int = 60
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_pack_unpacked_bytes: int = 200 * 1024 * 1024
+    secure_cookies: bool = False
+    tick_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.instance = Path(self.instance)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.instance / 'drillboard.db'}"
+        if not self.secret_key:
+            self.secret_key = _secret_key(self.instance)
+
+    @property
+    def files_dir(self) -> Path:
+        """Where loaded pack files live, outside the static folder so access is checked."""
+        return self.instance / "files"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ
+        return cls(
+            database_url=env.get("DRILLBOARD_DATABASE_URL", ""),
+            redis_url=env.get("DRILLBOARD_REDIS_URL") or None,
+            secret_key=env.get("DRILLBOARD_SECRET_KEY", ""),
+            attempt_limit=int(env.get("DRILLBOARD_ATTEMPT_LIMIT", 10)),
+            attempt_window=int(env.get("DRILLBOARD_ATTEMPT_WINDOW", 60)),
+            secure_cookies=env.get("DRILLBOARD_SECURE_COOKIES", "") == "1",
+        )

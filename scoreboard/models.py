@@ -1,0 +1,320 @@
+"""The data model: one module so the schema can be read (and owned by Alembic) in one place.
+
+Times are stored in UTC. Every public change is also an ``Event`` row whose id is the ``seq``
+observers see, so the board at any minute can be rebuilt from the table. Nothing here is
+SQLite-only.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; Drillboard stores aware UTC times only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Drill(Base):
+    """The single running exercise: its clock and scoring settings (one row, id 1)."""
+
+    __tablename__ = "drill"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="Drillboard")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    freeze_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    first_blood_bonus: Mapped[int] = mapped_column(default=0)
+    home_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Set once the matching public event has been emitted, so exactly one worker emits it.
+    freeze_announced_at: Mapped[datetime | None]
+    end_announced_at: Mapped[datetime | None]
+
+
+class Pack(Base):
+    __tablename__ = "pack"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    challenges: Mapped[list[Challenge]] = relationship(back_populates="pack")
+
+
+class PackLoad(Base):
+    """One row per applied load: the pack's version history for organizers."""
+
+    __tablename__ = "pack_load"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[str] = mapped_column(ForeignKey("pack.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Challenge(Base):
+    __tablename__ = "challenge"
+    __table_args__ = (UniqueConstraint("pack_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[str] = mapped_column(ForeignKey("pack.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100), default="Misc")
+    author: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # "flag" is graded by answers; "report" (judge-graded) is scored through awards.
+    kind: Mapped[str] = mapped_column(String(20), default="flag")
+    scoring: Mapped[str] = mapped_column(String(20), default="standard")
+    value: Mapped[int] = mapped_column(default=0)
+    initial: Mapped[int | None]
+    decay: Mapped[int | None]
+    minimum: Mapped[int | None]
+    function: Mapped[str] = mapped_column(String(20), default="logarithmic")
+    state: Mapped[str] = mapped_column(String(20), default="visible")
+    max_attempts: Mapped[int] = mapped_column(default=0)
+    logic: Mapped[str] = mapped_column(String(10), default="any")
+    connection_info: Mapped[str | None] = mapped_column(Text)
+    requirements: Mapped[list[Any]] = mapped_column(default=list)
+    anonymize: Mapped[bool] = mapped_column(Boolean, default=False)
+    release_at: Mapped[datetime | None]
+    release_after: Mapped[int | None]  # seconds after the drill starts
+    release_announced_at: Mapped[datetime | None]
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    solution: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[str | None] = mapped_column(String(50))
+    attribution: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(500), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    # A challenge dropped from its pack is retired, not deleted: its submissions stay.
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    pack: Mapped[Pack] = relationship(back_populates="challenges")
+    answers: Mapped[list[Answer]] = relationship(
+        order_by="Answer.position", cascade="all, delete-orphan"
+    )
+    hints: Mapped[list[Hint]] = relationship(order_by="Hint.position")
+    files: Mapped[list[File]] = relationship(order_by="File.name", cascade="all, delete-orphan")
+
+
+class Answer(Base):
+    """One accepted flag or investigation answer; never serialised to a client."""
+
+    __tablename__ = "answer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    content: Mapped[Any] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Hint(Base):
+    __tablename__ = "hint"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    cost: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class File(Base):
+    __tablename__ = "file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+
+
+class Team(Base):
+    __tablename__ = "team"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # NFKC + case-folded + inner white space collapsed: two names a person would confuse
+    # collide here, which closes CTFd's padded-name takeover.
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    members: Mapped[list[User]] = relationship(back_populates="team", order_by="User.id")
+
+
+class User(Base):
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # member | admin; later judge | redteam.
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on password reset so existing sessions stop working.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    team: Mapped[Team | None] = relationship(back_populates="members")
+
+    # The session-user protocol (Flask-Login's), without importing Flask into the model.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled and not (self.team is not None and self.team.disabled)
+
+    def get_id(self) -> str:
+        """Carries the epoch so a password reset ends every existing session."""
+        return f"{self.id}:{self.session_epoch}"
+
+
+class ApiToken(Base):
+    """A bearer token for a user, or for a whole team (scripts that submit for the team)."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[User | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+
+
+class Submission(Base):
+    """Every graded attempt, right or wrong, append-only."""
+
+    __tablename__ = "submission"
+    __table_args__ = (Index("ix_submission_team_chal_at", "team_id", "challenge_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    answer: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    source: Mapped[str | None] = mapped_column(String(64))
+
+
+class Capture(Base):
+    """A team matched one answer (by position) of a ``logic: all`` challenge."""
+
+    __tablename__ = "capture"
+    __table_args__ = (UniqueConstraint("team_id", "challenge_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"))
+    position: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Solve(Base):
+    """Unique per team and challenge in the database: concurrent correct answers count once."""
+
+    __tablename__ = "solve"
+    __table_args__ = (UniqueConstraint("team_id", "challenge_id", name="uq_solve_team_challenge"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HintUnlock(Base):
+    __tablename__ = "hint_unlock"
+    __table_args__ = (UniqueConstraint("team_id", "hint_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    hint_id: Mapped[int] = mapped_column(ForeignKey("hint.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Award(Base):
+    """A signed point change with its reason and author (judge grades, deductions)."""
+
+    __tablename__ = "award"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    value: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(100))
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenge.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Announcement(Base):
+    __tablename__ = "announcement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """The public event stream; ``id`` is the ``seq`` clients order by."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only record of organizer actions, hash-chained for later verification."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,191 @@
+"""What organizers do to a running drill: the clock, points, announcements, team control.
+
+The CLI, the admin pages and the API call these same functions; each writes an audit entry
+and the public event in the caller's transaction. No Flask here.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from . import accounts, events
+from .challenges import NotFound, Refused
+from .clock import ENDED, NOT_STARTED, PAUSED, RUNNING
+from .models import Announcement, Award, Challenge, Drill, Team, User
+from .text import render_markdown
+
+CLOCK_ACTIONS = ("start", "pause", "resume", "freeze", "end")
+
+
+def _clock_event(session: Session, row: Drill, now: datetime) -> dict[str, Any]:
+    return events.record(session, "clock", events.clock_of(row).as_dict(now), now)
+
+
+def clock_action(session: Session, action: str, now: datetime, actor: str) -> dict[str, Any]:
+    """Start, pause, resume, freeze or end the drill now."""
+    row = events.drill(session)
+    phase = events.clock_of(row).phase(now)
+    if action == "start":
+        if phase != NOT_STARTED:
+            raise Refused(f"the drill is already {phase.replace('_', ' ')}")
+        row.starts_at, row.paused_at = now, None
+        if row.ends_at and row.ends_at <= now:
+            row.ends_at = None
+    elif action == "pause":
+        if phase != RUNNING:
+            raise Refused(f"only a running drill can be paused; it is {phase.replace('_', ' ')}")
+        row.paused_at = now
+    elif action == "resume":
+        if phase != PAUSED:
+            raise Refused("the drill is not paused")
+        row.paused_at = None
+    elif action == "freeze":
+        if phase == ENDED:
+            raise Refused("the drill has ended")
+        if row.freeze_at and row.freeze_at <= now:
+            raise Refused("the board is already frozen")
+        row.freeze_at = now
+    elif action == "end":
+        if phase == ENDED:
+            raise Refused("the drill has already ended")
+        row.ends_at = now
+        row.starts_at = row.starts_at or now
+        row.paused_at = None
+    else:
+        raise Refused(f"unknown clock action {action!r}; use one of {', '.join(CLOCK_ACTIONS)}")
+    events.audit(session, actor, f"clock.{action}", {"at": now.isoformat()})
+    announce_due(session, now)
+    return _clock_event(session, row, now)
+
+
+def set_clock(session: Session, now: datetime, actor: str, **times: datetime | None) -> dict[str, Any]:
+    """Set any of ``starts_at``, ``ends_at``, ``freeze_at``; refuse an order that makes no sense."""
+    row = events.drill(session)
+    merged = {key: times.get(key, getattr(row, key)) for key in ("starts_at", "ends_at", "freeze_at")}
+    start, end, freeze = merged["starts_at"], merged["ends_at"], merged["freeze_at"]
+    if start and end and end <= start:
+        raise Refused("the end must be after the start; change ends_at or starts_at")
+    if freeze and ((start and freeze < start) or (end and freeze > end)):
+        raise Refused("the freeze must fall between the start and the end")
+    for key, value in times.items():
+        setattr(row, key, value)
+    if "freeze_at" in times and (freeze is None or freeze > now):
+        row.freeze_announced_at = None
+    if "ends_at" in times and (end is None or end > now):
+        row.end_announced_at = None
+    events.audit(session, actor, "clock.set", {k: v.isoformat() if v else None for k, v in times.items()})
+    return _clock_event(session, row, now)
+
+
+def announce_due(session: Session, now: datetime) -> None:
+    """Emit what the passing of time made happen: releases, the freeze, the end (reveal).
+
+    Each is claimed with a guarded UPDATE so that exactly one worker emits it.
+    """
+    events.announce_releases(session, now)
+    row = events.drill(session)
+    clock = events.clock_of(row)
+    if row.freeze_at and row.freeze_at <= now and clock.phase(now) != ENDED and _claim(session, "freeze_announced_at", now):
+        events.record(session, "freeze", {"frozen": True, "at": row.freeze_at.isoformat()}, now)
+    if row.ends_at and row.ends_at <= now and _claim(session, "end_announced_at", now):
+        # The end lifts the freeze: the next standings event is the reveal.
+        events.record(session, "clock", clock.as_dict(now), now)
+
+
+def _claim(session: Session, column: str, now: datetime) -> bool:
+    claimed = session.execute(
+        update(Drill).where(Drill.id == 1, getattr(Drill, column).is_(None)).values({column: now})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed:
+        session.expire(events.drill(session), [column])
+    return bool(claimed)
+
+
+def award(session: Session, team_id: int, value: Any, reason: Any, now: datetime, actor: User | None,
+          category: str | None = None) -> Award:
+    """Add (or, negative, deduct) points with a reason; shows on the team page and the board."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("no such team")
+    if isinstance(value, bool) or not isinstance(value, int) or value == 0 or abs(value) > 100_000:
+        raise Refused("points must be a non-zero whole number between -100000 and 100000")
+    if not isinstance(reason, str) or not reason.strip():
+        raise Refused("a reason is required: say why the points are awarded or deducted")
+    row = Award(team_id=team.id, value=value, reason=reason.strip(), category=category,
+                author_id=actor.id if actor else None, at=now)
+    session.add(row)
+    session.flush()
+    label = actor.name if actor else "cli"
+    events.audit(session, label, "award", {"team_id": team.id, "value": value, "reason": row.reason})
+    payload = {"team": team.name, "team_id": team.id, "value": value, "reason": row.reason, "at": now.isoformat()}
+    if events.clock_of(events.drill(session)).frozen(now):
+        events.notify_board(session)
+    else:
+        events.record(session, "award", payload, now)
+    events.notify_team(session, team.id, "notice", {"kind": "award", **payload})
+    return row
+
+
+def announce(session: Session, title: Any, body: Any, now: datetime, actor: User | None,
+             team_id: int | None = None) -> Announcement:
+    """Post an announcement to everyone, or privately to one team."""
+    if not isinstance(title, str) or not title.strip():
+        raise Refused("an announcement needs a title")
+    if not isinstance(body, str):
+        raise Refused("the announcement body must be text")
+    if len(title) > 200 or len(body) > 20_000:
+        raise Refused("the announcement is too long (title ≤ 200, body ≤ 20000 characters)")
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise NotFound("no such team")
+    row = Announcement(title=title.strip(), body=body, team_id=team_id, author_id=actor.id if actor else None, at=now)
+    session.add(row)
+    session.flush()
+    events.audit(session, actor.name if actor else "cli", "announce", {"id": row.id, "title": row.title, "team_id": team_id})
+    payload = {"id": row.id, "title": row.title, "body_html": render_markdown(row.body), "at": now.isoformat(),
+               "team_id": team_id}
+    if team_id is None:
+        events.record(session, "announcement", payload, now)
+    else:
+        events.notify_team(session, team_id, "announcement", payload)
+    return row
+
+
+def set_team_disabled(session: Session, team_id: int, disabled: bool, actor: str) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("no such team")
+    team.disabled = disabled
+    events.audit(session, actor, "team.disable" if disabled else "team.enable", {"team_id": team.id})
+    events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country,
+                                    "disabled": disabled})
+    return team
+
+
+def create_team(session: Session, name: Any, country: Any, actor: str) -> Team:
+    try:
+        team = accounts.create_team(session, name, country)
+    except ValueError as err:
+        raise Refused(str(err)) from None
+    events.audit(session, actor, "team.create", {"team_id": team.id, "name": team.name, "country": team.country})
+    events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country, "disabled": False})
+    return team
+
+
+def schedule(session: Session, challenge_id: int, release_at: datetime | None, actor: str) -> Challenge:
+    """Set (or clear) when a challenge opens; the ticker emits ``release`` when it does."""
+    challenge = session.get(Challenge, challenge_id)
+    if challenge is None or challenge.removed:
+        raise NotFound("no such challenge")
+    challenge.release_at, challenge.release_after = release_at, None
+    challenge.release_announced_at = None
+    events.audit(session, actor, "challenge.schedule",
+                 {"challenge_id": challenge.id, "release_at": release_at.isoformat() if release_at else None})
+    return challenge
+
+
+def audit_pack(session: Session, actor: str, diff: Any) -> None:
+    events.audit(session, actor, "pack.load", diff.as_dict())

@@ -1,0 +1,67 @@
+"""Turning solves into points: challenge values, team scores and ranks. No Flask here."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def dynamic_value(initial: int, decay: int, minimum: int, solves: int, function: str = "logarithmic") -> int:
+    """CTFd's curve. ``solves`` counts every solve so far, so the first solver gets ``initial``."""
+    s = max(solves - 1, 0)
+    if function == "linear":
+        return max(minimum, initial - decay * s)
+    if decay <= 0:
+        return initial
+    return max(minimum, math.ceil(((minimum - initial) / decay**2) * s**2 + initial))
+
+
+@dataclass
+class Standing:
+    team_id: int
+    team: str
+    country: str
+    score: int = 0
+    solves: int = 0
+    last_solve_at: datetime | None = None
+    pos: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "pos": self.pos,
+            "team": self.team,
+            "team_id": self.team_id,
+            "country": self.country,
+            "score": self.score,
+            "solves": self.solves,
+            "last_solve_at": self.last_solve_at.isoformat() if self.last_solve_at else None,
+        }
+
+
+def rank(rows: list[Standing]) -> list[Standing]:
+    """Highest score first; a tie goes to whoever reached it first; teams with nothing last."""
+    far = datetime.max.replace(tzinfo=None)
+
+    def key(row: Standing) -> tuple:
+        reached = row.last_solve_at.replace(tzinfo=None) if row.last_solve_at else far
+        return (-row.score, reached, row.team_id)
+
+    ordered = sorted(rows, key=key)
+    for pos, row in enumerate(ordered, start=1):
+        row.pos = pos
+    return ordered
+
+
+@dataclass
+class Board:
+    """Standings at one moment, with the version they were computed at."""
+
+    version: int
+    standings: list[Standing] = field(default_factory=list)
+
+    def changed_rows(self, before: "Board | None") -> list[Standing]:
+        """Rows that differ from ``before``: what observers need to update their table."""
+        if before is None:
+            return list(self.standings)
+        old = {row.team_id: row.as_dict() for row in before.standings}
+        return [row for row in self.standings if old.get(row.team_id) != row.as_dict()]

@@ -1,0 +1,5 @@
+from flask import Blueprint
+bp = Blueprint("views", __name__)
+@bp.get("/login")
+def login():
+    return "login"

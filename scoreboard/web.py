@@ -1,0 +1,72 @@
+"""Request plumbing shared by the API, the team pages and the console: sessions, the caller."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, jsonify, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from .accounts import Actor, actor_for_token, actor_for_user
+from .board import BoardCache
+from .config import Settings
+from .db import Database
+from .ratelimit import MemoryLimiter
+
+
+@dataclass
+class Services:
+    """What a request may need, built once by the app factory."""
+
+    settings: Settings
+    database: Database
+    cache: BoardCache
+    limiter: MemoryLimiter
+    live: Any = None
+
+
+def services() -> Services:
+    return current_app.extensions["drillboard"]
+
+
+def db() -> Session:
+    """The request's session; closed at teardown, committed by the view that writes."""
+    if "db_session" not in g:
+        g.db_session = services().database.sessions()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+def actor() -> Actor | None:
+    """The caller: a bearer token if one is sent, else the logged-in browser session."""
+    if "actor" not in g:
+        token = bearer_token()
+        if token is not None:
+            g.actor = actor_for_token(db(), token)
+        elif current_user.is_authenticated:
+            g.actor = actor_for_user(db().merge(current_user, load=False))
+        else:
+            g.actor = None
+    return g.actor
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+def error(message: str, status: int, **headers: Any) -> Any:
+    response = jsonify({"error": message})
+    response.status_code = status
+    response.headers.update(headers)
+    return response

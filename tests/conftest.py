@@ -1,0 +1,186 @@
+"""Shared fixtures: an app on a temporary SQLite file, packs written from dicts, a real server."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PACK = ROOT / "challenges" / "drill-demo"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    from scoreboard.config import Settings
+
+    return Settings(instance=tmp_path / "instance", secret_key="test-secret", tick_seconds=0.2)
+
+
+@pytest.fixture
+def app(settings: Any) -> Any:
+    from scoreboard import create_app
+
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["drillboard"].live.stop()
+
+
+@pytest.fixture
+def services(app: Any) -> Any:
+    return app.extensions["drillboard"]
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+def write_pack(root: Path, challenges: dict[str, dict[str, Any]], pack: dict[str, Any] | None = None,
+               files: dict[str, bytes | str] | None = None) -> Path:
+    """Write a pack folder: ``challenges`` maps a folder (e.g. 'web/one') to its challenge.yml."""
+    root.mkdir(parents=True, exist_ok=True)
+    if pack is not None:
+        (root / "pack.yml").write_text(yaml.safe_dump(pack, allow_unicode=True))
+    for folder, data in challenges.items():
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / "challenge.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    for rel, content in (files or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        mode = "wb" if isinstance(content, bytes) else "w"
+        with (root / rel).open(mode) as handle:
+            handle.write(content)
+    return root
+
+
+@pytest.fixture
+def make_pack(tmp_path: Path) -> Callable[..., Path]:
+    counter = iter(range(1000))
+
+    def make(challenges: dict[str, dict[str, Any]], pack: dict[str, Any] | None = None,
+             files: dict[str, bytes | str] | None = None, name: str | None = None) -> Path:
+        return write_pack(tmp_path / (name or f"pack{next(counter)}"), challenges, pack, files)
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``python app.py`` in a subprocess on a loopback port, with its own instance folder."""
+
+    def __init__(self, instance: Path, env: dict[str, str] | None = None) -> None:
+        self.instance = instance
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "DRILLBOARD_INSTANCE": str(instance), "DRILLBOARD_SECRET_KEY": "server-test",
+                    **(env or {})}
+        self.process: subprocess.Popen | None = None
+        self.log = instance.parent / f"server-{self.port}.log"
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "drill", *args], cwd=ROOT,
+                                env=self.env, capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"drill {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def start(self) -> "Server":
+        self.instance.mkdir(parents=True, exist_ok=True)
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port)], cwd=ROOT,
+                                        env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(self.base_url + "/api/v1/scoreboard", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise AssertionError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @property
+    def first_run(self) -> dict[str, Any]:
+        return json.loads((self.instance / "first-run.json").read_text())
+
+    def team_token(self, name: str, country: str) -> tuple[dict[str, Any], dict[str, str]]:
+        team = json.loads(self.cli("create-team", name, "--country", country).stdout)
+        return team, {"Authorization": f"Bearer {team['token']}"}
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A real server seeded with the demo drill (what `python app.py` does on a fresh machine)."""
+    srv = Server(tmp_path / "server-instance").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Build a server whose instance you prepare first (``cli``) and then ``start()``."""
+    made: list[Server] = []
+
+    def make(env: dict[str, str] | None = None, name: str = "custom-instance") -> Server:
+        srv = Server(tmp_path / name, env)
+        made.append(srv)
+        return srv
+
+    yield make
+    for srv in made:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    url = os.environ.get("DRILLBOARD_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("DRILLBOARD_TEST_POSTGRES_URL is not set")
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("DRILLBOARD_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("DRILLBOARD_TEST_REDIS_URL is not set")
+    return url

@@ -1,2 +1,5 @@
 from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+@bp.get("/")
+def dashboard():
+    return "console"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from . import events
@@ -122,6 +122,27 @@ def announcement_payload(row: Announcement) -> dict[str, Any]:
             "team_id": row.team_id}
 
 
+def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dict[str, Any]:
+    """What the board's grid and chart need: open challenges, public solves and awards."""
+    clock = events.clock_of(events.drill(session))
+    values = challenge_values(session, cutoff)
+    opened = [c for c in session.scalars(select(Challenge).order_by(Challenge.category, Challenge.position))
+              if clock.shows(c, now)]
+    solve_query = select(Solve.team_id, Solve.challenge_id, Solve.at).order_by(Solve.id)
+    award_query = select(Award.team_id, Award.value, Award.at).order_by(Award.id)
+    if cutoff:
+        solve_query = solve_query.where(Solve.at <= cutoff)
+        award_query = award_query.where(Award.at <= cutoff)
+    open_ids = {c.id for c in opened}
+    return {
+        "challenges": [{"id": c.id, "name": c.name, "category": c.category, "value": values.get(c.id, 0)}
+                       for c in opened],
+        "solves": [[t, c, at.isoformat()] for t, c, at in session.execute(solve_query) if c in open_ids],
+        "awards": [[t, v, at.isoformat()] for t, v, at in session.execute(award_query)],
+        "first_blood_bonus": events.drill(session).first_blood_bonus,
+    }
+
+
 def last_seq(session: Session) -> int:
     return session.scalar(select(func.max(Event.id))) or 0
 
@@ -161,6 +182,7 @@ class BoardCache:
                         "announcements": public_announcements(session),
                         "frozen": clock.frozen(now),
                         "clock": clock.as_dict(now),
+                        **public_grid(session, cutoff, now),
                     }
                     self._encoded = {
                         "scoreboard": _encode({"standings": standings, "frozen": clock.frozen(now)}),

@@ -1,8 +1,6 @@
-"""What a team may see of the challenges: visibility, locks, current values, hints. No Flask.
+"""What a team may see of the challenges: visibility (``Clock.shows``), locks, values, hints.
 
-One rule decides visibility for the list, the detail page, downloads and attempts alike:
-a challenge is visible when it is in a loaded pack, not hidden, the drill has started, and
-its release time has come. Organizers may preview anything.
+No Flask here.
 """
 from __future__ import annotations
 
@@ -15,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import board, events
 from .db import insert_ignore
-from .clock import NOT_STARTED, Clock
+from .clock import Clock
 from .models import Challenge, Hint, HintUnlock, Solve
 from .text import render_markdown
 
@@ -59,15 +57,6 @@ def _team_view(session: Session, team_id: int | None) -> TeamView:
     return TeamView(clock, solved, board.solve_counts(session))
 
 
-def visible(challenge: Challenge, clock: Clock, now: datetime, preview: bool = False) -> bool:
-    if challenge.removed:
-        return False
-    if preview:
-        return True
-    return (challenge.state == "visible" and clock.phase(now) != NOT_STARTED
-            and clock.released(challenge.release_at, challenge.release_after, now))
-
-
 def _locked(challenge: Challenge, solved_names: set[str]) -> bool:
     return any(name not in solved_names for name in challenge.requirements)
 
@@ -101,7 +90,7 @@ def list_for_team(session: Session, team_id: int | None, now: datetime, preview:
     view = _team_view(session, team_id)
     challenges = _all(session)
     solved_names = view.solved_names(challenges)
-    return [_summary(c, view, solved_names) for c in challenges if visible(c, view.clock, now, preview)]
+    return [_summary(c, view, solved_names) for c in challenges if view.clock.shows(c, now, preview)]
 
 
 def get_visible(session: Session, challenge_id: int, now: datetime, preview: bool = False) -> Challenge:
@@ -110,7 +99,7 @@ def get_visible(session: Session, challenge_id: int, now: datetime, preview: boo
     if challenge is None or challenge.removed or (challenge.state != "visible" and not preview):
         raise NotFound("no such challenge")
     clock = events.clock_of(events.drill(session))
-    if not visible(challenge, clock, now, preview):
+    if not clock.shows(challenge, now, preview):
         raise Forbidden("this challenge is not released yet")
     return challenge
 
@@ -182,7 +171,7 @@ def unlock_hint(session: Session, hint_id: int, team_id: int, user_id: int | Non
             events.notify_team(session, team_id, "notice", {
                 "kind": "hint_unlocked", "challenge_id": challenge.id, "challenge": challenge.name,
                 "hint_id": hint.id, "cost": hint.cost, "at": now.isoformat()})
-    return {"id": hint.id, "cost": hint.cost, "content": render_markdown(hint.content)}
+    return {"id": hint.id, "challenge_id": challenge.id, "cost": hint.cost, "content": render_markdown(hint.content)}
 
 
 def team_solve_count(session: Session, challenge_id: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 NOT_STARTED, RUNNING, PAUSED, ENDED = "not_started", "running", "paused", "ended"
 
@@ -69,6 +70,19 @@ class Clock:
             return True
         opens = self.release_time(release_at, release_after)
         return opens is not None and now >= opens
+
+    def shows(self, challenge: Any, now: datetime, preview: bool = False) -> bool:
+        """Whether teams see a challenge now: loaded, not hidden, drill started, released.
+
+        One rule for the list, the detail page, downloads, attempts and the public board;
+        organizers previewing see everything that is loaded.
+        """
+        if challenge.removed:
+            return False
+        if preview:
+            return True
+        return (challenge.state == "visible" and self.phase(now) != NOT_STARTED
+                and self.released(challenge.release_at, challenge.release_after, now))
 
     def as_dict(self, now: datetime) -> dict:
         iso = lambda t: t.isoformat() if t else None  # noqa: E731

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from .clock import RUNNING, Clock
 from .models import AuditEntry, Challenge, Drill, Event, utcnow
 
-# Event kinds after which the public standings may differ: the board cache is dropped and
+# Event kinds after which the public board may differ: the board cache is dropped and
 # re-scored only for these, never for a wrong answer. "board" is internal (a hint bought, a
 # solve during the freeze) and is never sent to clients.
-BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "board"}
+BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board"}
 
 
 def drill(session: Session) -> Drill:

@@ -1,5 +1,182 @@
-from flask import Blueprint
+"""Pages for team members and observers. Thin: each calls a domain function and renders.
+
+The basics work without JavaScript (forms post and redirect); ``static/js`` adds the live
+parts on top.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from . import LANGUAGES, accounts, attempts, challenges, events, results
+from .challenges import Refused
+from .models import File, Team, utcnow
+from .names import COUNTRIES
+from .web import actor, client_address, db, services
+
 bp = Blueprint("views", __name__)
-@bp.get("/login")
-def login():
-    return "login"
+
+
+def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user.team_id is None:
+            return redirect(url_for("admin.dashboard")) if current_user.role == "admin" else abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    with_drill = events.clock_of(events.drill(db()))
+    return {"clock": with_drill.as_dict(utcnow()), "COUNTRIES": COUNTRIES}
+
+
+@bp.get("/")
+def index() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("views.challenge_list" if current_user.team_id else "admin.dashboard"))
+    return render_template("index.html")
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join() -> Any:
+    form = request.form
+    if request.method == "POST":
+        if form.get("password") != form.get("confirm"):
+            flash(_("The two passwords differ."), "error")
+        else:
+            try:
+                user = accounts.join_team(db(), form.get("join_code", ""), form.get("name", ""), form.get("password", ""))
+                db().commit()
+            except ValueError as err:
+                db().rollback()
+                flash(str(err), "error")
+            else:
+                login_user(user)
+                flash(_("Welcome to %(team)s.", team=user.team.name), "ok")
+                return redirect(url_for("views.challenge_list"))
+    return render_template("join.html", join_code=form.get("join_code") or request.args.get("code", ""),
+                           name=form.get("name", "")), 400 if request.method == "POST" else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        user = accounts.authenticate(db(), request.form.get("name", ""), request.form.get("password", ""))
+        db().commit()
+        if user is None:
+            flash(_("Wrong name or password."), "error")
+            return render_template("login.html", name=request.form.get("name", "")), 401
+        login_user(user)
+        target = request.args.get("next", "")
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("views.index")
+        return redirect(target)
+    return render_template("login.html", name="")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("views.index"))
+
+
+@bp.get("/lang/<code>")
+def language(code: str) -> Any:
+    if code in LANGUAGES:
+        session["lang"] = code
+    target = request.referrer or url_for("views.index")
+    return redirect(target if target.startswith(request.host_url) else url_for("views.index"))
+
+
+@bp.get("/challenges")
+@member_required
+def challenge_list() -> Any:
+    items = challenges.list_for_team(db(), current_user.team_id, utcnow())
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["category"], []).append(item)
+    return render_template("challenges.html", groups=groups)
+
+
+@bp.get("/challenges/<int:challenge_id>")
+@member_required
+def challenge_page(challenge_id: int) -> Any:
+    try:
+        data = challenges.detail_for_team(db(), challenge_id, current_user.team_id, utcnow())
+    except Refused as err:
+        flash(str(err), "error")
+        return redirect(url_for("views.challenge_list"))
+    return render_template("challenge.html", c=data)
+
+
+@bp.post("/challenges/<int:challenge_id>/answer")
+@member_required
+def answer(challenge_id: int) -> Any:
+    """The no-JavaScript path: the same domain function as the API, then back to the page."""
+    try:
+        verdict = attempts.submit(db(), team=current_user.team, user_id=current_user.id, challenge_id=challenge_id,
+                                  answer=request.form.get("answer", ""), source=client_address(), now=utcnow(),
+                                  limiter=services().limiter)
+        db().commit()
+    except Refused as err:
+        db().rollback()
+        flash(str(err), "error")
+    else:
+        messages = {"correct": _("Correct! +%(points)s points.", points=verdict.points),
+                    "incorrect": _("Incorrect."), "already_solved": _("Your team already solved this.")}
+        flash(messages[verdict.result], "ok" if verdict.result == "correct" else "error")
+    return redirect(url_for("views.challenge_page", challenge_id=challenge_id))
+
+
+@bp.post("/hints/<int:hint_id>/unlock")
+@member_required
+def unlock(hint_id: int) -> Any:
+    try:
+        hint = challenges.unlock_hint(db(), hint_id, current_user.team_id, current_user.id, utcnow())
+        db().commit()
+    except Refused as err:
+        db().rollback()
+        flash(str(err), "error")
+        return redirect(url_for("views.challenge_list"))
+    return redirect(url_for("views.challenge_page", challenge_id=hint["challenge_id"]))
+
+
+@bp.get("/team")
+@member_required
+def team_page() -> Any:
+    report = results.team_report(db(), current_user.team_id)
+    return render_template("team.html", report=report, frozen=events.clock_of(events.drill(db())).frozen(utcnow()))
+
+
+@bp.get("/files/<int:file_id>/<name>")
+def download(file_id: int, name: str) -> Any:
+    """Attachments: only to a team member or token of a team, only for released challenges."""
+    who = actor()
+    if who is None or (who.team is None and not who.is_admin):
+        abort(404)
+    row = db().get(File, file_id)
+    if row is None or row.name != name:
+        abort(404)
+    try:
+        challenge = challenges.get_visible(db(), row.challenge_id, utcnow(), preview=who.is_admin)
+        if not who.is_admin:
+            challenges.ensure_unlocked(db(), challenge, who.team.id)
+    except Refused:
+        abort(404)
+    path = services().settings.files_dir / row.stored_path
+    return send_file(path, as_attachment=True, download_name=row.name, max_age=0)
+
+
+@bp.get("/board")
+def board_page() -> Any:
+    snapshot = services().cache.snapshot()
+    return render_template("board.html", snapshot=snapshot, teams=db().scalar(select(Team.id).limit(1)) is not None)

@@ -1,0 +1,266 @@
+/* The observers' board: applies the snapshot, then one event at a time — a solve changes one
+   feed line, one grid cell and the rows the standings delta names; nothing reloads. */
+"use strict";
+(function () {
+  const D = window.Drillboard;
+  const FLAGS = "/static/vendor/flag-icons/flags/";
+  const COLORS = ["#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#f8961e", "#b5179e", "#90be6d", "#43aa8b", "#e9c46a", "#a2d2ff"];
+  const state = { rows: new Map(), challenges: [], solves: [], awards: [], bonus: 0, clock: null, frozen: false };
+  let chart = null;
+
+  const tbody = document.querySelector("#standings tbody");
+  const feed = document.getElementById("feed");
+  const announcements = document.getElementById("announcements");
+  const grid = document.getElementById("grid");
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function flag(country) {
+    const img = el("img", "flag");
+    img.src = FLAGS + String(country || "").toLowerCase() + ".svg";
+    img.alt = country;
+    return img;
+  }
+
+  /* --- standings --------------------------------------------------------------------- */
+
+  function rowNode(row) {
+    const tr = el("tr");
+    tr.dataset.team = row.team_id;
+    tr.append(el("td", "pos"), el("td", "team"), el("td", "num score"), el("td", "num solves"));
+    tr.children[1].append(flag(row.country), document.createTextNode(" "), el("span", "name", row.team));
+    return tr;
+  }
+
+  function fill(tr, row) {
+    tr.children[0].textContent = row.pos;
+    tr.children[2].textContent = row.score;
+    tr.children[3].textContent = row.solves;
+  }
+
+  function renderStandings(rows) {
+    state.rows = new Map(rows.map(function (r) { return [r.team_id, r]; }));
+    tbody.replaceChildren();
+    if (!rows.length) { const tr = el("tr", "empty"); tr.append(el("td", "", D.t("no_teams"))); tr.firstChild.colSpan = 4; tbody.append(tr); return; }
+    rows.forEach(function (row) { const tr = rowNode(row); fill(tr, row); tbody.append(tr); });
+  }
+
+  /* Apply changed rows in place, then move rows into their new order: no table rebuild. */
+  function applyStandings(changed) {
+    const empty = tbody.querySelector("tr.empty");
+    if (empty) empty.remove();
+    let added = false;
+    changed.forEach(function (row) {
+      state.rows.set(row.team_id, row);
+      let tr = tbody.querySelector('tr[data-team="' + row.team_id + '"]');
+      if (!tr) { tr = rowNode(row); tbody.append(tr); added = true; }
+      const before = tr.children[2].textContent;
+      fill(tr, row);
+      if (before !== String(row.score)) { tr.classList.remove("flash-row"); void tr.offsetWidth; tr.classList.add("flash-row"); }
+    });
+    const ordered = Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; });
+    ordered.forEach(function (row) {
+      const tr = tbody.querySelector('tr[data-team="' + row.team_id + '"]');
+      if (tr) tbody.append(tr);
+    });
+    if (added) renderGrid();
+    renderChart();
+  }
+
+  function removeTeam(teamId) {
+    state.rows.delete(teamId);
+    const tr = tbody.querySelector('tr[data-team="' + teamId + '"]');
+    if (tr) tr.remove();
+    renderGrid();
+    renderChart();
+  }
+
+  /* --- feed and announcements -------------------------------------------------------- */
+
+  function feedLine(solve) {
+    const li = el("li", solve.first_blood ? "blood" : "");
+    const time = el("time");
+    time.setAttribute("datetime", solve.at);
+    li.append(time, document.createTextNode(" "), el("strong", "", solve.team), document.createTextNode(" " + D.t("solved") + " " + solve.challenge + " "),
+      el("span", "pts", "+" + solve.points));
+    if (solve.first_blood) { li.append(document.createTextNode(" "), el("span", "badge blood", D.t("first_blood_badge"))); }
+    D.formatTimes(li);
+    return li;
+  }
+
+  function renderFeed(solves) {
+    feed.replaceChildren();
+    if (!solves.length) { feed.append(el("li", "muted empty", D.t("no_solves"))); return; }
+    solves.forEach(function (s) { feed.append(feedLine(s)); });
+  }
+
+  function announcementLine(a) {
+    const li = el("li");
+    const body = el("div");
+    body.innerHTML = a.body_html;  /* sanitised server-side */
+    li.append(el("strong", "", a.title), body);
+    return li;
+  }
+
+  /* --- grid ---------------------------------------------------------------------------- */
+
+  function renderGrid() {
+    const solved = new Set(state.solves.map(function (s) { return s[0] + ":" + s[1]; }));
+    const first = new Map();
+    state.solves.forEach(function (s) { if (!first.has(s[1])) first.set(s[1], s[0]); });
+    const head = el("tr");
+    head.append(el("th", "", D.t("team")));
+    state.challenges.forEach(function (c) { const th = el("th", "vertical"); th.append(el("span", "", c.name)); th.title = c.category + " · " + c.name; head.append(th); });
+    const thead = el("thead");
+    thead.append(head);
+    const body = el("tbody");
+    Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; }).forEach(function (row) {
+      const tr = el("tr");
+      tr.append(el("th", "", row.team));
+      state.challenges.forEach(function (c) {
+        const key = row.team_id + ":" + c.id;
+        const td = el("td", solved.has(key) ? (first.get(c.id) === row.team_id ? "cell blood" : "cell solved") : "cell");
+        td.dataset.cell = key;
+        td.textContent = solved.has(key) ? "●" : "";
+        tr.append(td);
+      });
+      body.append(tr);
+    });
+    grid.replaceChildren(thead, body);
+  }
+
+  /* --- chart: cumulative points of the top 10, from solves (current values) and awards --- */
+
+  function renderChart() {
+    if (typeof Chart === "undefined") return;
+    const values = new Map(state.challenges.map(function (c) { return [c.id, c.value]; }));
+    const firsts = new Set();
+    const seen = new Set();
+    state.solves.forEach(function (s) { if (!seen.has(s[1])) { seen.add(s[1]); firsts.add(s[0] + ":" + s[1]); } });
+    const top = Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; }).slice(0, 10);
+    const start = state.clock && state.clock.starts_at ? Date.parse(state.clock.starts_at) : null;
+    const datasets = top.map(function (row, index) {
+      const changes = [];
+      state.solves.forEach(function (s) {
+        if (s[0] === row.team_id) changes.push([Date.parse(s[2]), (values.get(s[1]) || 0) + (firsts.has(s[0] + ":" + s[1]) ? state.bonus : 0)]);
+      });
+      state.awards.forEach(function (a) { if (a[0] === row.team_id) changes.push([Date.parse(a[2]), a[1]]); });
+      changes.sort(function (a, b) { return a[0] - b[0]; });
+      let total = 0;
+      const points = start ? [{ x: start, y: 0 }] : [];
+      changes.forEach(function (c) { total += c[1]; points.push({ x: c[0], y: total }); });
+      points.push({ x: Date.now(), y: row.score });
+      return { label: row.team, data: points, borderColor: COLORS[index], backgroundColor: COLORS[index], stepped: true, pointRadius: 2, borderWidth: 3 };
+    });
+    if (!chart) {
+      chart = new Chart(document.getElementById("chart"), {
+        type: "line",
+        data: { datasets: datasets },
+        options: {
+          animation: false, maintainAspectRatio: false, parsing: false,
+          scales: {
+            x: { type: "linear", ticks: { color: "#cfd8e3", callback: function (v) { return new Date(v).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); } }, grid: { color: "#233" } },
+            y: { beginAtZero: true, ticks: { color: "#cfd8e3" }, grid: { color: "#233" } },
+          },
+          plugins: { legend: { labels: { color: "#e8eef5", font: { size: 14 } } } },
+        },
+      });
+    } else {
+      chart.data.datasets = datasets;
+      chart.update("none");
+    }
+  }
+
+  /* --- clock ------------------------------------------------------------------------------ */
+
+  function duration(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
+  }
+
+  function tickClock() {
+    const c = state.clock;
+    if (!c) return;
+    const now = Date.now();
+    let phase = c.phase;
+    const starts = c.starts_at && Date.parse(c.starts_at), ends = c.ends_at && Date.parse(c.ends_at), freeze = c.freeze_at && Date.parse(c.freeze_at);
+    if (phase === "not_started" && starts && now >= starts) phase = "running";
+    if (phase === "running" && ends && now >= ends) phase = "ended";
+    let text = "";
+    if (phase === "not_started" && starts) text = D.t("to_start") + " " + duration(starts - now);
+    else if (phase === "running" && freeze && now < freeze) text = D.t("to_freeze") + " " + duration(freeze - now);
+    else if (phase === "running" && ends) text = D.t("to_end") + " " + duration(ends - now);
+    document.getElementById("clock-phase").textContent = D.t(phase);
+    document.getElementById("clock").dataset.phase = phase;
+    document.getElementById("clock-countdown").textContent = text;
+  }
+
+  function setFrozen(frozen) {
+    state.frozen = frozen;
+    document.getElementById("frozen-banner").hidden = !frozen;
+  }
+
+  /* --- events ------------------------------------------------------------------------------ */
+
+  function applySnapshot(s) {
+    state.challenges = s.challenges || [];
+    state.solves = s.solves || [];
+    state.awards = s.awards || [];
+    state.bonus = s.first_blood_bonus || 0;
+    state.clock = s.clock;
+    renderStandings(s.standings);
+    renderFeed(s.recent_solves);
+    announcements.replaceChildren();
+    s.announcements.forEach(function (a) { announcements.append(announcementLine(a)); });
+    setFrozen(s.frozen);
+    renderGrid();
+    renderChart();
+    tickClock();
+  }
+
+  applySnapshot(JSON.parse(document.getElementById("snapshot").textContent));
+  setInterval(tickClock, 1000);
+
+  const socket = D.connect({
+    snapshot: applySnapshot,
+    solve: function (s) {
+      const empty = feed.querySelector(".empty");
+      if (empty) empty.remove();
+      feed.prepend(feedLine(s));
+      while (feed.children.length > 20) feed.lastChild.remove();
+      state.solves.push([s.team_id, s.challenge_id, s.at]);
+      const cell = grid.querySelector('[data-cell="' + s.team_id + ":" + s.challenge_id + '"]');
+      if (cell) { cell.className = s.first_blood ? "cell blood" : "cell solved"; cell.textContent = "●"; }
+      const challenge = state.challenges.find(function (c) { return c.id === s.challenge_id; });
+      if (challenge && s.first_blood) challenge.value = s.points - state.bonus;
+    },
+    standings: function (e) { applyStandings(e.standings); if (typeof e.frozen === "boolean") setFrozen(e.frozen); },
+    award: function (a) { state.awards.push([a.team_id, a.value, a.at]); },
+    announcement: function (a) {
+      const empty = announcements.querySelector(".empty");
+      if (empty) empty.remove();
+      announcements.prepend(announcementLine(a));
+    },
+    release: function (r) {
+      if (!state.challenges.some(function (c) { return c.id === r.challenge_id; })) {
+        state.challenges.push({ id: r.challenge_id, name: r.challenge, category: r.category, value: r.value || 0 });
+        renderGrid();
+      }
+    },
+    freeze: function () { setFrozen(true); },
+    clock: function (c) {
+      const revealed = state.frozen && !c.frozen;
+      state.clock = c;
+      setFrozen(c.frozen);
+      tickClock();
+      if (revealed && socket) socket.emit("resync");  /* the reveal: fetch the whole true board */
+    },
+    team: function (t) { if (t.disabled) removeTeam(t.team_id); },
+  });
+})();

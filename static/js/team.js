@@ -1,0 +1,105 @@
+/* Team pages: instant verdicts, hint unlocks, live notices and challenge list refresh. */
+"use strict";
+(function () {
+  const D = window.Drillboard;
+  const form = document.getElementById("answer-form");
+  const verdict = document.getElementById("verdict");
+  const article = document.querySelector("article.challenge");
+
+  function show(text, kind) {
+    verdict.textContent = text;
+    verdict.className = "verdict " + kind;
+  }
+
+  let waitTimer = null;
+  function wait(seconds, button) {
+    button.disabled = true;
+    clearInterval(waitTimer);
+    let left = seconds;
+    show(D.t("wait", { n: left }), "limited");
+    waitTimer = setInterval(function () {
+      left -= 1;
+      if (left <= 0) { clearInterval(waitTimer); button.disabled = false; show(D.t("can_answer"), "info"); return; }
+      show(D.t("wait", { n: left }), "limited");
+    }, 1000);
+  }
+
+  if (form && article) {
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const input = form.querySelector("input[name=answer]");
+      const button = form.querySelector("button");
+      const answer = input.value.trim();
+      if (!answer) { show(D.t("type_first"), "incorrect"); return; }
+      button.disabled = true;
+      try {
+        const r = await D.postJSON("/api/v1/challenges/" + article.dataset.challenge + "/attempts", { answer: answer });
+        button.disabled = false;
+        if (r.status === 200 && r.data.result === "correct") {
+          show(D.t("correct", { points: r.data.points }) + (r.data.first_blood ? " — " + D.t("first_blood") : ""), "correct");
+          input.value = "";
+        } else if (r.status === 200 && r.data.result === "already_solved") {
+          show(D.t("already_solved"), "correct");
+        } else if (r.status === 200) {
+          let text = D.t("incorrect");
+          if (r.data.message) text += " " + r.data.message;
+          if (typeof r.data.attempts_left === "number") text += " " + D.t("attempts_left", { n: r.data.attempts_left });
+          show(text, "incorrect");
+          input.select();
+        } else if (r.status === 429) {
+          wait(parseInt(r.headers.get("Retry-After") || "60", 10), button);
+        } else {
+          show(r.data.error || D.t("error"), "incorrect");
+        }
+      } catch (e) {
+        button.disabled = false;
+        show(D.t("offline"), "incorrect");
+      }
+    });
+  }
+
+  document.querySelectorAll("form[data-hint-unlock]").forEach(function (hintForm) {
+    hintForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const cost = hintForm.dataset.cost;
+      if (!window.confirm(D.t("unlock_confirm", { cost: cost }))) return;
+      const id = hintForm.closest("[data-hint]").dataset.hint;
+      const r = await D.postJSON("/api/v1/hints/" + id + "/unlock");
+      if (r.status !== 200) { D.toast(r.data.error || D.t("unlock_failed"), "error"); return; }
+      const content = document.createElement("div");
+      content.className = "hint-content";
+      content.innerHTML = r.data.content;  /* sanitised server-side */
+      hintForm.replaceWith(content);
+    });
+  });
+
+  /* Keep the challenge list current: new injects and changing values appear without a reload. */
+  const list = document.getElementById("challenge-list");
+  let refreshTimer = null;
+  function refreshList() {
+    if (!list) return;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(async function () {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById("challenge-list");
+      if (fresh) list.innerHTML = fresh.innerHTML;
+    }, 300);
+  }
+
+  D.connect({
+    solve: refreshList,
+    standings: function () {},
+    release: function (event) { D.toast(D.t("new_challenge", { name: event.challenge, category: event.category }), "info"); refreshList(); },
+    announcement: function (event) { D.toast(D.t("announcement", { title: event.title }), "info"); },
+    clock: refreshList,
+    pack: refreshList,
+    notice: function (notice) {
+      if (notice.kind === "solve") D.toast(D.t("team_solved", { name: notice.challenge, points: notice.points }), "ok");
+      else if (notice.kind === "hint_unlocked") D.toast(D.t("hint_unlocked", { name: notice.challenge, cost: notice.cost }), "info");
+      else if (notice.kind === "award") D.toast(D.t("award", { value: (notice.value > 0 ? "+" : "") + notice.value, reason: notice.reason }), "info");
+      refreshList();
+    },
+  });
+})();

@@ -145,3 +145,40 @@ def submit(session: Session, *, team: Team, user_id: int | None, challenge_id: i
         events.record(session, "solve", payload, now)
     events.notify_team(session, team.id, "notice", {"kind": "solve", "user_id": user_id, **payload})
     return Verdict("correct", points, first_blood=first)
+
+
+def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> list[dict[str, Any]]:
+    """After a flag is fixed: grade past wrong attempts again; a team now right solves at its original time.
+
+    Only teams without a solve are considered; each gains at most one solve (the database's
+    unique constraint again), dated when the team first gave a now-accepted answer.
+    """
+    challenge = session.get(Challenge, challenge_id)
+    if challenge is None:
+        raise Refused("no such challenge", 404)
+    solved = set(session.scalars(select(Solve.team_id).where(Solve.challenge_id == challenge_id)))
+    wrong = session.scalars(
+        select(Submission).where(Submission.challenge_id == challenge_id, Submission.verdict == "incorrect")
+        .order_by(Submission.id)
+    ).all()
+    changed = []
+    for submission in wrong:
+        if submission.team_id in solved:
+            continue
+        correct, _ = _matches(session, challenge, submission.team_id, submission.answer, submission.at)
+        if not correct:
+            continue
+        submission.verdict = "correct"
+        if insert_ignore(session, Solve, team_id=submission.team_id, challenge_id=challenge_id,
+                         user_id=submission.user_id, submission_id=submission.id, at=submission.at):
+            solved.add(submission.team_id)
+            team = session.get(Team, submission.team_id)
+            changed.append({"team": team.name, "team_id": team.id, "submission_id": submission.id,
+                            "at": submission.at.isoformat()})
+    events.audit(session, actor, "challenge.regrade", {"challenge_id": challenge_id, "new_solves": changed})
+    if changed:
+        events.notify_board(session)
+        for item in changed:
+            events.notify_team(session, item["team_id"], "notice", {
+                "kind": "regraded", "challenge": challenge.name, "challenge_id": challenge.id, "at": now.isoformat()})
+    return changed

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import accounts, events, organizer, packs, results, rosters
+from . import accounts, backup, events, organizer, packs, results, rosters
 from .challenges import Refused
 from .clock import parse_time
 from .models import utcnow
@@ -135,3 +135,29 @@ def export(fmt: str) -> None:
     """Final standings (not frozen) to stdout."""
     with _services().database.session() as session:
         click.echo(results.export(session, fmt), nl=False)
+
+
+@drill.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a complete, consistent copy (rows and pack files) to PATH (.zip); safe while serving."""
+    services = _services()
+    counts = backup.dump(services.database, services.settings.files_dir, path)
+    click.echo(f"backup written to {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))
+
+
+@drill.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the whole drill with the backup at PATH."""
+    if not yes:
+        click.confirm("This replaces every team, submission and challenge with the backup's. Continue?", abort=True)
+    services = _services()
+    try:
+        counts = backup.restore(services.database, services.settings.files_dir, path)
+    except backup.BackupError as err:
+        _fail(str(err))
+    with services.database.session() as session:
+        events.audit(session, "cli", "restore", {"path": str(path), "rows": counts})
+    click.echo(f"restored from {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))

@@ -16,7 +16,7 @@ from typing import Any
 from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import events, organizer
 from .board import BoardCache
@@ -117,6 +117,14 @@ class Live:
             rows = session.execute(
                 select(Event.id, Event.kind, Event.payload).where(Event.id > self._relayed_to).order_by(Event.id)
             ).all()
+            newest = session.scalar(select(func.max(Event.id))) or 0
+        if newest < self._relayed_to:
+            # The stream went backwards: a backup was restored. Everyone starts from a fresh snapshot.
+            self._relayed_to = newest
+            self.cache.versions.bump()
+            self._last_board = self.cache.board()
+            self.socketio.emit("snapshot", self.cache.snapshot(), namespace=NAMESPACE)
+            return
         emitted = set(self._emitted)
         for seq, kind, payload in rows:
             self._relayed_to = seq

@@ -189,3 +189,22 @@ def schedule(session: Session, challenge_id: int, release_at: datetime | None, a
 
 def audit_pack(session: Session, actor: str, diff: Any) -> None:
     events.audit(session, actor, "pack.load", diff.as_dict())
+
+
+def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("no such team")
+    accounts.rotate_join_code(team)
+    events.audit(session, actor, "team.rotate_join_code", {"team_id": team.id})
+    return team
+
+
+def reset_member_password(session: Session, user_id: int, actor: str) -> tuple[User, str]:
+    """A new random password for a member; their open sessions end."""
+    user = session.get(User, user_id)
+    if user is None or user.role != "member":
+        raise NotFound("no such member")
+    password = accounts.reset_password(session, user)
+    events.audit(session, actor, "user.reset_password", {"user_id": user.id, "name": user.name})
+    return user, password

@@ -1,0 +1,206 @@
+"""Helpers for the Live suite: Socket.IO observers, logged-in members, answers, flag checks."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+import socketio
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "challenges" / "drill-demo"
+NAMESPACE = "/live"
+PASSWORD = "correct horse battery"
+
+# Correct answers from challenges/drill-demo/SOLUTIONS.md (those open from the start).
+ANSWERS = {
+    "Web Server Intrusion": "203.0.113.77",
+    "Ransom Note": "DRILL{p4y_n0th1ng_d3c0d3_3v3ryth1ng}",
+    "Dead Drop Note": "DRILL{r0t_and_b4se32_are_n0t_crypt0}",
+    "Beacon Home": "198.51.100.172",
+    "Whispers over DNS": "DRILL{dn5_subd0ma1ns_c4rry_d4ta}",
+    "Leaflet Trace": "night_tanner",
+    "Seized Laptop: Disguised Archive": "3f0badee09f50ed8642352bf7a6452ab9d0e884e277d07b7d8e68387dae4c3bb",
+    "Seized Laptop: Shell History": "contacts_cell4.ods,routes_q4.kml,funding_sept.xlsx",
+    "Webshell Location": "DRILL{/uploads/2025/10/thumb_cache.php}",
+    "Wallet Pivot": "ashen_lynx",
+    "RDP Brute Force": "37",
+}
+SNAPSHOT_KEYS = {"seq", "standings", "recent_solves", "announcements", "frozen"}
+SOLVE_KEYS = {"seq", "team", "team_id", "challenge", "points", "first_blood", "at"}
+
+
+def _flag_strings() -> set[str]:
+    """Every distinctive accepted answer in the demo pack (read from the pack, plus ANSWERS)."""
+    found: set[str] = set()
+    for path in DEMO.rglob("challenge.yml"):
+        flags = yaml.safe_load(path.read_text()).get("flags") or []
+        for flag in flags if isinstance(flags, list) else [flags]:
+            if isinstance(flag, dict):
+                if flag.get("type") == "regex":
+                    continue  # a pattern, not a string; its literal answer is in ANSWERS
+                content = flag.get("content")
+            else:
+                content = flag
+            items = content if isinstance(content, list) else [content]
+            found.update(str(item) for item in items)
+    found.update(ANSWERS.values())
+    found.update(answer.split(",")[0] for answer in ANSWERS.values())
+    # Short answers ("37") would match ordinary numbers; they cannot be told apart from scores.
+    return {f.lower() for f in found if len(f) >= 6}
+
+
+FLAG_STRINGS = _flag_strings()
+
+
+def leaked_flags(payload: Any) -> list[str]:
+    text = json.dumps(payload, ensure_ascii=False).lower()
+    return sorted(flag for flag in FLAG_STRINGS if flag in text)
+
+
+class LiveClient:
+    """A python-socketio client on /live that records every event it receives, in order."""
+
+    def __init__(self, base_url: str, cookie: str | None = None, label: str = "observer") -> None:
+        self.label = label
+        self.events: list[tuple[str, Any]] = []
+        self._cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record, namespace=NAMESPACE)
+        headers = {"Cookie": cookie} if cookie else {}
+        self.sio.connect(base_url, namespaces=[NAMESPACE], transports=["websocket"], headers=headers,
+                         wait_timeout=10)
+        self.snapshot = self.wait("snapshot")
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self._cond:
+            self.events.append((event, data))
+            self._cond.notify_all()
+
+    def mark(self) -> int:
+        """Position in the event list, to look only at what arrives afterwards."""
+        with self._cond:
+            return len(self.events)
+
+    def wait(self, kind: str, where: Callable[[Any], bool] = lambda _: True, timeout: float = 5.0,
+             after: int = 0) -> Any:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for name, data in self.events[after:]:
+                    if name == kind and where(data):
+                        return data
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.label}: no {kind!r} event within {timeout} s; got "
+                                         f"{[n for n, _ in self.events[after:]]}")
+                self._cond.wait(left)
+
+    def since(self, mark: int, kind: str | None = None) -> list[Any]:
+        with self._cond:
+            return [d for n, d in self.events[mark:] if kind is None or n == kind]
+
+    def kinds_since(self, mark: int) -> list[str]:
+        with self._cond:
+            return [n for n, _ in self.events[mark:]]
+
+    def public(self) -> list[tuple[str, Any]]:
+        """Events that carry a seq (everything but snapshots and private notices)."""
+        with self._cond:
+            return [(n, d) for n, d in self.events
+                    if n != "snapshot" and isinstance(d, dict) and isinstance(d.get("seq"), int)]
+
+    def last_seq(self) -> int:
+        seqs = [d["seq"] for _, d in self.public()] + [d["seq"] for n, d in self.events if n == "snapshot"]
+        return max(seqs)
+
+    def resync(self) -> dict[str, Any]:
+        mark = self.mark()
+        self.sio.emit("resync", {}, namespace=NAMESPACE)
+        return self.wait("snapshot", after=mark)
+
+    def close(self) -> None:
+        try:
+            self.sio.disconnect()
+        except Exception:  # noqa: BLE001 - already gone (server stopped)
+            pass
+
+
+def assert_seq_strictly_increasing(client: LiveClient) -> None:
+    seqs = [d["seq"] for _, d in client.public()]
+    assert seqs == sorted(set(seqs)), f"{client.label}: seqs not strictly increasing: {seqs}"
+
+
+def assert_no_flags(*clients: LiveClient) -> None:
+    for client in clients:
+        for kind, data in client.events:
+            leaked = leaked_flags(data)
+            assert not leaked, f"{client.label} received {kind} containing {leaked}: {data}"
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or \
+        re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class Member:
+    """A team member logged in through /join with requests: API calls carry cookie + CSRF."""
+
+    def __init__(self, base_url: str, join_code: str, name: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        page = self.http.get(f"{base_url}/join", timeout=10)
+        response = self.http.post(f"{base_url}/join", data={
+            "csrf_token": csrf_from(page.text), "join_code": join_code, "name": name,
+            "password": PASSWORD, "confirm": PASSWORD}, allow_redirects=False, timeout=10)
+        assert response.status_code == 302, f"join failed: {response.status_code} {response.text[:500]}"
+        self.http.headers["X-CSRFToken"] = csrf_from(self.http.get(f"{base_url}/challenges", timeout=10).text)
+
+    @property
+    def cookie(self) -> str:
+        return f"session={self.http.cookies['session']}"
+
+    def challenge_ids(self) -> dict[str, int]:
+        return challenge_ids(self.base_url, self.http)
+
+    def attempt(self, challenge_id: int, answer: str) -> dict[str, Any]:
+        return attempt(self.base_url, challenge_id, answer, self.http)
+
+    def unlock(self, hint_id: int) -> dict[str, Any]:
+        response = self.http.post(f"{self.base_url}/api/v1/hints/{hint_id}/unlock", json={}, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def challenge_ids(base_url: str, http: Any = requests, headers: dict[str, str] | None = None) -> dict[str, int]:
+    response = http.get(f"{base_url}/api/v1/challenges", headers=headers or {}, timeout=10)
+    assert response.status_code == 200, response.text
+    return {c["name"]: c["id"] for c in response.json()["challenges"]}
+
+
+def attempt(base_url: str, challenge_id: int, answer: str, http: Any = requests,
+            headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response = http.post(f"{base_url}/api/v1/challenges/{challenge_id}/attempts", json={"answer": answer},
+                         headers=headers or {}, timeout=10)
+    assert response.status_code == 200, f"{response.status_code} {response.text}"
+    return response.json()
+
+
+def scoreboard(base_url: str) -> dict[str, Any]:
+    response = requests.get(f"{base_url}/api/v1/scoreboard", timeout=10)
+    assert response.status_code == 200
+    return response.json()
+
+
+def apply_delta(rows: list[dict[str, Any]], delta: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a board does with a standings event: replace the named rows, re-sort by pos."""
+    by_team = {row["team_id"]: row for row in rows}
+    by_team.update({row["team_id"]: row for row in delta})
+    return sorted(by_team.values(), key=lambda row: row["pos"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from scoreboard import create_app
 from scoreboard.bootstrap import seed
@@ -13,9 +14,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Serve a Drillboard drill.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--no-demo", action="store_true",
+                        help="start with an empty drill instead of loading the demo pack and sample teams")
     args = parser.parse_args()
     services = app.extensions["drillboard"]
-    created = seed(services)
+    demo = not args.no_demo and os.environ.get("DRILLBOARD_DEMO", "1") != "0"
+    created = seed(services) if demo else None
     base = f"http://{args.host}:{args.port}"
     if created:
         print(f"Loaded the demo drill: {created['challenges']} challenges, {len(created['teams'])} teams.")

@@ -101,6 +101,20 @@ class LiveClient:
                                          f"{[n for n, _ in self.events[after:]]}")
                 self._cond.wait(left)
 
+    def wait_any(self, kinds: tuple[str, ...], where: Callable[[Any], bool] = lambda _: True,
+                 timeout: float = 5.0, after: int = 0) -> tuple[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for name, data in self.events[after:]:
+                    if name in kinds and where(data):
+                        return name, data
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.label}: none of {kinds} within {timeout} s; got "
+                                         f"{[n for n, _ in self.events[after:]]}")
+                self._cond.wait(left)
+
     def since(self, mark: int, kind: str | None = None) -> list[Any]:
         with self._cond:
             return [d for n, d in self.events[mark:] if kind is None or n == kind]

@@ -55,6 +55,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="en",
         JSON_SORT_KEYS=False,
     )
+    if settings.proxy_hops:
+        # Behind a reverse proxy: take the client address (kept with every submission) from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     database = Database(settings.database_url)
     database.create_schema()
     redis_client = None

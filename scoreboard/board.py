@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import events
 from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team, utcnow
+from .clock import Clock
 from .text import render_markdown
 from .scoring import Board, Standing, dynamic_value, rank
 
@@ -163,17 +164,27 @@ class BoardCache:
         self._board: Board | None = None
         self._encoded: dict[str, bytes] = {}
         self._snapshot: dict[str, Any] = {}
+        self._clock: tuple[int, Clock] | None = None
+
+    def _clock_at(self, version: int) -> Clock:
+        """The drill clock, read again only when the version moved (every clock change bumps it)."""
+        if self._clock is None or self._clock[0] != version:
+            with self.sessions() as session:
+                self._clock = (version, events.clock_of(events.drill(session)))
+        return self._clock[1]
 
     def _current(self, now: datetime) -> tuple[tuple, Board, dict[str, bytes]]:
-        with self.sessions() as session:
-            clock = events.clock_of(events.drill(session))
-            key = (self.versions.get(), clock.public_cutoff(now), clock.frozen(now))
-            if key == self._key and self._board is not None:
-                return key, self._board, self._encoded
-            with self._lock:
-                if key != self._key:
-                    cutoff = clock.public_cutoff(now)
-                    board = compute(session, cutoff, key[0])
+        version = self.versions.get()
+        clock = self._clock_at(version)
+        # Time alone can change the public board: a scheduled start or end, the freeze.
+        key = (version, clock.public_cutoff(now), clock.frozen(now), clock.phase(now))
+        if key == self._key and self._board is not None:
+            return key, self._board, self._encoded
+        with self._lock:
+            if key != self._key:
+                cutoff = clock.public_cutoff(now)
+                with self.sessions() as session:
+                    board = compute(session, cutoff, version)
                     standings = [row.as_dict() for row in board.standings]
                     snapshot = {
                         "seq": last_seq(session),
@@ -184,14 +195,14 @@ class BoardCache:
                         "clock": clock.as_dict(now),
                         **public_grid(session, cutoff, now),
                     }
-                    self._encoded = {
-                        "scoreboard": _encode({"standings": standings, "frozen": clock.frozen(now)}),
-                        "ctftime": _encode({"standings": [{"pos": r["pos"], "team": r["team"], "score": r["score"]}
-                                                          for r in standings]}),
-                        "snapshot": _encode(snapshot),
-                    }
-                    self._board, self._key, self._snapshot = board, key, snapshot
-                return self._key, self._board, self._encoded
+                self._encoded = {
+                    "scoreboard": _encode({"standings": standings, "frozen": clock.frozen(now)}),
+                    "ctftime": _encode({"standings": [{"pos": r["pos"], "team": r["team"], "score": r["score"]}
+                                                      for r in standings]}),
+                    "snapshot": _encode(snapshot),
+                }
+                self._board, self._key, self._snapshot = board, key, snapshot
+            return self._key, self._board, self._encoded
 
     def board(self, now: datetime | None = None) -> Board:
         return self._current(now or utcnow())[1]

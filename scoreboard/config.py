@@ -37,6 +37,7 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     max_pack_unpacked_bytes: int = 200 * 1024 * 1024
     secure_cookies: bool = False
+    proxy_hops: int = 0
     tick_seconds: float = 1.0
 
     def __post_init__(self) -> None:
@@ -61,4 +62,5 @@ class Settings:
             attempt_limit=int(env.get("DRILLBOARD_ATTEMPT_LIMIT", 10)),
             attempt_window=int(env.get("DRILLBOARD_ATTEMPT_WINDOW", 60)),
             secure_cookies=env.get("DRILLBOARD_SECURE_COOKIES", "") == "1",
+            proxy_hops=int(env.get("DRILLBOARD_PROXY_HOPS", 0)),
         )

@@ -33,8 +33,8 @@ def insert_ignore(session: Session, model: type, **values: Any) -> bool:
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return session.execute(statement).first() is not None
 
 
 class Database:

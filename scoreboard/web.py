@@ -55,7 +55,7 @@ def actor() -> Actor | None:
         if token is not None:
             g.actor = actor_for_token(db(), token)
         elif current_user.is_authenticated:
-            g.actor = actor_for_user(db().merge(current_user, load=False))
+            g.actor = actor_for_user(current_user._get_current_object())
         else:
             g.actor = None
     return g.actor

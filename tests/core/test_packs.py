@@ -1,7 +1,6 @@
 """Pack loading: every validation problem as file:line, all-or-nothing, reloads in place, zips."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -61,14 +60,26 @@ def files_on_disk(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
-def cli(instance: Path, *args: str, tmpdir: Path | None = None) -> subprocess.CompletedProcess:
+def cli(instance: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DRILLBOARD_INSTANCE": str(instance), "DRILLBOARD_SECRET_KEY": "packs-test"}
     env.pop("DRILLBOARD_DATABASE_URL", None)
     env.pop("DRILLBOARD_REDIS_URL", None)
-    if tmpdir is not None:
-        env["TMPDIR"] = str(tmpdir)
     return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "drill", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+def load_into_instance(instance: Path, folder: Path) -> None:
+    """A first load straight through packs.load, on the instance the CLI will then use."""
+    from scoreboard import create_app
+    from scoreboard.config import Settings
+
+    application = create_app(Settings(instance=instance, secret_key="packs-test"))
+    services = application.extensions["drillboard"]
+    try:
+        load(services, folder)
+    finally:
+        services.live.stop()
+        services.database.engine.dispose()
 
 
 def db_rows(instance: Path, sql: str) -> list[tuple]:
@@ -269,7 +280,7 @@ def test_duplicate_key_is_a_problem(make_pack: Any) -> None:
 def test_cli_prints_every_problem_and_changes_nothing(make_pack: Any, tmp_path: Path) -> None:
     good = make_pack({}, files={"a/challenge.yml": GOOD}, name="shared")
     instance = tmp_path / "cli-instance"
-    assert cli(instance, "load-pack", str(good)).returncode == 0
+    load_into_instance(instance, good)
     before = db_rows(instance, "select name, value, removed from challenge order by id")
     loads = db_rows(instance, "select count(*) from pack_load")
     # the same pack id, now with a changed value and two problems
@@ -322,7 +333,7 @@ def v2_pack() -> dict[str, str]:
 def test_dry_run_prints_diff_and_writes_nothing(make_pack: Any, tmp_path: Path) -> None:
     instance = tmp_path / "dry-instance"
     folder = make_pack({}, files=v1_pack(), name="reload")
-    assert cli(instance, "load-pack", str(folder)).returncode == 0
+    load_into_instance(instance, folder)
     before = db_rows(instance, "select id, name, value, removed from challenge order by id")
     answers = db_rows(instance, "select challenge_id, content from answer order by id")
     loads = db_rows(instance, "select count(*) from pack_load")

@@ -1,0 +1,159 @@
+"""Simultaneous correct answers from one team count once: over HTTP (SQLite) and on PostgreSQL."""
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+import threading
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import requests
+from sqlalchemy import create_engine, func, select, text
+
+from scoreboard import accounts, create_app, organizer, packs
+from scoreboard.config import Settings
+from scoreboard.models import Base, Solve, Submission
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import Server  # noqa: E402  (the shared server helper of tests/conftest.py)
+
+ANSWERS = {"Web Server Intrusion": "203.0.113.77", "Beacon Home": "198.51.100.172"}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    srv = Server(tmp_path_factory.mktemp("concurrency") / "server-instance").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def server_services(live_server: Server) -> Any:
+    """An in-process app on the server's own database: to create teams without a CLI process each."""
+    application = create_app(Settings(instance=live_server.instance, secret_key="server-test"))
+    services = application.extensions["drillboard"]
+    yield services
+    services.live.stop()
+    services.database.engine.dispose()
+
+
+def new_team(services: Any, name: str) -> tuple[int, dict[str, str]]:
+    with services.database.session() as session:
+        team = organizer.create_team(session, name, "KZ", "test")
+        token = accounts.new_token(session, team=team)
+        team_id = team.id
+    return team_id, {"Authorization": f"Bearer {token}"}
+
+
+def fire(n: int, call: Callable[[int], Any]) -> list[Any]:
+    """Run ``call`` in n threads released at the same instant."""
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> Any:
+        barrier.wait()
+        return call(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+@pytest.mark.parametrize("threads, challenge", [(2, "Web Server Intrusion"), (8, "Beacon Home")])
+def test_same_correct_answer_at_once_over_http(live_server: Server, server_services: Any, threads: int,
+                                              challenge: str) -> None:
+    team_id, headers = new_team(server_services, f"Racers {threads}")
+    listing = requests.get(live_server.base_url + "/api/v1/challenges", headers=headers, timeout=10).json()
+    cid = next(c["id"] for c in listing["challenges"] if c["name"] == challenge)
+    url = f"{live_server.base_url}/api/v1/challenges/{cid}/attempts"
+
+    def submit(i: int) -> requests.Response:
+        return requests.post(url, json={"answer": ANSWERS[challenge]}, headers=headers, timeout=30)
+
+    responses = fire(threads, submit)
+    assert [r.status_code for r in responses] == [200] * threads, [r.text for r in responses]
+    verdicts = Counter(r.json()["result"] for r in responses)
+    assert verdicts == Counter({"correct": 1, "already_solved": threads - 1})
+    points = {r.json()["points"] for r in responses}
+    assert len(points) == 1 and points.pop() > 0
+
+    with sqlite3.connect(live_server.instance / "drillboard.db") as conn:
+        solves = conn.execute("select count(*) from solve where team_id = ? and challenge_id = ?",
+                              (team_id, cid)).fetchone()[0]
+        stored = Counter(v for (v,) in conn.execute(
+            "select verdict from submission where team_id = ? and challenge_id = ?", (team_id, cid)))
+    assert solves == 1
+    assert stored == Counter({"correct": 1, "already_solved": threads - 1})
+
+    board = requests.get(live_server.base_url + "/api/v1/scoreboard", timeout=10).json()["standings"]
+    mine = next(r for r in board if r["team_id"] == team_id)
+    assert mine["solves"] == 1
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+PACK = {"a/challenge.yml": "name: Race\nvalue: 100\nflags: ['DRILL{race}']\n"}
+
+
+def _driver_url(url: str) -> str:
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+
+
+@pytest.fixture
+def pg_app(postgres_url: str, tmp_path: Path) -> Any:
+    base = _driver_url(postgres_url)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"drillboard_test_{uuid.uuid4().hex[:12]}"
+    created = False
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created = True
+        url = base.rsplit("/", 1)[0] + "/" + name
+    except Exception:  # noqa: BLE001 - no CREATEDB privilege: use a clean schema in the given database
+        url = base
+        Base.metadata.drop_all(admin)
+    application = create_app(Settings(instance=tmp_path / "pg-instance", secret_key="pg-test", database_url=url,
+                                      tick_seconds=0.2))
+    application.config["TESTING"] = True
+    try:
+        yield application
+    finally:
+        services = application.extensions["drillboard"]
+        services.live.stop()
+        if not created:
+            Base.metadata.drop_all(services.database.engine)
+        services.database.engine.dispose()
+        if created:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("threads", [2, 8])
+def test_same_correct_answer_at_once_on_postgres(pg_app: Any, make_pack: Any, threads: int) -> None:
+    services = pg_app.extensions["drillboard"]
+    with services.database.session() as session:
+        packs.load(session, make_pack({}, files=PACK), services.settings.files_dir)
+    with services.database.session() as session:
+        team = organizer.create_team(session, "Postgres Racers", "KZ", "test")
+        token = accounts.new_token(session, team=team)
+        team_id = team.id
+    headers = {"Authorization": f"Bearer {token}"}
+    clients = [pg_app.test_client() for _ in range(threads)]
+    cid = clients[0].get("/api/v1/challenges", headers=headers).get_json()["challenges"][0]["id"]
+
+    def submit(i: int) -> Any:
+        return clients[i].post(f"/api/v1/challenges/{cid}/attempts", json={"answer": "DRILL{race}"}, headers=headers)
+
+    responses = fire(threads, submit)
+    assert [r.status_code for r in responses] == [200] * threads
+    assert Counter(r.get_json()["result"] for r in responses) == Counter({"correct": 1, "already_solved": threads - 1})
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Solve).where(Solve.team_id == team_id)) == 1
+        verdicts = Counter(session.scalars(select(Submission.verdict).where(Submission.team_id == team_id)))
+    assert verdicts == Counter({"correct": 1, "already_solved": threads - 1})

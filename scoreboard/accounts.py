@@ -85,35 +85,33 @@ def actor_for_user(user: User) -> Actor | None:
     return Actor(user, user.team)
 
 
-def _unique(session: Session, model: type, key: str, what: str, name: str) -> None:
-    if session.scalar(select(model.id).where(model.name_key == key)) is not None:
-        raise AccountError(f"a {what} named {name!r} already exists; choose another name")
+def _add_named(session: Session, row: Team | User, what: str) -> None:
+    """Add a team or user whose normalised name must be unique; the database has the last word."""
+    taken = AccountError(f"a {what} named {row.name!r} already exists; choose another name")
+    model = type(row)
+    with session.no_autoflush:  # the new row is not ready to flush before the check
+        exists = session.scalar(select(model.id).where(model.name_key == row.name_key)) is not None
+    if exists:
+        raise taken
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise taken from None
 
 
 def create_team(session: Session, name: str, country: str) -> Team:
     name = names.display_name(name, "team name")
     country = names.country_code(country)
-    key = names.name_key(name)
-    _unique(session, Team, key, "team", name)
-    team = Team(name=name, name_key=key, country=country, join_code=_new_join_code())
-    session.add(team)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise AccountError(f"a team named {name!r} already exists; choose another name") from None
+    team = Team(name=name, name_key=names.name_key(name), country=country, join_code=_new_join_code())
+    _add_named(session, team, "team")
     return team
 
 
 def _create_user(session: Session, name: str, password: str, role: str, team: Team | None) -> User:
     name = names.display_name(name, "user name")
-    key = names.name_key(name)
-    _unique(session, User, key, "user", name)
-    user = User(name=name, name_key=key, password_hash=hash_password(password), role=role, team=team)
-    session.add(user)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise AccountError(f"a user named {name!r} already exists; choose another name") from None
+    user = User(name=name, name_key=names.name_key(name), password_hash=hash_password(password), role=role, team=team)
+    _add_named(session, user, "user")
     return user
 
 

@@ -739,6 +739,15 @@ def _store_file(files_dir: Path, spec: FileSpec) -> str:
     return relative
 
 
+def _slot(rows: list[Any], position: int, model: type) -> Any:
+    """The row at ``position``, appending a new one when the list is shorter."""
+    if position < len(rows):
+        return rows[position]
+    row = model(position=position)
+    rows.append(row)
+    return row
+
+
 def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: dict[str, str]) -> None:
     for attr in (
         "category", "author", "description", "scoring", "value", "initial", "decay", "minimum",
@@ -750,19 +759,11 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
     challenge.removed = False
     # Answers and hints are updated in place by position so captures and unlocks stay attached.
     for position, answer_spec in enumerate(spec.answers):
-        if position < len(challenge.answers):
-            answer = challenge.answers[position]
-        else:
-            answer = Answer(position=position)
-            challenge.answers.append(answer)
+        answer = _slot(challenge.answers, position, Answer)
         answer.type, answer.content, answer.options = answer_spec.type, answer_spec.content, answer_spec.options
     del challenge.answers[len(spec.answers):]
     for position, hint_spec in enumerate(spec.hints):
-        if position < len(challenge.hints):
-            hint = challenge.hints[position]
-        else:
-            hint = Hint(position=position)
-            challenge.hints.append(hint)
+        hint = _slot(challenge.hints, position, Hint)
         hint.content, hint.cost, hint.title, hint.removed = hint_spec.content, hint_spec.cost, hint_spec.title, False
     for hint in challenge.hints[len(spec.hints):]:
         hint.removed = True

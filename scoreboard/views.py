@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -97,13 +97,19 @@ def language(code: str) -> Any:
     return redirect(target if target.startswith(request.host_url) else url_for("views.index"))
 
 
+def _translated(item: dict[str, Any]) -> dict[str, Any]:
+    """The pack's own translation of a challenge's text, in the viewer's language, if it has one."""
+    version = item.get("translations", {}).get(str(get_locale()))
+    return {**item, **version} if version else item
+
+
 @bp.get("/challenges")
 @member_required
 def challenge_list() -> Any:
     items = challenges.list_for_team(db(), current_user.team_id, utcnow())
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        groups.setdefault(item["category"], []).append(item)
+        groups.setdefault(item["category"], []).append(_translated(item))
     return render_template("challenges.html", groups=groups)
 
 
@@ -115,7 +121,7 @@ def challenge_page(challenge_id: int) -> Any:
     except Refused as err:
         flash(str(err), "error")
         return redirect(url_for("views.challenge_list"))
-    return render_template("challenge.html", c=data)
+    return render_template("challenge.html", c=_translated(data))
 
 
 @bp.post("/challenges/<int:challenge_id>/answer")

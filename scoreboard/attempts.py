@@ -55,6 +55,10 @@ def clean_answer(answer: Any) -> str:
         raise Refused("'answer' must not be empty")
     if len(answer) > grading.MAX_ANSWER:
         raise Refused(f"'answer' is longer than {grading.MAX_ANSWER} characters")
+    try:
+        answer.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused("'answer' is not valid Unicode text") from None
     return answer
 
 

@@ -49,12 +49,13 @@ class TeamView:
         return {c.name for c in challenges if c.id in self.solved}
 
 
-def _team_view(session: Session, team_id: int | None) -> TeamView:
+def _team_view(session: Session, team_id: int | None, now: datetime) -> TeamView:
+    """The team's own solves are live; everyone's solve counts (and so values) honour the freeze."""
     clock = events.clock_of(events.drill(session))
     solved = {}
     if team_id is not None:
         solved = dict(session.execute(select(Solve.challenge_id, Solve.at).where(Solve.team_id == team_id)).all())
-    return TeamView(clock, solved, board.solve_counts(session))
+    return TeamView(clock, solved, board.solve_counts(session, clock.public_cutoff(now)))
 
 
 def _locked(challenge: Challenge, solved_names: set[str]) -> bool:
@@ -87,7 +88,7 @@ def _all(session: Session) -> list[Challenge]:
 
 def list_for_team(session: Session, team_id: int | None, now: datetime, preview: bool = False) -> list[dict[str, Any]]:
     """The caller's visible challenges with current values and the team's solved marks."""
-    view = _team_view(session, team_id)
+    view = _team_view(session, team_id, now)
     challenges = _all(session)
     solved_names = view.solved_names(challenges)
     return [_summary(c, view, solved_names) for c in challenges if view.clock.shows(c, now, preview)]
@@ -122,7 +123,7 @@ def detail_for_team(session: Session, challenge_id: int, team_id: int | None, no
     challenge = get_visible(session, challenge_id, now, preview)
     if not preview:
         ensure_unlocked(session, challenge, team_id)
-    view = _team_view(session, team_id)
+    view = _team_view(session, team_id, now)
     unlocked = set()
     if team_id is not None:
         unlocked = set(session.scalars(select(HintUnlock.hint_id).where(HintUnlock.team_id == team_id)))

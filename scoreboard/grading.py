@@ -76,7 +76,10 @@ def check(kind: str, expected: Any, answer: str, options: dict[str, Any] | None 
         if got is None or want is None:
             return False
         tolerance = Decimal(str(options.get("tolerance", 0)))
-        return abs(got - want) <= tolerance
+        try:
+            return abs(got - want) <= tolerance
+        except ArithmeticError:  # an exponent like 1e1000000 overflows: simply not the answer
+            return False
     if kind == "set":
         return _same("\n".join(_set_items(answer)), "\n".join(_set_items(expected)))
     if kind == "choice":

@@ -75,6 +75,8 @@ class Pack(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     digest: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # pack.yml's clock settings as last loaded: a reload applies only those that changed.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     challenges: Mapped[list[Challenge]] = relationship(back_populates="pack")
 
 

@@ -86,6 +86,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
             raise yaml.MarkedYAMLError(problem=f"key {key!r} is not text", problem_mark=key_node.start_mark)
+        if key in result:
+            raise yaml.MarkedYAMLError(problem=f"'{key}' appears twice (also on line {result.lines[key]})",
+                                       problem_mark=key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -227,8 +230,11 @@ class _ChallengeReader:
         return value
 
     def read(self) -> ChallengeSpec | None:
+        before = len(self.problems.items)
         data = _load_yaml(self.path, self.rel, self.problems)
         if data is None:
+            if len(self.problems.items) == before:
+                self.problem(1, "the file is empty; a challenge needs at least name, value and flags")
             return None
         if not isinstance(data, dict):
             self.problem(1, "a challenge.yml must be a mapping of fields")
@@ -369,7 +375,11 @@ class _ChallengeReader:
                 content = [part.strip() for part in content.split(",")]
             if not isinstance(content, list) or not all(isinstance(c, (str, int)) for c in content):
                 raise ValueError("'content' must be a list of items")
-            return [str(c) for c in content]
+            items = [str(c).strip() for c in content]
+            if any(not item or re.search(r"[,;\n]", item) for item in items):
+                raise ValueError("set items must be non-empty and contain no ',', ';' or line breaks "
+                                 "(answers list their items separated by those)")
+            return items
         if kind == "number":
             if isinstance(content, bool) or not isinstance(content, (int, float, str)) or not grading.check("number", content, str(content)):
                 raise ValueError(f"'content' must be a number, not {content!r}")
@@ -382,7 +392,11 @@ class _ChallengeReader:
             raise ValueError("'tolerance' only applies to number flags")
         if not isinstance(content, (str, int)) or isinstance(content, bool):
             raise ValueError(f"'content' must be text, not {_type_name(content)}")
-        content = str(content)
+        # Answers are stripped before grading, so a flag keeps no surrounding white space either
+        # (a YAML block scalar would otherwise end in a newline nobody can type).
+        content = str(content).strip()
+        if not content:
+            raise ValueError("'content' is empty")
         if kind == "regex":
             try:
                 grading.compiled(content, bool(options.get("case_insensitive")))
@@ -779,15 +793,18 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
     stored = {f.sha256: _store_file(files_dir, f) for c in spec.challenges for f in c.files}
     pack = session.get(Pack, spec.id)
     if pack is None:
-        pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest)
+        pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest, settings={})
         session.add(pack)
     pack.title, pack.description, pack.digest, pack.loaded_at = spec.title, spec.description, spec.digest, utcnow()
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
     now = utcnow()
     drill = events.drill(session)
-    for key in ("starts_at", "ends_at", "freeze_at", "first_blood_bonus"):
-        if key in spec.settings:
+    settings = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in spec.settings.items()}
+    for key, value in settings.items():
+        # An organizer's later `clock set` survives a reload unless pack.yml itself changed that time.
+        if pack.settings.get(key) != value:
             setattr(drill, key, spec.settings[key])
+    pack.settings = settings
     if drill.starts_at is None:
         drill.starts_at = now  # no start time anywhere: an open practice from the first load
     for position, challenge_spec in enumerate(spec.challenges):

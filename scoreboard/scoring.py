@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 
 def dynamic_value(initial: int, decay: int, minimum: int, solves: int, function: str = "logarithmic") -> int:
@@ -40,10 +40,10 @@ class Standing:
 
 def rank(rows: list[Standing]) -> list[Standing]:
     """Highest score first; a tie goes to whoever reached it first; teams with nothing last."""
-    far = datetime.max.replace(tzinfo=None)
+    far = datetime.max.replace(tzinfo=timezone.utc)
 
     def key(row: Standing) -> tuple:
-        reached = row.last_solve_at.replace(tzinfo=None) if row.last_solve_at else far
+        reached = row.last_solve_at.astimezone(timezone.utc) if row.last_solve_at else far
         return (-row.score, reached, row.team_id)
 
     ordered = sorted(rows, key=key)

@@ -94,6 +94,7 @@ class Server:
                     **(env or {})}
         self.process: subprocess.Popen | None = None
         self.log = instance.parent / f"server-{self.port}.log"
+        self._log_handle: Any = None
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "drill", *args], cwd=ROOT,
@@ -104,9 +105,9 @@ class Server:
 
     def start(self) -> "Server":
         self.instance.mkdir(parents=True, exist_ok=True)
-        handle = self.log.open("ab")
+        self._log_handle = self.log.open("ab")
         self.process = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port)], cwd=ROOT,
-                                        env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+                                        env=self.env, stdout=self._log_handle, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -125,7 +126,11 @@ class Server:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(10)
         self.process = None
+        if self._log_handle:
+            self._log_handle.close()
+            self._log_handle = None
 
     def restart(self) -> None:
         self.stop()

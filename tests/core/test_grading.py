@@ -180,8 +180,6 @@ def test_number_nan_expected_accepts_nothing() -> None:
     assert not check("number", "inf", "inf")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: grading.check('number') raises decimal.Overflow for an answer "
-                                       "like '1e1000000' instead of calling it wrong")
 @pytest.mark.parametrize("answer", ["1e1000000", "-9e999999999"])
 def test_number_huge_exponent_is_just_wrong(answer: str) -> None:
     assert check("number", "37", answer) is False
@@ -252,7 +250,7 @@ def test_unknown_type_is_refused() -> None:
 plain = st.text(min_size=1, max_size=60).filter(lambda s: s == s.strip() and s != "")
 
 
-@hsettings(max_examples=200, deadline=None)
+@hsettings(max_examples=200, deadline=None, database=None)
 @given(plain)
 def test_static_accepts_itself_and_refuses_one_more_char(s: str) -> None:
     assert check("static", s, s)
@@ -261,14 +259,14 @@ def test_static_accepts_itself_and_refuses_one_more_char(s: str) -> None:
     assert not check("static", s, s + "x", CI)
 
 
-@hsettings(max_examples=200, deadline=None)
+@hsettings(max_examples=200, deadline=None, database=None)
 @given(plain, st.text(alphabet=" \t\r\n", max_size=5), st.text(alphabet=" \t\r\n", max_size=5))
 def test_surrounding_white_space_is_ignored(s: str, before: str, after: str) -> None:
     assert check("static", s, before + s + after)
     assert check("choice", s, before + s + after)
 
 
-@hsettings(max_examples=150, deadline=None)
+@hsettings(max_examples=150, deadline=None, database=None)
 @given(st.lists(st.from_regex(r"[A-Za-z0-9_.\-]{1,12}", fullmatch=True), min_size=1, max_size=6, unique_by=str.casefold),
        st.randoms(use_true_random=False), st.text(alphabet=" \t", max_size=3))
 def test_set_is_permutation_invariant(items: list[str], rnd, pad: str) -> None:
@@ -281,7 +279,7 @@ def test_set_is_permutation_invariant(items: list[str], rnd, pad: str) -> None:
     assert not check("set", items, answer + ",zz-not-an-item-zz")
 
 
-@hsettings(max_examples=100, deadline=None)
+@hsettings(max_examples=100, deadline=None, database=None)
 @given(st.integers(min_value=-10**9, max_value=10**9))
 def test_number_accepts_its_own_spellings(n: int) -> None:
     assert check("number", str(n), f"{n:,}")
@@ -289,7 +287,11 @@ def test_number_accepts_its_own_spellings(n: int) -> None:
     assert not check("number", str(n), str(n + 1))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a static flag with surrounding white space (e.g. from a YAML "
-                                       "'|' block) can never be answered: answers are stripped, flags are not")
-def test_static_flag_with_trailing_newline_is_answerable() -> None:
-    assert check("static", "DRILL{block}\n", "DRILL{block}")
+def test_flag_content_is_stripped_when_the_pack_is_read(make_pack) -> None:
+    """A YAML block scalar ends in a newline nobody can type: the loader normalises it once."""
+    from scoreboard.packs import read_folder
+
+    root = make_pack({"one": {"name": "One", "value": 1, "flags": ["DRILL{block}\n", {"type": "regex", "content": " D.* "}]}})
+    answers = read_folder(root).challenges[0].answers
+    assert [a.content for a in answers] == ["DRILL{block}", "D.*"]
+    assert check(answers[0].type, answers[0].content, "DRILL{block}")

@@ -1,8 +1,10 @@
 """Helpers for the Live suite: Socket.IO observers, logged-in members, answers, flag checks."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -215,6 +217,15 @@ def attempt(base_url: str, challenge_id: int, answer: str, http: Any = requests,
     return response.json()
 
 
+def max_event_id(srv: Any) -> int:
+    """The newest row of the server's public event stream, read from its SQLite file."""
+    connection = sqlite3.connect(f"file:{srv.instance / 'drillboard.db'}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT COALESCE(MAX(id), 0) FROM event").fetchone()[0]
+    finally:
+        connection.close()
+
+
 def scoreboard(base_url: str) -> dict[str, Any]:
     response = requests.get(f"{base_url}/api/v1/scoreboard", timeout=10)
     assert response.status_code == 200
@@ -226,3 +237,12 @@ def apply_delta(rows: list[dict[str, Any]], delta: list[dict[str, Any]]) -> list
     by_team = {row["team_id"]: row for row in rows}
     by_team.update({row["team_id"]: row for row in delta})
     return sorted(by_team.values(), key=lambda row: row["pos"])
+
+
+_names = itertools.count(1)
+
+
+def join(srv: Any, team: str, name: str | None = None) -> Member:
+    """A new member of a seeded team, logged in through /join (user names are unique)."""
+    codes = {row["name"]: row["join_code"] for row in srv.first_run["teams"]}
+    return Member(srv.base_url, codes[team], name or f"member{next(_names)}-{team.split()[-1].lower()}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -393,6 +393,8 @@ def audit_log() -> Any:
 
 @bp.app_template_filter("utc")
 def _utc(value: Any) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "–"
 
 

@@ -143,10 +143,8 @@ def submit(session: Session, *, team: Team, user_id: int | None, challenge_id: i
     points, first = _team_points(session, challenge, solve)
     payload = {"team": team.name, "team_id": team.id, "challenge": challenge.name, "challenge_id": challenge.id,
                "points": points, "first_blood": first, "at": now.isoformat()}
-    if clock.frozen(now):
-        events.notify_board(session)  # the public board stays frozen; the reveal shows it
-    else:
-        events.record(session, "solve", payload, now)
+    # During the freeze the public board stays as it was; the solve is held for the reveal.
+    events.record(session, "solve", payload, now, held=clock.frozen(now))
     events.notify_team(session, team.id, "notice", {"kind": "solve", "user_id": user_id, **payload})
     return Verdict("correct", points, first_blood=first)
 

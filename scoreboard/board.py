@@ -107,7 +107,7 @@ def recent_solves(session: Session, cutoff: datetime | None, limit: int = RECENT
     """The public solve feed, newest first, from the stored events."""
     query = select(Event.payload).where(Event.kind == "solve").order_by(Event.id.desc()).limit(limit)
     if cutoff:
-        query = query.where(Event.at <= cutoff)
+        query = query.where(Event.at <= cutoff, Event.held.is_(False))
     return list(session.scalars(query))
 
 

@@ -38,14 +38,22 @@ def clock_of(row: Drill) -> Clock:
     return Clock(row.starts_at, row.ends_at, row.freeze_at, row.paused_at)
 
 
-def record(session: Session, kind: str, payload: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
-    """Store a public event and queue it for publishing; returns the payload with its ``seq``."""
-    row = Event(kind=kind, payload={}, at=at or utcnow())
+def record(session: Session, kind: str, payload: dict[str, Any], at: datetime | None = None,
+           held: bool = False) -> dict[str, Any]:
+    """Store a public event and queue it for publishing; returns the payload with its ``seq``.
+
+    A ``held`` event (a solve during the freeze) is stored but not sent: observers learn of it
+    from the snapshot after the reveal.
+    """
+    row = Event(kind=kind, payload={}, at=at or utcnow(), held=held)
     session.add(row)
     session.flush()
     full = {"seq": row.id, **payload}
     row.payload = full
-    session.info.setdefault("outbox", []).append({"kind": kind, "payload": full, "room": None})
+    if held:
+        notify_board(session)
+    else:
+        session.info.setdefault("outbox", []).append({"kind": kind, "payload": full, "room": None})
     return full
 
 
@@ -75,15 +83,15 @@ def announce_releases(session: Session, now: datetime) -> list[dict[str, Any]]:
                                 Challenge.state == "visible")
     ).all()
     for challenge in pending:
-        if not clock.released(challenge.release_at, challenge.release_after, now):
-            continue
+        if clock.phase(now) != RUNNING or not clock.released(challenge.release_at, challenge.release_after, now):
+            continue  # before the start nothing opens; the start itself releases them
         claimed = session.execute(
             update(Challenge)
             .where(Challenge.id == challenge.id, Challenge.release_announced_at.is_(None))
             .values(release_announced_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
-        if claimed and clock.phase(now) == RUNNING:
+        if claimed:
             emitted.append(record(session, "release", {
                 "challenge_id": challenge.id, "challenge": challenge.name,
                 "category": challenge.category, "at": now.isoformat(),

@@ -115,7 +115,8 @@ class Live:
         """Emit events committed by other processes (the CLI) when no message queue links us."""
         with self.database.session() as session:
             rows = session.execute(
-                select(Event.id, Event.kind, Event.payload).where(Event.id > self._relayed_to).order_by(Event.id)
+                select(Event.id, Event.kind, Event.payload, Event.held).where(Event.id > self._relayed_to)
+                .order_by(Event.id)
             ).all()
             newest = session.scalar(select(func.max(Event.id))) or 0
         if newest < self._relayed_to:
@@ -126,7 +127,9 @@ class Live:
             self.socketio.emit("snapshot", self.cache.snapshot(), namespace=NAMESPACE)
             return
         emitted = set(self._emitted)
-        for seq, kind, payload in rows:
+        for seq, kind, payload, held in rows:
             self._relayed_to = seq
-            if seq not in emitted:
+            if held:
+                self.publish({"kind": "board", "payload": {}, "room": None})
+            elif seq not in emitted:
                 self.publish({"kind": kind, "payload": payload, "room": None})

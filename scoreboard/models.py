@@ -307,6 +307,8 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(30))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Held back from the live stream (a solve during the freeze); part of the record and the reveal.
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditEntry(Base):

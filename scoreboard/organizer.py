@@ -122,10 +122,7 @@ def award(session: Session, team_id: int, value: Any, reason: Any, now: datetime
     label = actor.name if actor else "cli"
     events.audit(session, label, "award", {"team_id": team.id, "value": value, "reason": row.reason})
     payload = {"team": team.name, "team_id": team.id, "value": value, "reason": row.reason, "at": now.isoformat()}
-    if events.clock_of(events.drill(session)).frozen(now):
-        events.notify_board(session)
-    else:
-        events.record(session, "award", payload, now)
+    events.record(session, "award", payload, now, held=events.clock_of(events.drill(session)).frozen(now))
     events.notify_team(session, team.id, "notice", {"kind": "award", **payload})
     return row
 

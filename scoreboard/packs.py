@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import clock, events, grading
-from .models import Answer, Challenge, File, Hint, Pack, PackLoad, utcnow
+from .models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
 
 MAX_YAML_BYTES = 1024 * 1024
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -805,6 +805,8 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         if pack.settings.get(key) != value:
             setattr(drill, key, spec.settings[key])
     pack.settings = settings
+    if drill.title == Drill.title.default.arg:
+        drill.title = spec.title  # the first pack names the drill
     if drill.starts_at is None:
         drill.starts_at = now  # no start time anywhere: an open practice from the first load
     for position, challenge_spec in enumerate(spec.challenges):

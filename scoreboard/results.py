@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import board
+from .text import spreadsheet_safe
 from .models import Award, Challenge, Hint, HintUnlock, Solve, Team, utcnow
 
 
@@ -28,7 +29,7 @@ def export(session: Session, fmt: str) -> str:
         writer = csv.DictWriter(out, ["pos", "team", "team_id", "country", "score", "solves", "last_solve_at"],
                                 lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
         return out.getvalue()
     return json.dumps({"generated_at": utcnow().isoformat(), "standings": rows}, ensure_ascii=False, indent=1) + "\n"
 

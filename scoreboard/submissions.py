@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from .text import spreadsheet_safe
 from .models import Challenge, Solve, Submission, Team, User
 
 PER_PAGE = 50
@@ -63,7 +64,7 @@ def export_csv(session: Session, query: Query) -> str:
                             lineterminator="\n")
     writer.writeheader()
     for row in session.execute(_select(query).order_by(Submission.id)):
-        writer.writerow(_row(*row))
+        writer.writerow({k: spreadsheet_safe(v) for k, v in _row(*row).items()})
     return out.getvalue()
 
 

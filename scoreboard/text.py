@@ -21,3 +21,10 @@ def render_markdown(source: str) -> str:
     html = _md.render(source or "")
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                      link_rel="noopener noreferrer nofollow")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Keep a cell that starts like a formula (=, +, -, @) from running when a CSV is opened."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -35,8 +35,8 @@ def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    with_drill = events.clock_of(events.drill(db()))
-    return {"clock": with_drill.as_dict(utcnow()), "COUNTRIES": COUNTRIES}
+    drill = events.drill(db())
+    return {"clock": events.clock_of(drill).as_dict(utcnow()), "drill_title": drill.title, "COUNTRIES": COUNTRIES}
 
 
 @bp.get("/")

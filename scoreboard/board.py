@@ -131,15 +131,20 @@ def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dic
               if clock.shows(c, now)]
     solve_query = select(Solve.team_id, Solve.challenge_id, Solve.at).order_by(Solve.id)
     award_query = select(Award.team_id, Award.value, Award.at).order_by(Award.id)
+    # Hint costs lower scores too; the chart shows them as unnamed deductions.
+    cost_query = (select(HintUnlock.team_id, -Hint.cost, HintUnlock.at).join(Hint, Hint.id == HintUnlock.hint_id)
+                  .where(Hint.cost > 0).order_by(HintUnlock.id))
     if cutoff:
         solve_query = solve_query.where(Solve.at <= cutoff)
         award_query = award_query.where(Award.at <= cutoff)
+        cost_query = cost_query.where(HintUnlock.at <= cutoff)
     open_ids = {c.id for c in opened}
     return {
         "challenges": [{"id": c.id, "name": c.name, "category": c.category, "value": values.get(c.id, 0)}
                        for c in opened],
         "solves": [[t, c, at.isoformat()] for t, c, at in session.execute(solve_query) if c in open_ids],
-        "awards": [[t, v, at.isoformat()] for t, v, at in session.execute(award_query)],
+        "awards": sorted(([t, v, _aware(at).isoformat()] for query in (award_query, cost_query)
+                          for t, v, at in session.execute(query)), key=lambda row: row[2]),
         "first_blood_bonus": events.drill(session).first_blood_bonus,
     }
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
 
-Publisher = Callable[[dict[str, Any]], None]
+# Receives every event of one committed transaction at once, in the order they were recorded.
+Publisher = Callable[[list[dict[str, Any]]], None]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -65,9 +66,10 @@ class Database:
         Base.metadata.create_all(self.engine)
 
     def _after_commit(self, session: Session) -> None:
-        for item in session.info.pop("outbox", []):
+        items = session.info.pop("outbox", [])
+        if items:
             for publish in self.publishers:
-                publish(item)
+                publish(items)
 
     @staticmethod
     def _after_rollback(session: Session) -> None:

@@ -46,15 +46,22 @@ class Live:
 
     # --- publishing -------------------------------------------------------------------
 
-    def publish(self, item: dict[str, Any]) -> None:
+    def publish(self, items: list[dict[str, Any]]) -> None:
+        """Send one commit's events in seq order, then re-score once if the board may have moved."""
+        for item in items:
+            self._emit(item)
+        if any(item["kind"] in events.BOARD_KINDS for item in items):
+            self.rescore()
+
+    def _emit(self, item: dict[str, Any]) -> None:
         kind, payload, room = item["kind"], item["payload"], item["room"]
         if kind != "board":
-            if "seq" in payload:
-                self._emitted.append(payload["seq"])
             self.socketio.emit(kind, payload, namespace=NAMESPACE, to=room)
-        if kind in events.BOARD_KINDS:
+        if "seq" in payload:
+            self._emitted.append(payload["seq"])
+        if "seq" in payload or kind in events.BOARD_KINDS:
+            # The snapshot carries the last seq, so every public event makes it stale.
             self.cache.versions.bump()
-            self.rescore()
 
     def rescore(self) -> None:
         """Re-rank once and emit the changed rows as one ``standings`` event."""
@@ -127,9 +134,12 @@ class Live:
             self.socketio.emit("snapshot", self.cache.snapshot(), namespace=NAMESPACE)
             return
         emitted = set(self._emitted)
+        batch = []
         for seq, kind, payload, held in rows:
             self._relayed_to = seq
             if held:
-                self.publish({"kind": "board", "payload": {}, "room": None})
+                batch.append({"kind": "board", "payload": {}, "room": None})
             elif seq not in emitted:
-                self.publish({"kind": kind, "payload": payload, "room": None})
+                batch.append({"kind": kind, "payload": payload, "room": None})
+        if batch:
+            self.publish(batch)

@@ -136,6 +136,14 @@
 
   /* --- chart: cumulative points of the top 10, from solves (current values) and awards --- */
 
+  /* Minutes for a drill-long axis, seconds when the span is short (the first minutes). */
+  function timeLabel(value) {
+    const scale = this;
+    const span = scale && scale.max - scale.min;
+    const fields = span && span < 20 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
+    return new Date(value).toLocaleTimeString([], fields);
+  }
+
   function renderChart() {
     if (typeof Chart === "undefined") return;
     const values = new Map(state.challenges.map(function (c) { return [c.id, c.value]; }));
@@ -164,10 +172,11 @@
         options: {
           animation: false, maintainAspectRatio: false, parsing: false,
           scales: {
-            x: { type: "linear", ticks: { color: "#cfd8e3", callback: function (v) { return new Date(v).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); } }, grid: { color: "#233" } },
+            x: { type: "linear", ticks: { color: "#cfd8e3", maxTicksLimit: 8, callback: timeLabel }, grid: { color: "#233" } },
             y: { beginAtZero: true, ticks: { color: "#cfd8e3" }, grid: { color: "#233" } },
           },
-          plugins: { legend: { labels: { color: "#e8eef5", font: { size: 14 } } } },
+          /* On a phone the legend would eat the plot; the table above names the teams. */
+          plugins: { legend: { display: window.innerWidth > 700, labels: { color: "#e8eef5", font: { size: 14 } } } },
         },
       });
     } else {
@@ -218,6 +227,7 @@
     renderFeed(s.recent_solves);
     announcements.replaceChildren();
     s.announcements.forEach(function (a) { announcements.append(announcementLine(a)); });
+    if (!s.announcements.length) announcements.append(el("li", "muted empty", D.t("no_announcements")));
     setFrozen(s.frozen);
     renderGrid();
     renderChart();

@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from livekit import ANSWERS, PASSWORD, ROOT, join, scoreboard
+from livekit import ANSWERS, PASSWORD, ROOT, join, max_event_id, scoreboard
 
 pytestmark = pytest.mark.browser
 
@@ -148,6 +148,28 @@ def test_board_survives_server_restart(shared_server: Any, browser: Browser) -> 
         expect(board.page.locator("#conn")).to_have_class(re.compile(r"\bon\b"))
         assert board.page.evaluate("window.__marker") == 1, "the board reloaded"
         assert board.errors == []
+    finally:
+        context.close()
+
+
+def test_board_follows_solves_without_resyncing(shared_server: Any, browser: Browser) -> None:
+    base = shared_server.base_url
+    kyrgyzstan = join(shared_server, "Team Kyrgyzstan")
+    ids = kyrgyzstan.challenge_ids()
+    kyrgyzstan.attempt(ids["Leaflet Trace"], ANSWERS["Leaflet Trace"])  # the stream now ends with `standings`
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sent: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))))
+        page.goto(base + "/board")
+        expect(page.locator("#conn")).to_have_class(re.compile(r"\bon\b"), timeout=5000)
+        for name in ("Dead Drop Note", "Beacon Home"):
+            kyrgyzstan.attempt(ids[name], ANSWERS[name])
+            expect(page.locator("#feed li").first).to_contain_text(name, timeout=2000)
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.body.dataset.seq") == str(max_event_id(shared_server))
+        assert [frame for frame in sent if "resync" in frame] == [], "an up-to-date board asked for a snapshot"
     finally:
         context.close()
 

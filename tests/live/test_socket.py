@@ -106,10 +106,6 @@ def test_resync_returns_fresh_snapshot_matching_scoreboard(shared_server: Any, l
     assert_no_flags(observer)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: snapshot seq lags the stream by one: board.py BoardCache takes "
-                   "`seq` when the board is re-scored, before live.py rescore() records that change's "
-                   "`standings` event, and `standings` is not in BOARD_KINDS so the cached snapshot is "
-                   "never refreshed; common.js then sees a gap at the next event and resyncs every time")
 def test_snapshot_seq_equals_last_emitted_seq(shared_server: Any, live: Live) -> None:
     observer = live(shared_server.base_url)
     pakistan = join(shared_server, "Team Pakistan")
@@ -228,12 +224,8 @@ def test_no_flag_in_any_payload(shared_server: Any, live: Live) -> None:
         assert_seq_strictly_increasing(client)
 
 
-RELAY_ORDER_BUG = ("BUG: live.py Live._relay publishes relayed CLI events one by one and publish() re-scores "
-                   "synchronously, so the `standings` event recorded after the first relayed event (a higher "
-                   "seq) goes out before the remaining relayed events: seq arrives out of order")
 
 
-@pytest.mark.xfail(strict=True, reason=RELAY_ORDER_BUG)
 def test_relayed_cli_events_keep_seq_order_import_teams(shared_server: Any, live: Live, tmp_path: Path) -> None:
     observer = live(shared_server.base_url)
     roster = tmp_path / "teams.csv"
@@ -295,7 +287,6 @@ def test_freeze_hides_solves_and_end_reveals(server: Any, live: Live) -> None:
     # The order of the events after the end: test_relayed_cli_events_keep_seq_order_reveal.
 
 
-@pytest.mark.xfail(strict=True, reason=RELAY_ORDER_BUG)
 def test_relayed_cli_events_keep_seq_order_reveal(server: Any, live: Live) -> None:
     observer = live(server.base_url)
     india = join(server, "Team India")

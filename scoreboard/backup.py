@@ -6,18 +6,19 @@ is a single moment of the drill. ``restore`` replaces every row in one transacti
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text
 
+from . import archives
 from .db import Database
 from .models import Base, UTCDateTime, utcnow
 
 FORMAT = "drillboard-backup-1"
+MAX_UNPACKED = 20 * 1024**3
 
 
 class BackupError(ValueError):
@@ -84,10 +85,9 @@ def restore(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
         manifest = json.loads(archive.read("manifest.json"))
         if manifest.get("format") != FORMAT:
             raise BackupError(f"{path}: unknown backup format {manifest.get('format')!r}")
-        for name in names:
-            parts = PurePosixPath(name).parts
-            if name.startswith("/") or ".." in parts:
-                raise BackupError(f"{path}: unsafe path {name!r} in backup")
+        unsafe = archives.problems(archive, path.name, MAX_UNPACKED)
+        if unsafe:
+            raise BackupError(f"{path}: refused: " + "; ".join(unsafe))
         rows = json.loads(archive.read("rows.json"))
         database.create_schema()
         with database.engine.begin() as conn:
@@ -104,10 +104,5 @@ def restore(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
                             conn.execute(text(
                                 f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
                                 f"(SELECT MAX(id) FROM \"{table.name}\"))"))
-        for name in names:
-            if name.startswith("files/") and not name.endswith("/"):
-                target = files_dir / PurePosixPath(name).relative_to("files")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(name) as source, target.open("wb") as sink:
-                    shutil.copyfileobj(source, sink)
+        archives.extract(archive, files_dir, prefix="files/")
     return {name: len(items) for name, items in rows.items()}

@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import shutil
-import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -26,13 +25,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock, events, grading
+from . import archives, clock, events, grading
 from .models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
 
 MAX_YAML_BYTES = 1024 * 1024
 MAX_FILE_BYTES = 100 * 1024 * 1024
-MAX_ZIP_MEMBERS = 5000
-MAX_ZIP_RATIO = 200
 
 CHALLENGE_FIELDS = {
     "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
@@ -631,18 +628,6 @@ def read_folder(root: Path) -> PackSpec:
                     digest.hexdigest(), challenges, settings)
 
 
-def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
-    name = info.filename
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-        return "path escapes the pack"
-    if stat.S_ISLNK(info.external_attr >> 16):
-        return "symbolic links are not allowed"
-    if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1) and info.file_size > 1 << 20:
-        return "compression ratio is suspicious (zip bomb?)"
-    return None
-
-
 @contextmanager
 def opened(path: Path, max_unpacked: int = 200 * 1024 * 1024) -> Iterator[Path]:
     """Yield a folder for ``path``: the folder itself, or a checked extraction of a zip."""
@@ -653,23 +638,11 @@ def opened(path: Path, max_unpacked: int = 200 * 1024 * 1024) -> Iterator[Path]:
     if not path.is_file() or not zipfile.is_zipfile(path):
         raise PackError([f"{path.name}:0: not a pack folder or a .zip file"])
     with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="drillpack-") as tmp:
-        members = archive.infolist()
-        problems = [f"{m.filename}:0: {why}" for m in members if (why := _unsafe_member(m))]
-        if len(members) > MAX_ZIP_MEMBERS:
-            problems.append(f"{path.name}:0: more than {MAX_ZIP_MEMBERS} entries")
-        total = sum(m.file_size for m in members)
-        if total > max_unpacked:
-            problems.append(f"{path.name}:0: unpacks to {total // 2**20} MB, over the {max_unpacked // 2**20} MB limit")
+        problems = archives.problems(archive, path.name, max_unpacked)
         if problems:
             raise PackError(problems)
         target = Path(tmp) / "pack"
-        for member in members:
-            if member.is_dir():
-                continue
-            destination = target / PurePosixPath(member.filename.replace("\\", "/"))
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as source, destination.open("wb") as sink:
-                shutil.copyfileobj(source, sink)
+        archives.extract(archive, target)
         entries = [p for p in target.iterdir() if not p.name.startswith(("__MACOSX", "."))] if target.exists() else []
         root = entries[0] if len(entries) == 1 and entries[0].is_dir() and not (target / "pack.yml").exists() else target
         if root is target:

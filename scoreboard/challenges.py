@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from . import board, events
 from .db import insert_ignore
@@ -96,7 +96,7 @@ def list_for_team(session: Session, team_id: int | None, now: datetime, preview:
 
 def get_visible(session: Session, challenge_id: int, now: datetime, preview: bool = False) -> Challenge:
     """The challenge if the caller may see it: 404 when unknown or hidden, 403 before release."""
-    challenge = session.get(Challenge, challenge_id, options=[selectinload(Challenge.hints), selectinload(Challenge.files)])
+    challenge = session.get(Challenge, challenge_id)
     if challenge is None or challenge.removed or (challenge.state != "visible" and not preview):
         raise NotFound("no such challenge")
     clock = events.clock_of(events.drill(session))

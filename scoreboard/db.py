@@ -51,7 +51,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"future": True}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            # Connections to a local file are cheap; with too few, request threads queue for one.
+            kwargs.update(connect_args={"check_same_thread": False, "timeout": 10}, pool_size=32, max_overflow=32)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: Engine = create_engine(url, **kwargs)

@@ -40,6 +40,8 @@ class Live:
         self._relayed_to = 0
         self._ticker_started = False
         self._stop = threading.Event()
+        # Set when the board may have moved; the re-scorer thread folds a burst into one pass.
+        self._dirty = threading.Event()
         database.publishers.append(self.publish)
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
         socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
@@ -51,7 +53,10 @@ class Live:
         for item in items:
             self._emit(item)
         if any(item["kind"] in events.BOARD_KINDS for item in items):
-            self.rescore()
+            if self._ticker_started:
+                self._dirty.set()  # off the request path: the verdict does not wait for re-scoring
+            else:
+                self.rescore()
 
     def _emit(self, item: dict[str, Any]) -> None:
         kind, payload, room = item["kind"], item["payload"], item["room"]
@@ -100,9 +105,22 @@ class Live:
             self._relayed_to = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1)) or 0
         self._last_board = self.cache.board()
         self.socketio.start_background_task(self._tick_forever)
+        self.socketio.start_background_task(self._rescore_forever)
 
     def stop(self) -> None:
         self._stop.set()
+        self._dirty.set()
+
+    def _rescore_forever(self) -> None:
+        while not self._stop.is_set():
+            self._dirty.wait()
+            self._dirty.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.rescore()
+            except Exception:  # noqa: BLE001 - a failed pass must not stop the next one
+                log.exception("re-scoring failed")
 
     def _tick_forever(self) -> None:
         while not self._stop.is_set():

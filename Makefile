@@ -11,8 +11,9 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev chromium
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev chromium
 	$(PY) bench/run.py
+	$(PY) bench/solve_to_screen.py
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -86,7 +86,7 @@ class Live:
 
     # --- clients ----------------------------------------------------------------------
 
-    def _on_connect(self, auth: Any = None) -> None:
+    def _on_connect(self, _auth: Any = None) -> None:
         if current_user.is_authenticated and current_user.team_id is not None:
             join_room(f"team:{current_user.team_id}")
         self.socketio.emit("snapshot", self.cache.snapshot(), namespace=NAMESPACE, to=request.sid)

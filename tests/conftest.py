@@ -176,6 +176,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where page screenshots go: a temp folder, or the committed ones with
+    ``DRILLBOARD_SCREENSHOTS=docs/screenshots`` (so a normal run leaves the tree clean)."""
+    folder = Path(os.environ.get("DRILLBOARD_SCREENSHOTS") or tmp_path / "screenshots")
+    folder = folder if folder.is_absolute() else ROOT / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
 def postgres_url() -> str:
     url = os.environ.get("DRILLBOARD_TEST_POSTGRES_URL")
     if not url:

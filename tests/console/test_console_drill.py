@@ -26,7 +26,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "challenges" / "drill-demo"
-SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 MEMBER_PASSWORD = "correct horse battery"
 
@@ -117,24 +116,24 @@ def answer(member: Page, base: str, challenge: str, text: str, expected: str) ->
 
 
 @pytest.mark.browser
-def test_organizer_runs_a_whole_drill(server_factory: Any, page: Page, browser: Browser, tmp_path: Path) -> None:
+def test_organizer_runs_a_whole_drill(server_factory: Any, page: Page, browser: Browser, tmp_path: Path,
+                                      screenshot_dir: Path) -> None:
     srv = server_factory(env={"DRILLBOARD_DEMO": "0"})
     chief = json.loads(srv.cli("create-admin", "chief").stdout)
     srv.start()
     base = srv.base_url
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(VIEWPORT)
     page.set_default_timeout(10_000)
     contexts: list[BrowserContext] = []
     try:
-        _drive(srv, base, chief, page, browser, contexts, tmp_path)
+        _drive(srv, base, chief, page, browser, contexts, tmp_path, screenshot_dir)
     finally:
         for context in contexts:
             context.close()
 
 
 def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Browser,
-           contexts: list[BrowserContext], tmp_path: Path) -> None:
+           contexts: list[BrowserContext], tmp_path: Path, shots: Path) -> None:
     # --- access control before anything: anonymous is sent to the login page ------------------
     anonymous = browser.new_context()
     contexts.append(anonymous)
@@ -227,7 +226,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     ], problems
     for problem in problems:
         assert re.match(r"^[\w./-]+\.yml:\d+: .+", problem), problem
-    page.screenshot(path=str(SHOTS / "console-packs-report.png"))
+    page.screenshot(path=str(shots / "console-packs-report.png"))
     page.get_by_role("link", name="Back to packs").click()
     expect(page.locator("main")).to_contain_text("No pack loaded yet.")
 
@@ -269,7 +268,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     expect(page.locator("#phase")).to_have_text("running")
     nav(page, "Challenges & injects")
     expect(page.locator("ol.schedule li", has_text=SPOOFED).locator(".badge")).to_have_text("open")
-    page.screenshot(path=str(SHOTS / "console-challenges.png"))
+    page.screenshot(path=str(shots / "console-challenges.png"))
 
     # --- 7. an observer watches /board; a public announcement appears without reload ------------
     observer_context = browser.new_context(viewport=VIEWPORT)
@@ -369,7 +368,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     nav(page, "Results")
     expect(page.locator("#results tbody tr")).to_have_count(3)
     expect(page.locator("#results tbody tr").first).to_contain_text("Aurora")
-    page.screenshot(path=str(SHOTS / "console-results.png"))
+    page.screenshot(path=str(shots / "console-results.png"))
     with page.expect_download() as info:
         page.locator("a.button", has_text=re.compile("^CSV$")).click()
     assert info.value.suggested_filename == "results.csv"

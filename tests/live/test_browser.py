@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,6 @@ from livekit import ANSWERS, PASSWORD, ROOT, join, max_event_id, scoreboard
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 WEB = "Web Server Intrusion"
 
 
@@ -196,7 +196,7 @@ def _no_horizontal_overflow(page: Page) -> None:
     assert width[0] <= width[1], f"{page.url} overflows horizontally: scrollWidth {width[0]} > {width[1]}"
 
 
-def test_screenshots(shared_server: Any, browser: Browser) -> None:
+def test_screenshots(shared_server: Any, browser: Browser, screenshot_dir: Path) -> None:
     base = shared_server.base_url
     solvers = {"Team India": ["Web Server Intrusion", "Ransom Note", "Beacon Home"],
                "Team Uzbekistan": ["Ransom Note", "Leaflet Trace"],
@@ -208,7 +208,6 @@ def test_screenshots(shared_server: Any, browser: Browser) -> None:
             assert member.attempt(ids[challenge], ANSWERS[challenge])["result"] in ("correct", "already_solved")
     reader = join(shared_server, "Team Tajikistan")
     web_id = reader.challenge_ids()[WEB]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     for width, height in ((1920, 1080), (390, 844)):
         observer = browser.new_context(viewport={"width": width, "height": height})
@@ -218,7 +217,7 @@ def test_screenshots(shared_server: Any, browser: Browser) -> None:
             expect(board.page.locator("#standings tbody tr")).to_have_count(len(scoreboard(base)["standings"]))
             board.page.wait_for_timeout(400)
             _no_horizontal_overflow(board.page)
-            board.page.screenshot(path=str(SCREENSHOTS / f"board-{width}.png"), full_page=True)
+            board.page.screenshot(path=str(screenshot_dir / f"board-{width}.png"), full_page=True)
 
             team = Watched(member)
             team.page.goto(f"{base}/challenges/{web_id}")
@@ -227,10 +226,10 @@ def test_screenshots(shared_server: Any, browser: Browser) -> None:
             team.page.click("#answer-form button")
             expect(team.page.locator("#verdict")).to_contain_text("Incorrect")
             _no_horizontal_overflow(team.page)
-            team.page.screenshot(path=str(SCREENSHOTS / f"challenge-{width}.png"), full_page=True)
+            team.page.screenshot(path=str(screenshot_dir / f"challenge-{width}.png"), full_page=True)
             assert board.errors == [] and team.errors == [], (board.errors, team.errors)
         finally:
             observer.close()
             member.close()
     for name in ("board-1920", "board-390", "challenge-1920", "challenge-390"):
-        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+        assert (screenshot_dir / f"{name}.png").stat().st_size > 10_000

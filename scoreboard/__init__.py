@@ -68,9 +68,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         redis_client = redis.Redis.from_url(settings.redis_url)
     versions = RedisVersion(redis_client) if redis_client else VersionSource()
-    limiter = (RedisLimiter(redis_client, settings.attempt_limit, settings.attempt_window) if redis_client
-               else MemoryLimiter(settings.attempt_limit, settings.attempt_window))
-    services = Services(settings, database, BoardCache(database.sessions, versions), limiter)
+    def window(limit: int, seconds: int) -> MemoryLimiter:
+        return RedisLimiter(redis_client, limit, seconds) if redis_client else MemoryLimiter(limit, seconds)
+
+    services = Services(settings, database, BoardCache(database.sessions, versions),
+                        limiter=window(settings.attempt_limit, settings.attempt_window),
+                        name_limiter=window(settings.login_limit, 300),
+                        # A whole team may sit behind one NAT address: give addresses more room.
+                        address_limiter=window(settings.login_limit * 5, 300))
     app.extensions["drillboard"] = services
 
     # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.

@@ -29,6 +29,10 @@ class AccountError(ValueError):
     """Refused input; the message tells the person what to change."""
 
 
+class BadJoinCode(AccountError):
+    """A join code that opens no team: counted against the guesser's address."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is making a request: a member (user and team), a team token, or an organizer."""
@@ -119,7 +123,7 @@ def join_team(session: Session, join_code: str, name: str, password: str) -> Use
     """A member's first visit: the join code alone decides the team."""
     team = session.scalar(select(Team).where(Team.join_code == (join_code or "").strip()))
     if team is None or team.disabled:
-        raise AccountError("that join code is not valid; ask your organizers for your team's code")
+        raise BadJoinCode("that join code is not valid; ask your organizers for your team's code")
     return _create_user(session, name, password, "member", team)
 
 

@@ -34,6 +34,8 @@ class Settings:
     # Wrong attempts allowed per team and challenge inside the window before 429.
     attempt_limit: int = 10
     attempt_window: int = 60
+    # Failed logins (or join codes) allowed per name and per address in 5 minutes.
+    login_limit: int = 10
     max_upload_bytes: int = 50 * 1024 * 1024
     max_pack_unpacked_bytes: int = 200 * 1024 * 1024
     secure_cookies: bool = False
@@ -61,6 +63,7 @@ class Settings:
             secret_key=env.get("DRILLBOARD_SECRET_KEY", ""),
             attempt_limit=int(env.get("DRILLBOARD_ATTEMPT_LIMIT", 10)),
             attempt_window=int(env.get("DRILLBOARD_ATTEMPT_WINDOW", 60)),
+            login_limit=int(env.get("DRILLBOARD_LOGIN_LIMIT", 10)),
             secure_cookies=env.get("DRILLBOARD_SECURE_COOKIES", "") == "1",
             proxy_hops=int(env.get("DRILLBOARD_PROXY_HOPS", 0)),
         )

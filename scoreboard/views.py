@@ -13,7 +13,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from . import LANGUAGES, accounts, attempts, challenges, events, results
+from . import LANGUAGES, accounts, attempts, challenges, events, names, results
 from .challenges import Refused
 from .models import File, Team, utcnow
 from .names import COUNTRIES
@@ -46,9 +46,31 @@ def index() -> Any:
     return render_template("index.html")
 
 
+def _guessers(name: str | None = None) -> list[tuple[Any, str]]:
+    """The windows a password or join-code guess counts in: this address, and the name if any."""
+    found = [(services().address_limiter, f"ip:{client_address()}")]
+    if name is not None:
+        found.append((services().name_limiter, f"name:{names.name_key(name)}"))
+    return found
+
+
+def _guess_wait(guessers: list[tuple[Any, str]]) -> int:
+    """Seconds before another guess is heard."""
+    return max(limiter.retry_after(key) for limiter, key in guessers)
+
+
+def _failed_guess(guessers: list[tuple[Any, str]]) -> None:
+    for limiter, key in guessers:
+        limiter.hit(key)
+
+
 @bp.route("/join", methods=["GET", "POST"])
 def join() -> Any:
     form = request.form
+    guessers = _guessers()
+    if request.method == "POST" and (wait := _guess_wait(guessers)):
+        flash(_("Too many failed attempts; try again in %(n)s s.", n=wait), "error")
+        return render_template("join.html", join_code="", name=form.get("name", "")), 429
     if request.method == "POST":
         if form.get("password") != form.get("confirm"):
             flash(_("The two passwords differ."), "error")
@@ -58,6 +80,8 @@ def join() -> Any:
                 db().commit()
             except ValueError as err:
                 db().rollback()
+                if isinstance(err, accounts.BadJoinCode):
+                    _failed_guess(guessers)
                 flash(str(err), "error")
             else:
                 login_user(user)
@@ -70,11 +94,17 @@ def join() -> Any:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
-        user = accounts.authenticate(db(), request.form.get("name", ""), request.form.get("password", ""))
+        name = request.form.get("name", "")
+        guessers = _guessers(name)
+        if wait := _guess_wait(guessers):
+            flash(_("Too many failed logins; try again in %(n)s s.", n=wait), "error")
+            return render_template("login.html", name=name), 429
+        user = accounts.authenticate(db(), name, request.form.get("password", ""))
         db().commit()
         if user is None:
+            _failed_guess(guessers)
             flash(_("Wrong name or password."), "error")
-            return render_template("login.html", name=request.form.get("name", "")), 401
+            return render_template("login.html", name=name), 401
         login_user(user)
         target = request.args.get("next", "")
         if not target.startswith("/") or target.startswith("//"):

@@ -23,6 +23,9 @@ class Services:
     database: Database
     cache: BoardCache
     limiter: MemoryLimiter
+    # Failed logins per name, and failed logins or join codes per address (guessing).
+    name_limiter: MemoryLimiter
+    address_limiter: MemoryLimiter
     live: Any = None
 
 

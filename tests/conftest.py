@@ -153,6 +153,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One demo-seeded server for a whole module; its tests each add their own teams and solves."""
+    srv = Server(tmp_path_factory.mktemp("shared") / "server-instance").start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
 def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Build a server whose instance you prepare first (``cli``) and then ``start()``."""

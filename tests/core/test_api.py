@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corekit import team_with_token
 from sqlalchemy import func, select
 
 from scoreboard import accounts, create_app, organizer, packs
@@ -74,14 +75,6 @@ def load_pack(services: Any, make_pack: Any) -> dict[str, int]:
         return {c.name: c.id for c in session.scalars(select(Challenge))}
 
 
-def make_team(services: Any, name: str, country: str = "KZ") -> tuple[int, dict[str, str]]:
-    with services.database.session() as session:
-        team = organizer.create_team(session, name, country, "test")
-        token = accounts.new_token(session, team=team)
-        team_id = team.id
-    return team_id, {"Authorization": f"Bearer {token}"}
-
-
 def clock(services: Any, action: str, **times: Any) -> None:
     with services.database.session() as session:
         if action == "set":
@@ -123,12 +116,12 @@ def ids(services: Any, make_pack: Any) -> dict[str, int]:
 
 @pytest.fixture
 def team_a(services: Any, ids: dict[str, int]) -> tuple[int, dict[str, str]]:
-    return make_team(services, "Alpha Team", "KZ")
+    return team_with_token(services, "Alpha Team", "KZ")
 
 
 @pytest.fixture
 def team_b(services: Any, ids: dict[str, int]) -> tuple[int, dict[str, str]]:
-    return make_team(services, "Bravo Team", "UZ")
+    return team_with_token(services, "Bravo Team", "UZ")
 
 
 # --- no secrets leak ------------------------------------------------------------------------
@@ -393,7 +386,7 @@ def test_hint_of_hidden_challenge_cannot_be_unlocked(services: Any, client: Any,
         packs.load(session, folder, services.settings.files_dir)
         from scoreboard.models import Hint
         hint_id = session.scalar(select(Hint.id))
-    _, headers = make_team(services, "Curious")
+    _, headers = team_with_token(services, "Curious")
     resp = client.post(f"/api/v1/hints/{hint_id}/unlock", headers=headers)
     assert resp.status_code == 404 and "HIDDEN-HINT-TEXT" not in resp.get_data(as_text=True)
 
@@ -433,7 +426,7 @@ def test_correct_answer_after_waiting_out_the_limit(small_window_app: Any, make_
     services = small_window_app.extensions["drillboard"]
     client = small_window_app.test_client()
     ids = load_pack(services, make_pack)
-    team_id, headers = make_team(services, "Patient")
+    team_id, headers = team_with_token(services, "Patient")
     cid = ids["Open Door"]
     assert post(client, cid, "DRILL{a}", headers).get_json()["result"] == "incorrect"
     assert post(client, cid, "DRILL{b}", headers).get_json()["result"] == "incorrect"
@@ -477,15 +470,15 @@ def test_freeze_hides_other_teams_solve_counts(services: Any, client: Any, ids: 
     (_, a), (_, b) = team_a, team_b
     clock(services, "freeze")
     assert post(client, ids["Curve"], FLAGS["Curve"], b).get_json()["result"] == "correct"
-    assert post(client, ids["Curve"], FLAGS["Curve"], make_team(services, "Third")[1]).get_json()["result"] == "correct"
+    assert post(client, ids["Curve"], FLAGS["Curve"], team_with_token(services, "Third")[1]).get_json()["result"] == "correct"
     seen_by_a = {c["name"]: c for c in client.get("/api/v1/challenges", headers=a).get_json()["challenges"]}
     assert seen_by_a["Curve"]["solves"] == 0 and seen_by_a["Curve"]["value"] == 500
 
 
 def test_tie_goes_to_the_earlier_solver(services: Any, client: Any, ids: dict[str, int]) -> None:
-    late_id, late = make_team(services, "Created First")    # lower id: would win a tie by id
-    early_id, early = make_team(services, "Created Second")
-    idle_id, _ = make_team(services, "Idle")
+    late_id, late = team_with_token(services, "Created First")    # lower id: would win a tie by id
+    early_id, early = team_with_token(services, "Created Second")
+    idle_id, _ = team_with_token(services, "Idle")
     assert post(client, ids["Open Door"], FLAGS["Open Door"], early).get_json()["result"] == "correct"
     assert post(client, ids["Second Door"], "DRILL{second-2025}", late).get_json()["result"] == "correct"
     rows = standings(client)

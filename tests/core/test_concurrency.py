@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import sys
 import threading
 import uuid
 from collections import Counter
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from corekit import team_with_token
 import requests
 from sqlalchemy import create_engine, func, select, text
 
@@ -19,35 +19,18 @@ from scoreboard import accounts, create_app, organizer, packs
 from scoreboard.config import Settings
 from scoreboard.models import Base, Solve, Submission
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import Server  # noqa: E402  (the shared server helper of tests/conftest.py)
 
 ANSWERS = {"Web Server Intrusion": "203.0.113.77", "Beacon Home": "198.51.100.172"}
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    srv = Server(tmp_path_factory.mktemp("concurrency") / "server-instance").start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def server_services(live_server: Server) -> Any:
+def server_services(shared_server: Any) -> Any:
     """An in-process app on the server's own database: to create teams without a CLI process each."""
-    application = create_app(Settings(instance=live_server.instance, secret_key="server-test"))
+    application = create_app(Settings(instance=shared_server.instance, secret_key="server-test"))
     services = application.extensions["drillboard"]
     yield services
     services.live.stop()
     services.database.engine.dispose()
-
-
-def new_team(services: Any, name: str) -> tuple[int, dict[str, str]]:
-    with services.database.session() as session:
-        team = organizer.create_team(session, name, "KZ", "test")
-        token = accounts.new_token(session, team=team)
-        team_id = team.id
-    return team_id, {"Authorization": f"Bearer {token}"}
 
 
 def fire(n: int, call: Callable[[int], Any]) -> list[Any]:
@@ -63,12 +46,12 @@ def fire(n: int, call: Callable[[int], Any]) -> list[Any]:
 
 
 @pytest.mark.parametrize("threads, challenge", [(2, "Web Server Intrusion"), (8, "Beacon Home")])
-def test_same_correct_answer_at_once_over_http(live_server: Server, server_services: Any, threads: int,
+def test_same_correct_answer_at_once_over_http(shared_server: Any, server_services: Any, threads: int,
                                               challenge: str) -> None:
-    team_id, headers = new_team(server_services, f"Racers {threads}")
-    listing = requests.get(live_server.base_url + "/api/v1/challenges", headers=headers, timeout=10).json()
+    team_id, headers = team_with_token(server_services, f"Racers {threads}")
+    listing = requests.get(shared_server.base_url + "/api/v1/challenges", headers=headers, timeout=10).json()
     cid = next(c["id"] for c in listing["challenges"] if c["name"] == challenge)
-    url = f"{live_server.base_url}/api/v1/challenges/{cid}/attempts"
+    url = f"{shared_server.base_url}/api/v1/challenges/{cid}/attempts"
 
     def submit(i: int) -> requests.Response:
         return requests.post(url, json={"answer": ANSWERS[challenge]}, headers=headers, timeout=30)
@@ -80,7 +63,7 @@ def test_same_correct_answer_at_once_over_http(live_server: Server, server_servi
     points = {r.json()["points"] for r in responses}
     assert len(points) == 1 and points.pop() > 0
 
-    with sqlite3.connect(live_server.instance / "drillboard.db") as conn:
+    with sqlite3.connect(shared_server.instance / "drillboard.db") as conn:
         solves = conn.execute("select count(*) from solve where team_id = ? and challenge_id = ?",
                               (team_id, cid)).fetchone()[0]
         stored = Counter(v for (v,) in conn.execute(
@@ -88,7 +71,7 @@ def test_same_correct_answer_at_once_over_http(live_server: Server, server_servi
     assert solves == 1
     assert stored == Counter({"correct": 1, "already_solved": threads - 1})
 
-    board = requests.get(live_server.base_url + "/api/v1/scoreboard", timeout=10).json()["standings"]
+    board = requests.get(shared_server.base_url + "/api/v1/scoreboard", timeout=10).json()["standings"]
     mine = next(r for r in board if r["team_id"] == team_id)
     assert mine["solves"] == 1
 

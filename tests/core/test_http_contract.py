@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,36 +12,26 @@ import pytest
 import requests
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import DEMO_PACK, Server  # noqa: E402  (the shared server helper of tests/conftest.py)
-
-RANSOM = DEMO_PACK / "crypto-encoding" / "ransom-note"
+RANSOM = Path(__file__).resolve().parents[2] / "challenges" / "drill-demo" / "crypto-encoding" / "ransom-note"
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    server = Server(tmp_path_factory.mktemp("contract") / "server-instance").start()
-    yield server
-    server.stop()
+def player(shared_server: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    return shared_server.team_token("Contract Team", "KZ")
 
 
-@pytest.fixture(scope="module")
-def player(srv: Server) -> tuple[dict[str, Any], dict[str, str]]:
-    return srv.team_token("Contract Team", "KZ")
+def api(shared_server: Any, path: str) -> str:
+    return f"{shared_server.base_url}/api/v1{path}"
 
 
-def api(srv: Server, path: str) -> str:
-    return f"{srv.base_url}/api/v1{path}"
-
-
-def by_name(srv: Server, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
-    resp = requests.get(api(srv, "/challenges"), headers=headers, timeout=10)
+def by_name(shared_server: Any, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
+    resp = requests.get(api(shared_server, "/challenges"), headers=headers, timeout=10)
     assert resp.status_code == 200
     return {c["name"]: c for c in resp.json()["challenges"]}
 
 
-def db(srv: Server, sql: str, *args: Any) -> list[tuple]:
-    with sqlite3.connect(srv.instance / "drillboard.db") as conn:
+def db(shared_server: Any, sql: str, *args: Any) -> list[tuple]:
+    with sqlite3.connect(shared_server.instance / "drillboard.db") as conn:
         return conn.execute(sql, args).fetchall()
 
 
@@ -50,21 +39,21 @@ def ransom() -> dict[str, Any]:
     return yaml.safe_load((RANSOM / "challenge.yml").read_text())
 
 
-def test_first_run_prints_credentials(srv: Server) -> None:
-    first = srv.first_run
+def test_first_run_prints_credentials(shared_server: Any) -> None:
+    first = shared_server.first_run
     assert first["admin"]["password"]
     assert len(first["teams"]) == 10 and all(t["join_code"] for t in first["teams"])
 
 
-def test_list_and_detail(srv: Server, player: Any) -> None:
+def test_list_and_detail(shared_server: Any, player: Any) -> None:
     _, headers = player
-    listed = by_name(srv, headers)
+    listed = by_name(shared_server, headers)
     spec = ransom()
     item = listed[spec["name"]]
     assert {"id", "name", "category", "value", "solves", "solved"} <= set(item)
     assert item["value"] == spec["value"] and item["solved"] is False
     assert "Spoofed Coordination Email" not in listed           # release_after 30m: not yet
-    detail = requests.get(api(srv, f"/challenges/{item['id']}"), headers=headers, timeout=10)
+    detail = requests.get(api(shared_server, f"/challenges/{item['id']}"), headers=headers, timeout=10)
     assert detail.status_code == 200
     body = detail.json()
     assert body["description_html"]
@@ -77,11 +66,11 @@ def test_list_and_detail(srv: Server, player: Any) -> None:
         assert flag not in text and spec["solution"].strip()[:40] not in text
 
 
-def test_file_download_with_bearer_token(srv: Server, player: Any) -> None:
+def test_file_download_with_bearer_token(shared_server: Any, player: Any) -> None:
     _, headers = player
-    item = by_name(srv, headers)[ransom()["name"]]
-    files = requests.get(api(srv, f"/challenges/{item['id']}"), headers=headers, timeout=10).json()["files"]
-    url = srv.base_url + files[0]["url"] if files[0]["url"].startswith("/") else files[0]["url"]
+    item = by_name(shared_server, headers)[ransom()["name"]]
+    files = requests.get(api(shared_server, f"/challenges/{item['id']}"), headers=headers, timeout=10).json()["files"]
+    url = shared_server.base_url + files[0]["url"] if files[0]["url"].startswith("/") else files[0]["url"]
     resp = requests.get(url, headers=headers, timeout=10)
     if resp.status_code == 404:
         pytest.xfail("files route missing")
@@ -92,34 +81,34 @@ def test_file_download_with_bearer_token(srv: Server, player: Any) -> None:
     assert anonymous.content != resp.content
 
 
-def test_file_of_unreleased_challenge_is_not_served(srv: Server, player: Any) -> None:
+def test_file_of_unreleased_challenge_is_not_served(shared_server: Any, player: Any) -> None:
     _, headers = player
-    rows = db(srv, "select f.id, f.name from file f join challenge c on c.id = f.challenge_id "
+    rows = db(shared_server, "select f.id, f.name from file f join challenge c on c.id = f.challenge_id "
                    "where c.name = 'Spoofed Coordination Email'")
     assert rows
     file_id, name = rows[0]
-    resp = requests.get(f"{srv.base_url}/files/{file_id}/{name}", headers=headers, timeout=10)
+    resp = requests.get(f"{shared_server.base_url}/files/{file_id}/{name}", headers=headers, timeout=10)
     assert resp.status_code in (403, 404)
 
 
-def test_hint_unlock_over_http(srv: Server, player: Any) -> None:
+def test_hint_unlock_over_http(shared_server: Any, player: Any) -> None:
     team, headers = player
-    item = by_name(srv, headers)[ransom()["name"]]
-    hint = next(h for h in requests.get(api(srv, f"/challenges/{item['id']}"), headers=headers, timeout=10).json()["hints"]
+    item = by_name(shared_server, headers)[ransom()["name"]]
+    hint = next(h for h in requests.get(api(shared_server, f"/challenges/{item['id']}"), headers=headers, timeout=10).json()["hints"]
                 if h["cost"] > 0)
     for _ in range(2):
-        resp = requests.post(api(srv, f"/hints/{hint['id']}/unlock"), headers=headers, timeout=10)
+        resp = requests.post(api(shared_server, f"/hints/{hint['id']}/unlock"), headers=headers, timeout=10)
         assert resp.status_code == 200 and resp.json()["content"]
-    shown = requests.get(api(srv, f"/challenges/{item['id']}"), headers=headers, timeout=10).json()["hints"]
+    shown = requests.get(api(shared_server, f"/challenges/{item['id']}"), headers=headers, timeout=10).json()["hints"]
     assert next(h for h in shown if h["id"] == hint["id"])["content"]
-    assert db(srv, "select count(*) from hint_unlock where team_id = ?", team["id"]) == [(1,)]
+    assert db(shared_server, "select count(*) from hint_unlock where team_id = ?", team["id"]) == [(1,)]
 
 
-def test_wrong_then_right_answer_reaches_the_boards(srv: Server, player: Any) -> None:
+def test_wrong_then_right_answer_reaches_the_boards(shared_server: Any, player: Any) -> None:
     team, headers = player
     spec = ransom()
-    item = by_name(srv, headers)[spec["name"]]
-    url = api(srv, f"/challenges/{item['id']}/attempts")
+    item = by_name(shared_server, headers)[spec["name"]]
+    url = api(shared_server, f"/challenges/{item['id']}/attempts")
     wrong = requests.post(url, json={"answer": "DRILL{n0t_it}"}, headers=headers, timeout=10)
     assert wrong.status_code == 200 and wrong.json()["result"] == "incorrect" and wrong.json()["points"] == 0
     right = requests.post(url, json={"answer": spec["flags"][0]}, headers=headers, timeout=10)
@@ -130,36 +119,36 @@ def test_wrong_then_right_answer_reaches_the_boards(srv: Server, player: Any) ->
     assert again.json()["result"] == "already_solved"
     bad = requests.post(url, data="not json", headers={**headers, "Content-Type": "text/plain"}, timeout=10)
     assert bad.status_code == 400 and set(bad.json()) == {"error"}
-    assert by_name(srv, headers)[spec["name"]]["solved"] is True
+    assert by_name(shared_server, headers)[spec["name"]]["solved"] is True
 
-    board = requests.get(api(srv, "/scoreboard"), timeout=10).json()
+    board = requests.get(api(shared_server, "/scoreboard"), timeout=10).json()
     assert board["frozen"] is False
     top = board["standings"][0]
     hint_cost = sum(h.get("cost", 0) for h in spec.get("hints", []) if isinstance(h, dict))
     assert (top["team"], top["team_id"], top["country"]) == ("Contract Team", team["id"], "KZ")
     assert top["pos"] == 1 and top["solves"] == 1 and top["score"] == points - hint_cost
     assert top["last_solve_at"]
-    feed = requests.get(api(srv, "/scoreboard/ctftime"), timeout=10).json()["standings"]
+    feed = requests.get(api(shared_server, "/scoreboard/ctftime"), timeout=10).json()["standings"]
     assert feed[0] == {"pos": 1, "team": "Contract Team", "score": points - hint_cost}
     assert len(feed) == len(board["standings"])
 
 
 @pytest.fixture(scope="module")
-def runner(srv: Server) -> Any:
+def runner(shared_server: Any) -> Any:
     """The same click commands in-process, on the server's database (no interpreter start-up per call)."""
     from scoreboard import create_app
     from scoreboard.config import Settings
 
-    application = create_app(Settings(instance=srv.instance, secret_key="server-test"))
+    application = create_app(Settings(instance=shared_server.instance, secret_key="server-test"))
     yield application.test_cli_runner()
     application.extensions["drillboard"].live.stop()
     application.extensions["drillboard"].database.engine.dispose()
 
 
-def test_cli_export_matches_the_scoreboard(srv: Server, player: Any, runner: Any) -> None:
-    board = requests.get(api(srv, "/scoreboard"), timeout=10).json()["standings"]
-    feed = requests.get(api(srv, "/scoreboard/ctftime"), timeout=10).json()
-    out = {"json": srv.cli("export", "--format", "json").stdout}     # one real process start ...
+def test_cli_export_matches_the_scoreboard(shared_server: Any, player: Any, runner: Any) -> None:
+    board = requests.get(api(shared_server, "/scoreboard"), timeout=10).json()["standings"]
+    feed = requests.get(api(shared_server, "/scoreboard/ctftime"), timeout=10).json()
+    out = {"json": shared_server.cli("export", "--format", "json").stdout}     # one real process start ...
     for fmt in ("csv", "ctftime"):                                    # ... and the same command in-process
         result = runner.invoke(args=["drill", "export", "--format", fmt])
         assert result.exit_code == 0, result.output
@@ -172,10 +161,10 @@ def test_cli_export_matches_the_scoreboard(srv: Server, player: Any, runner: Any
     assert board[0]["score"] > 0
 
 
-def test_create_team_refusals_create_nothing(srv: Server, runner: Any) -> None:
-    before = db(srv, "select id, name, country from team order by id")
-    duplicate = srv.cli("create-team", "Team China", "--country", "CN", check=False)
-    unknown = srv.cli("create-team", "Brand New Team", "--country", "XX", check=False)
+def test_create_team_refusals_create_nothing(shared_server: Any, runner: Any) -> None:
+    before = db(shared_server, "select id, name, country from team order by id")
+    duplicate = shared_server.cli("create-team", "Team China", "--country", "CN", check=False)
+    unknown = shared_server.cli("create-team", "Brand New Team", "--country", "XX", check=False)
     for result in (duplicate, unknown):
         assert result.returncode != 0 and result.stdout.strip() == "", result.stdout
         assert result.stderr.strip() and "Traceback" not in result.stderr, result.stderr
@@ -196,12 +185,12 @@ def test_create_team_refusals_create_nothing(srv: Server, runner: Any) -> None:
         assert result.exit_code != 0, (name, country, result.output)
         assert words in result.output.lower(), (name, result.output)
         assert "token" not in result.output
-    assert db(srv, "select id, name, country from team order by id") == before
+    assert db(shared_server, "select id, name, country from team order by id") == before
 
 
-def test_clock_set_with_end_before_start_is_refused(srv: Server, runner: Any) -> None:
-    before = db(srv, "select starts_at, ends_at, freeze_at, paused_at from drill")
-    result = srv.cli("clock", "set", "--starts-at", "2030-01-02T00:00:00Z", "--ends-at", "2030-01-01T00:00:00Z",
+def test_clock_set_with_end_before_start_is_refused(shared_server: Any, runner: Any) -> None:
+    before = db(shared_server, "select starts_at, ends_at, freeze_at, paused_at from drill")
+    result = shared_server.cli("clock", "set", "--starts-at", "2030-01-02T00:00:00Z", "--ends-at", "2030-01-01T00:00:00Z",
                      check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "end" in result.stderr.lower() and "start" in result.stderr.lower(), result.stderr
@@ -216,5 +205,5 @@ def test_clock_set_with_end_before_start_is_refused(srv: Server, runner: Any) ->
         outcome = runner.invoke(args=["drill", "clock", "set", *args])
         assert outcome.exit_code != 0, (args, outcome.output)
         assert outcome.exception is None or isinstance(outcome.exception, SystemExit), (args, outcome.exception)
-    assert db(srv, "select starts_at, ends_at, freeze_at, paused_at from drill") == before
-    assert requests.get(api(srv, "/scoreboard"), timeout=10).json()["frozen"] is False
+    assert db(shared_server, "select starts_at, ends_at, freeze_at, paused_at from drill") == before
+    assert requests.get(api(shared_server, "/scoreboard"), timeout=10).json()["frozen"] is False

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, grading, organizer, packs
+from scoreboard import grading, packs
 from scoreboard.models import Challenge, Pack, PackLoad, Solve, Submission
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,14 +91,6 @@ def db_rows(instance: Path, sql: str) -> list[tuple]:
 def load(services: Any, path: Path, **kwargs: Any) -> packs.PackDiff:
     with services.database.session() as session:
         return packs.load(session, path, services.settings.files_dir, **kwargs)
-
-
-def team_headers(services: Any, name: str, country: str = "KZ") -> tuple[int, dict[str, str]]:
-    with services.database.session() as session:
-        team = organizer.create_team(session, name, country, "test")
-        token = accounts.new_token(session, team=team)
-        team_id = team.id
-    return team_id, {"Authorization": f"Bearer {token}"}
 
 
 # --- every problem as file:line -----------------------------------------------------------
@@ -358,7 +351,7 @@ def test_dry_run_in_process_on_empty_db(services: Any, make_pack: Any) -> None:
 def test_reload_updates_in_place_and_keeps_submissions(services: Any, client: Any, make_pack: Any) -> None:
     folder = make_pack({}, files=v1_pack(), name="reload")
     load(services, folder)
-    team_id, headers = team_headers(services, "Reloaders")
+    team_id, headers = team_with_token(services, "Reloaders")
     ids = {c["name"]: c["id"] for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}
 
     def attempt(name: str, answer: str) -> Any:

@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from livekit import ANSWERS, PASSWORD, ROOT, join, max_event_id, scoreboard
+from livekit import ANSWERS, PASSWORD, join, max_event_id, scoreboard
 
 pytestmark = pytest.mark.browser
 

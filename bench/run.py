@@ -19,6 +19,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -47,6 +49,23 @@ def start_server(instance: Path) -> tuple[subprocess.Popen, str, dict]:
         except requests.RequestException:
             time.sleep(0.1)
     return proc, base, env
+
+
+@contextmanager
+def demo_server() -> Iterator[tuple[str, dict]]:
+    """A demo-seeded ``python app.py`` in a temporary instance: (base URL, its environment)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, base, env = start_server(Path(tmp) / "instance")
+        try:
+            yield base, env
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def demo_answers() -> dict[str, str]:
+    """Every demo challenge's answer, as the pack's own solver derives it from the files."""
+    return json.loads(subprocess.check_output([sys.executable, str(ROOT / "challenges/drill-demo/tools/solve_all.py")]))
 
 
 def make_teams(env: dict, count: int) -> list[str]:
@@ -127,16 +146,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--players", type=int, default=50)
     args = parser.parse_args()
-    answers = json.loads(subprocess.check_output([sys.executable, str(ROOT / "challenges/drill-demo/tools/solve_all.py")]))
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, base, env = start_server(Path(tmp) / "instance")
-        try:
-            tokens = make_teams(env, args.players)
-            submit = submit_load(base, tokens, answers, args.seconds)
-            reads = read_load(base, args.seconds)
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    answers = demo_answers()
+    with demo_server() as (base, env):
+        tokens = make_teams(env, args.players)
+        submit = submit_load(base, tokens, answers, args.seconds)
+        reads = read_load(base, args.seconds)
     print(f"server: python app.py (SQLite WAL, one process), client: {args.players} players in one Python process, "
           f"{os.cpu_count()} cores shared")
     print(f"submissions: {submit['requests']} in {args.seconds:.0f}s = {submit['per_s']:.0f}/s "

@@ -9,11 +9,8 @@ Prints p50, p99 and max over every (solve, board) pair. Figures only, no asserti
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +18,7 @@ import requests
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, make_teams, percentile, start_server  # noqa: E402
+from run import demo_answers, demo_server, make_teams, percentile  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -48,34 +45,28 @@ def main() -> None:
     parser.add_argument("--boards", type=int, default=5)
     parser.add_argument("--solves", type=int, default=20)
     args = parser.parse_args()
-    answers = json.loads(subprocess.check_output([sys.executable, str(ROOT / "challenges/drill-demo/tools/solve_all.py")]))
+    answers = demo_answers()
     latencies: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, base, env = start_server(Path(tmp) / "instance")
-        try:
-            tokens = make_teams(env, args.solves)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-                pages = []
-                for _ in range(args.boards):
-                    page = browser.new_context().new_page()
-                    page.goto(base + "/board")
-                    page.wait_for_selector("#conn.on")
-                    page.evaluate(WATCH)
-                    pages.append(page)
-                for index, token in enumerate(tokens):
-                    headers = {"Authorization": f"Bearer {token}"}
-                    listing = requests.get(base + "/api/v1/challenges", headers=headers).json()["challenges"]
-                    target = next(c for c in listing if c["name"] == "Web Server Intrusion")
-                    sent = time.time() * 1000
-                    requests.post(f"{base}/api/v1/challenges/{target['id']}/attempts", headers=headers,
-                                  json={"answer": answers["Web Server Intrusion"]})
-                    for page in pages:
-                        latencies.append(drawn_at(page, index) - sent)
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with demo_server() as (base, env), sync_playwright() as pw:
+        tokens = make_teams(env, args.solves)
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        pages = []
+        for _ in range(args.boards):
+            page = browser.new_context().new_page()
+            page.goto(base + "/board")
+            page.wait_for_selector("#conn.on")
+            page.evaluate(WATCH)
+            pages.append(page)
+        for index, token in enumerate(tokens):
+            headers = {"Authorization": f"Bearer {token}"}
+            listing = requests.get(base + "/api/v1/challenges", headers=headers).json()["challenges"]
+            target = next(c for c in listing if c["name"] == "Web Server Intrusion")
+            sent = time.time() * 1000
+            requests.post(f"{base}/api/v1/challenges/{target['id']}/attempts", headers=headers,
+                          json={"answer": answers["Web Server Intrusion"]})
+            for page in pages:
+                latencies.append(drawn_at(page, index) - sent)
+        browser.close()
     print(f"solve-to-screen over {args.solves} solves x {args.boards} boards (Chromium, same machine): "
           f"p50 {statistics.median(latencies):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
           f"max {max(latencies):.0f} ms (target p99 250 ms, ratio {percentile(latencies, 0.99) / 250:.2f})")

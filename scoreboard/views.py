@@ -11,11 +11,10 @@ from typing import Any, Callable
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from . import LANGUAGES, accounts, attempts, challenges, events, names, results
 from .challenges import Refused
-from .models import File, Team, utcnow
+from .models import File, utcnow
 from .names import COUNTRIES
 from .web import actor, client_address, db, services
 
@@ -214,5 +213,4 @@ def download(file_id: int, name: str) -> Any:
 
 @bp.get("/board")
 def board_page() -> Any:
-    snapshot = services().cache.snapshot()
-    return render_template("board.html", snapshot=snapshot, teams=db().scalar(select(Team.id).limit(1)) is not None)
+    return render_template("board.html", snapshot=services().cache.snapshot())

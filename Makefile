@@ -9,6 +9,7 @@ run: $(VENV)/.runtime
 	$(PY) app.py
 
 test: $(VENV)/.dev chromium
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev chromium

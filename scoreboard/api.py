@@ -4,8 +4,9 @@ Every error is ``{"error": "..."}`` with a 4xx status; nothing is written on an 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Response, request
 from flask_wtf.csrf import CSRFError, validate_csrf

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import board, events, grading
-from .db import insert_ignore
 from .challenges import Forbidden, Refused, ensure_unlocked, get_visible, team_solve_count
+from .db import insert_ignore
 from .models import Capture, Challenge, Solve, Submission, Team
 from .ratelimit import MemoryLimiter
 

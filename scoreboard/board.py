@@ -15,10 +15,10 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from . import events
-from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team, utcnow
 from .clock import Clock
-from .text import render_markdown
+from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team, utcnow
 from .scoring import Board, Standing, dynamic_value, rank
+from .text import render_markdown
 
 RECENT = 20
 
@@ -161,7 +161,7 @@ class BoardCache:
     event. The cut-off (freeze) is part of the key, so the board freezes on time by itself.
     """
 
-    def __init__(self, sessions: Callable[[], Session], version_source: "VersionSource") -> None:
+    def __init__(self, sessions: Callable[[], Session], version_source: VersionSource) -> None:
         self.sessions = sessions
         self.versions = version_source
         self._lock = threading.Lock()

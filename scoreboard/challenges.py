@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import board, events
-from .db import insert_ignore
 from .clock import Clock
+from .db import insert_ignore
 from .models import Challenge, Hint, HintUnlock, Solve
 from .text import render_markdown
 

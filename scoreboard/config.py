@@ -55,7 +55,7 @@ class Settings:
         return self.instance / "files"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             database_url=env.get("DRILLBOARD_DATABASE_URL", ""),

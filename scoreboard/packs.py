@@ -331,7 +331,7 @@ class _ChallengeReader:
             self.problem(self.line("flags"), "'flags' must be a non-empty list")
             return []
         answers = []
-        for item, line in zip(flags, getattr(flags, "lines", [self.line("flags")] * len(flags))):
+        for item, line in zip(flags, getattr(flags, "lines", [self.line("flags")] * len(flags)), strict=False):
             answer = self._answer(item, line)
             if answer:
                 answers.append(answer)
@@ -410,7 +410,7 @@ class _ChallengeReader:
     def _hints(self) -> list[HintSpec]:
         hints = self.get("hints", list, [])
         result = []
-        for item, line in zip(hints, getattr(hints, "lines", [])):
+        for item, line in zip(hints, getattr(hints, "lines", []), strict=False):
             if isinstance(item, str):
                 result.append(HintSpec(item))
             elif isinstance(item, dict) and isinstance(item.get("content"), str):
@@ -431,7 +431,7 @@ class _ChallengeReader:
         files = self.get("files", list, [])
         result = []
         seen = set()
-        for item, line in zip(files, getattr(files, "lines", [])):
+        for item, line in zip(files, getattr(files, "lines", []), strict=False):
             if not isinstance(item, str) or not item.strip():
                 self.problem(line, "a file entry must be a path relative to the challenge folder")
                 continue
@@ -457,7 +457,7 @@ class _ChallengeReader:
     def _words(self, key: str) -> list[str]:
         items = self.get(key, list, [])
         words = []
-        for item, line in zip(items, getattr(items, "lines", [])):
+        for item, line in zip(items, getattr(items, "lines", []), strict=False):
             if isinstance(item, dict) and isinstance(item.get("value"), str):
                 item = item["value"]
             if not isinstance(item, (str, int)) or isinstance(item, bool):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import board
-from .text import spreadsheet_safe
 from .models import Award, Challenge, Hint, HintUnlock, Solve, Team, utcnow
+from .text import spreadsheet_safe
 
 
 def standings(session: Session) -> list[dict[str, Any]]:

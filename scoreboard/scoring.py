@@ -59,7 +59,7 @@ class Board:
     version: int
     standings: list[Standing] = field(default_factory=list)
 
-    def changed_rows(self, before: "Board | None") -> list[Standing]:
+    def changed_rows(self, before: Board | None) -> list[Standing]:
         """Rows that differ from ``before``: what observers need to update their table."""
         if before is None:
             return list(self.standings)

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .text import spreadsheet_safe
 from .models import Challenge, Solve, Submission, Team, User
+from .text import spreadsheet_safe
 
 PER_PAGE = 50
 VERDICTS = ("correct", "incorrect", "already_solved")

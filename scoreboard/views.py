@@ -5,11 +5,13 @@ parts on top.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from . import LANGUAGES, accounts, attempts, challenges, events, names, results

@@ -103,7 +103,7 @@ class Server:
             raise AssertionError(f"drill {' '.join(args)} failed: {result.stderr}")
         return result
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         self.instance.mkdir(parents=True, exist_ok=True)
         self._log_handle = self.log.open("ab")
         self.process = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port)], cwd=ROOT,

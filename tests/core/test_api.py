@@ -13,6 +13,7 @@ from corekit import team_with_token
 from sqlalchemy import func, select
 
 from scoreboard import accounts, create_app, organizer, packs
+from scoreboard.challenges import Refused
 from scoreboard.config import Settings
 from scoreboard.models import HintUnlock, Solve, Submission, utcnow
 
@@ -500,7 +501,7 @@ def test_awards_change_the_board(services: Any, client: Any, ids: dict[str, int]
         organizer.award(session, b_id, -200, "rule violation", utcnow(), None)
     rows = standings(client)
     assert [(r["team_id"], r["score"]) for r in rows] == [(a_id, 100), (b_id, 50)]
-    with services.database.session() as session, pytest.raises(Exception):
+    with services.database.session() as session, pytest.raises(Refused):
         organizer.award(session, b_id, 10, "  ", utcnow(), None)   # a reason is required
     assert score_of(client, b_id) == 50
 

@@ -6,19 +6,19 @@ import sqlite3
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-from corekit import team_with_token
 import requests
+from corekit import team_with_token
 from sqlalchemy import create_engine, func, select, text
 
 from scoreboard import accounts, create_app, organizer, packs
 from scoreboard.config import Settings
 from scoreboard.models import Base, Solve, Submission
-
 
 ANSWERS = {"Web Server Intrusion": "203.0.113.77", "Beacon Home": "198.51.100.172"}
 

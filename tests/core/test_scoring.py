@@ -30,7 +30,7 @@ def test_dynamic_shape(initial: int, decay: int, minimum: int) -> None:
     values = [dynamic_value(initial, decay, minimum, n) for n in range(51)]
     assert values[0] == initial           # nobody solved yet: full value shown
     assert values[1] == initial           # the first solver gets initial
-    assert all(a >= b for a, b in zip(values, values[1:])), values
+    assert all(a >= b for a, b in zip(values, values[1:], strict=False)), values
     assert min(values) >= minimum
     if decay + 1 <= 50:
         assert values[decay + 1] == minimum  # at s == decay the curve reaches the minimum

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-
 from livekit import LiveClient
+
 
 @pytest.fixture
 def live() -> Iterator[Callable[..., LiveClient]]:

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-
 from livekit import ANSWERS, PASSWORD, join, max_event_id, scoreboard
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser
 

@@ -7,14 +7,27 @@ own teams and challenges and read expectations from the API, so they run in any 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
-from livekit import (ANSWERS, SNAPSHOT_KEYS, SOLVE_KEYS, LiveClient, apply_delta, assert_no_flags,
-                     assert_seq_strictly_increasing, attempt, challenge_ids, join, leaked_flags, max_event_id, scoreboard)
+from livekit import (
+    ANSWERS,
+    SNAPSHOT_KEYS,
+    SOLVE_KEYS,
+    LiveClient,
+    apply_delta,
+    assert_no_flags,
+    assert_seq_strictly_increasing,
+    attempt,
+    challenge_ids,
+    join,
+    leaked_flags,
+    max_event_id,
+    scoreboard,
+)
 
 Live = Callable[..., LiveClient]
 QUIET = 2.5  # longer than one relay tick (1 s) plus delivery: "nothing arrived" means nothing was sent

@@ -18,10 +18,10 @@ import json
 import re
 import struct
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 PACK = Path(__file__).resolve().parent.parent
 
@@ -315,7 +315,6 @@ def solve_dead_drop() -> str:
 def solve_leaflet_trace() -> str:
     ex = json.loads(f("osint/leaflet-trace/files/sparrow_export.json").read_text())
     users = {u["id"]: u["username"] for u in ex["users"]}
-    chats = {c["id"]: c for c in ex["chats"]}
     by_title = {c["title"]: c for c in ex["chats"]}
     msgs = {(c["id"], m["id"]): m for c in ex["chats"] for m in c["messages"]}
     chat = by_title["Riverside Neighbours"]

@@ -1,11 +1,22 @@
-"""Drillboard entry point: ``python app.py`` serves the drill on http://127.0.0.1:5000."""
+"""Drillboard entry point: ``python app.py`` serves the drill on http://127.0.0.1:5000.
+
+It serves with gevent's WSGI server and real WebSockets: one process holds thousands of live
+observers. ``flask --app app drill …`` (the CLI) and gunicorn (``docker/gunicorn.conf.py``)
+import ``app`` from here too.
+"""
 from __future__ import annotations
 
-import argparse
-import os
+if __name__ == "__main__":
+    # Before anything else is imported: sockets, threads and locks become cooperative.
+    from gevent import monkey
 
-from scoreboard import create_app
-from scoreboard.bootstrap import seed
+    monkey.patch_all()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+
+from scoreboard import create_app  # noqa: E402
+from scoreboard.bootstrap import seed  # noqa: E402
 
 app = create_app()
 
@@ -28,9 +39,9 @@ def main() -> None:
         for team in created["teams"]:
             print(f"  {team['country']}  {team['name']:<20} {team['join_code']}")
         print(f"(saved in {services.settings.instance / 'first-run.json'})")
-    print(f"Drillboard: {base}/  live board: {base}/board  API: {base}/api/v1/openapi.json")
-    services.live.start_ticker()
-    app.extensions["socketio"].run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False)
+    print(f"Drillboard: {base}/  live board: {base}/board  API: {base}/api/v1/openapi.json", flush=True)
+    services.live.start()
+    app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ from flask_login import LoginManager
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
-from .board import BoardCache, RedisVersion, VersionSource
+from .caches import Caches
 from .config import Settings
 from .db import Database
 from .ratelimit import MemoryLimiter, RedisLimiter
+from .snapshot import BoardCache
 from .web import Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -37,8 +38,17 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
+def _async_mode() -> str:
+    """gevent when the server patched the process for it (app.py, gunicorn -k gevent), else threads."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a pinned requirement
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app: one Database, one board cache, one publisher per process."""
+    """Build the app: one Database, one board cache, one event pump per process."""
     settings = settings or Settings.from_env()
     settings.instance.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
@@ -61,25 +71,27 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     database = Database(settings.database_url)
-    database.create_schema()
+    migrated = database.migrate()
     redis_client = None
     if settings.redis_url:
         import redis
 
-        redis_client = redis.Redis.from_url(settings.redis_url)
-    versions = RedisVersion(redis_client) if redis_client else VersionSource()
+        redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+
     def window(limit: int, seconds: int) -> MemoryLimiter:
         return RedisLimiter(redis_client, limit, seconds) if redis_client else MemoryLimiter(limit, seconds)
 
-    services = Services(settings, database, BoardCache(database.sessions, versions),
+    caches = Caches(database.sessions)
+    services = Services(settings, database, BoardCache(database.sessions, lambda: caches.catalog.get().clock), caches,
                         limiter=window(settings.attempt_limit, settings.attempt_window),
                         name_limiter=window(settings.login_limit, 300),
                         # A whole team may sit behind one NAT address: give addresses more room.
                         address_limiter=window(settings.login_limit * 5, 300))
+    services.migrated = migrated
     app.extensions["drillboard"] = services
 
     # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.
-    socketio = SocketIO(app, message_queue=settings.redis_url, async_mode="threading",
+    socketio = SocketIO(app, message_queue=settings.redis_url, async_mode=_async_mode(), always_connect=True,
                         cors_allowed_origins=None, manage_session=False)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -88,8 +100,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import admin, api, cli, live, views
 
-    services.live = live.Live(socketio, database, services.cache, relay=redis_client is None,
-                              tick_seconds=settings.tick_seconds)
+    services.live = live.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds)
+    if settings.background:
+        # Whatever server runs the app, its first request starts the clock and the stream.
+        app.before_request(services.live.start)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)

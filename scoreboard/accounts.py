@@ -35,20 +35,26 @@ class BadJoinCode(AccountError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is making a request: a member (user and team), a team token, or an organizer."""
+    """Who is making a request: a member (user and team), a team token, or an organizer.
 
-    user: User | None
-    team: Team | None
+    Plain values, not rows, so that it can be cached across requests and workers' threads.
+    """
+
+    user_id: int | None
+    user_name: str | None
+    role: str | None
+    team_id: int | None
+    team_name: str | None
 
     @property
     def is_admin(self) -> bool:
-        return bool(self.user and self.user.role == "admin")
+        return self.role == "admin"
 
     @property
     def label(self) -> str:
-        if self.user:
-            return self.user.name
-        return f"team:{self.team.name}" if self.team else "anonymous"
+        if self.user_name:
+            return self.user_name
+        return f"team:{self.team_name}" if self.team_name else "anonymous"
 
 
 def hash_password(password: str) -> str:
@@ -64,29 +70,30 @@ def _new_join_code() -> str:
 def new_token(session: Session, *, user: User | None = None, team: Team | None = None) -> str:
     """Issue an API token; only its SHA-256 is stored, so a database leak leaks no tokens."""
     token = "drb_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user=user, team=team, token_hash=_token_hash(token)))
+    session.add(ApiToken(user=user, team=team, token_hash=token_hash(token)))
     return token
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
     if row is None:
         return None
     if row.user is not None:
         return actor_for_user(row.user)
     if row.team is not None and not row.team.disabled:
-        return Actor(None, row.team)
+        return Actor(None, None, None, row.team.id, row.team.name)
     return None
 
 
 def actor_for_user(user: User) -> Actor | None:
     if user.disabled or (user.team is not None and user.team.disabled):
         return None
-    return Actor(user, user.team)
+    team = user.team
+    return Actor(user.id, user.name, user.role, team.id if team else None, team.name if team else None)
 
 
 def _add_named(session: Session, row: Team | User, what: str) -> None:

@@ -20,7 +20,7 @@ from .attempts import regrade
 from .board import challenge_values, solve_counts
 from .challenges import Refused
 from .models import Announcement, AuditEntry, Award, Challenge, Pack, PackLoad, Submission, Team, User, utcnow
-from .web import actor, db, services
+from .web import actor, catalog, db, public_counts, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,7 +36,11 @@ def _organizers_only() -> Any:
 
 
 def _label() -> str:
-    return actor().user.name
+    return actor().user_name
+
+
+def _user() -> User:
+    return db().get(User, actor().user_id)
 
 
 def _done(message: str, endpoint: str, **values: Any) -> Any:
@@ -162,7 +166,7 @@ def pack_check() -> Any:
 def pack_apply() -> Any:
     try:
         source = _pack_source(request.form)
-        diff = packs.load(db(), source, services().settings.files_dir, actor_id=actor().user.id,
+        diff = packs.load(db(), source, services().settings.files_dir, actor_id=actor().user_id,
                           max_unpacked=services().settings.max_pack_unpacked_bytes)
         organizer.audit_pack(db(), _label(), diff)
     except packs.PackError as err:
@@ -212,7 +216,8 @@ def challenge_schedule(challenge_id: int) -> Any:
 def challenge_detail(challenge_id: int) -> Any:
     session = db()
     try:
-        preview = challenges.detail_for_team(session, challenge_id, None, utcnow(), preview=True)
+        preview = challenges.detail_for_team(session, catalog(), {}, public_counts(), challenge_id, None, utcnow(),
+                                             preview=True)
     except Refused:
         abort(404)
     challenge = session.get(Challenge, challenge_id)
@@ -300,7 +305,7 @@ def announcements() -> Any:
         team_id = request.form.get("team_id") or None
         try:
             organizer.announce(session, request.form.get("title", ""), request.form.get("body", ""), utcnow(),
-                               actor().user, int(team_id) if team_id and team_id.isdigit() else None)
+                               _user(), int(team_id) if team_id and team_id.isdigit() else None)
         except Refused as err:
             return _refused(err, "admin.announcements")
         return _done(_("Announcement sent."), "admin.announcements")
@@ -320,7 +325,7 @@ def awards() -> Any:
             value = raw
         try:
             organizer.award(session, int(request.form.get("team_id") or 0), value, request.form.get("reason", ""),
-                            utcnow(), actor().user, request.form.get("category") or None)
+                            utcnow(), _user(), request.form.get("category") or None)
         except Refused as err:
             return _refused(err, "admin.awards")
         return _done(_("Points recorded."), "admin.awards")

@@ -12,11 +12,11 @@ from flask import Blueprint, Response, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from . import attempts, challenges
-from .attempts import RateLimited
+from .attempts import Attempt, RateLimited
 from .challenges import Refused
 from .models import utcnow
 from .openapi import document
-from .web import actor, bearer_token, client_address, db, error, services
+from .web import actor, bearer_token, catalog, client_address, db, error, public_counts, services, solved_by
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -51,7 +51,7 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
         who = actor()
         if who is None:
             return error("log in or send 'Authorization: Bearer <token>'", 401)
-        if who.team is None and not who.is_admin:
+        if who.team_id is None and not who.is_admin:
             return error("this account belongs to no team", 403)
         return view(*args, **kwargs)
 
@@ -65,37 +65,35 @@ def json_body() -> dict[str, Any]:
     return data
 
 
-def _team_id() -> int | None:
-    who = actor()
-    return who.team.id if who and who.team else None
-
-
 @bp.get("/challenges")
 @team_required
 def list_challenges() -> Any:
-    return {"challenges": challenges.list_for_team(db(), _team_id(), utcnow())}
+    team_id = actor().team_id
+    return {"challenges": challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())}
 
 
 @bp.get("/challenges/<int:challenge_id>")
 @team_required
 def get_challenge(challenge_id: int) -> Any:
-    return challenges.detail_for_team(db(), challenge_id, _team_id(), utcnow())
+    team_id = actor().team_id
+    return challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
+                                      utcnow())
 
 
 @bp.post("/challenges/<int:challenge_id>/attempts")
 @team_required
 def attempt(challenge_id: int) -> Any:
     who = actor()
-    if who.team is None:
+    if who.team_id is None:
         raise Refused("organizers have no team to submit for", 403)
     body = json_body()
     if "answer" not in body:
         raise Refused("missing 'answer'")
     session = db()
     verdict = attempts.submit(
-        session, team=who.team, user_id=who.user.id if who.user else None, challenge_id=challenge_id,
-        answer=body["answer"], source=client_address(), now=utcnow(), limiter=services().limiter,
-    )
+        session, catalog(), solved_by(who.team_id),
+        Attempt(who.team_id, who.team_name, who.user_id, challenge_id, body["answer"], client_address(), utcnow()),
+        services().limiter)
     session.commit()  # the verdict leaves only once the attempt is durable
     return verdict.as_dict()
 
@@ -104,10 +102,11 @@ def attempt(challenge_id: int) -> Any:
 @team_required
 def unlock_hint(hint_id: int) -> Any:
     who = actor()
-    if who.team is None:
+    if who.team_id is None:
         raise Refused("organizers have no team", 403)
     session = db()
-    hint = challenges.unlock_hint(session, hint_id, who.team.id, who.user.id if who.user else None, utcnow())
+    hint = challenges.unlock_hint(session, catalog(), solved_by(who.team_id), hint_id, who.team_id, who.user_id,
+                                  utcnow())
     session.commit()
     return hint
 

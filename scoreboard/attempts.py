@@ -1,22 +1,26 @@
 """Submitting an answer: the one path from an attempt to a verdict, a solve and an event.
 
-The verdict is returned only after the submission row is committed by the caller's session.
-Two correct answers from one team at the same moment produce one solve: the second insert
-hits the database's unique constraint and becomes ``already_solved``. No Flask here.
+Everything a verdict depends on but the database's last word comes from the per-process
+``Catalog`` and ``Solves``, so a wrong answer costs one INSERT. The verdict is returned only
+after the submission row is committed by the caller's session. Two correct answers from one
+team at the same moment produce one solve: the second insert hits the database's unique
+constraint and becomes ``already_solved``. No Flask here.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import board, events, grading
-from .challenges import Forbidden, Refused, ensure_unlocked, get_visible, team_solve_count
-from .db import insert_ignore
-from .models import Capture, Challenge, Solve, Submission, Team
+from .caches import Catalog, ChallengeDef
+from .challenges import Forbidden, Refused, ensure_unlocked, visible
+from .db import insert_ignore, lock_stream
+from .models import Answer, Capture, Challenge, Solve, Submission, Team
 from .ratelimit import MemoryLimiter
 
 
@@ -47,6 +51,19 @@ class Verdict:
         return data
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Who answers what, from where, and when."""
+
+    team_id: int
+    team_name: str
+    user_id: int | None
+    challenge_id: int
+    answer: Any
+    source: str | None
+    now: datetime
+
+
 def clean_answer(answer: Any) -> str:
     if not isinstance(answer, str):
         raise Refused("'answer' must be a string")
@@ -62,6 +79,42 @@ def clean_answer(answer: Any) -> str:
     return answer
 
 
+def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: int, answer: str,
+             now: datetime) -> tuple[bool, str | None]:
+    """Grade against every accepted answer; for ``logic: all`` remember partial captures."""
+    hits = [a.position for a in answers if grading.check(a.type, a.content, answer, a.options)]
+    if challenge.logic != "all" or len(answers) <= 1:
+        return bool(hits), None
+    for position in hits:
+        insert_ignore(session, Capture, team_id=team_id, challenge_id=challenge.id, position=position, at=now)
+    captured = session.scalar(
+        select(func.count()).select_from(Capture).where(Capture.team_id == team_id, Capture.challenge_id == challenge.id)
+    ) or 0
+    if captured >= len(answers):
+        return True, None
+    if hits:
+        return False, f"accepted: {captured} of {len(answers)} required answers found"
+    return False, None
+
+
+def _store(session: Session, attempt: Attempt, answer: str, verdict: str) -> int:
+    return session.execute(insert(Submission).values(
+        team_id=attempt.team_id, user_id=attempt.user_id, challenge_id=attempt.challenge_id, answer=answer,
+        verdict=verdict, at=attempt.now, source=attempt.source).returning(Submission.id)).scalar_one()
+
+
+def _public_points(session: Session, catalog: Catalog, challenge: ChallengeDef, team_id: int, now: datetime) -> int:
+    """A solved challenge's points as the public board counts them (never the frozen-away solves)."""
+    cutoff = catalog.clock.public_cutoff(now)
+    query = select(func.count(), func.min(Solve.id)).where(Solve.challenge_id == challenge.id)
+    if cutoff:
+        query = query.where(Solve.at <= cutoff)
+    count, first_id = session.execute(query).one()
+    mine = session.scalar(select(Solve.id).where(Solve.challenge_id == challenge.id, Solve.team_id == team_id))
+    bonus = catalog.first_blood_bonus if first_id is not None and first_id == mine else 0
+    return board.value_of(challenge, count) + bonus
+
+
 def _wrong_count(session: Session, team_id: int, challenge_id: int) -> int:
     return session.scalar(
         select(func.count()).select_from(Submission)
@@ -69,84 +122,59 @@ def _wrong_count(session: Session, team_id: int, challenge_id: int) -> int:
     ) or 0
 
 
-def _team_points(session: Session, challenge: Challenge, solve: Solve) -> tuple[int, bool]:
-    """Current value of the challenge for this team, with the first-blood bonus if it was first."""
-    first_id = session.scalar(select(func.min(Solve.id)).where(Solve.challenge_id == challenge.id))
-    first = first_id == solve.id
-    value = board.value_of(challenge, team_solve_count(session, challenge.id))
-    return value + (events.drill(session).first_blood_bonus if first else 0), first
-
-
-def _matches(session: Session, challenge: Challenge, team_id: int, answer: str, now: datetime) -> tuple[bool, str | None]:
-    """Grade against every accepted answer; for ``logic: all`` remember partial captures."""
-    hits = [a.position for a in challenge.answers if grading.check(a.type, a.content, answer, a.options)]
-    if challenge.logic != "all" or len(challenge.answers) <= 1:
-        return bool(hits), None
-    for position in hits:
-        insert_ignore(session, Capture, team_id=team_id, challenge_id=challenge.id, position=position, at=now)
-    captured = session.scalar(
-        select(func.count()).select_from(Capture).where(Capture.team_id == team_id, Capture.challenge_id == challenge.id)
-    ) or 0
-    if captured >= len(challenge.answers):
-        return True, None
-    if hits:
-        return False, f"accepted: {captured} of {len(challenge.answers)} required answers found"
-    return False, None
-
-
-def submit(session: Session, *, team: Team, user_id: int | None, challenge_id: int, answer: Any,
-           source: str | None, now: datetime, limiter: MemoryLimiter) -> Verdict:
+def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], attempt: Attempt,
+           limiter: MemoryLimiter) -> Verdict:
     """Grade one attempt and record it; raises Refused (400/403/404/429) without writing."""
-    answer = clean_answer(answer)
-    challenge = get_visible(session, challenge_id, now)
-    if team.disabled:
-        raise Forbidden("your team is disabled")
-    clock = events.clock_of(events.drill(session))
-    if not clock.accepts_attempts(now):
-        raise Forbidden(f"the drill is {clock.phase(now).replace('_', ' ')}; answers are not accepted now")
-    ensure_unlocked(session, challenge, team.id)
-    solved = session.scalar(select(Solve).where(Solve.team_id == team.id, Solve.challenge_id == challenge.id))
-
-    def record(verdict: str) -> Submission:
-        row = Submission(team_id=team.id, user_id=user_id, challenge_id=challenge.id, answer=answer,
-                         verdict=verdict, at=now, source=source)
-        session.add(row)
-        session.flush()
-        return row
-
-    if solved is not None:
-        record("already_solved")
-        return Verdict("already_solved", _team_points(session, challenge, solved)[0])
-    key = f"{team.id}:{challenge.id}"
+    answer = clean_answer(attempt.answer)
+    challenge = visible(catalog, attempt.challenge_id, attempt.now)
+    clock = catalog.clock
+    if not clock.accepts_attempts(attempt.now):
+        raise Forbidden(f"the drill is {clock.phase(attempt.now).replace('_', ' ')}; answers are not accepted now")
+    ensure_unlocked(catalog, challenge, solved)
+    if challenge.id in solved:
+        _store(session, attempt, answer, "already_solved")
+        return Verdict("already_solved", _public_points(session, catalog, challenge, attempt.team_id, attempt.now))
+    key = f"{attempt.team_id}:{challenge.id}"
     wait = limiter.retry_after(key)
     if wait:
         raise RateLimited(wait)
-    wrong = _wrong_count(session, team.id, challenge.id)
+    wrong = _wrong_count(session, attempt.team_id, challenge.id) if challenge.max_attempts else 0
     if challenge.max_attempts and wrong >= challenge.max_attempts:
         raise Forbidden(f"no attempts left: this challenge allows {challenge.max_attempts}")
 
-    correct, message = _matches(session, challenge, team.id, answer, now)
+    correct, message = _matches(session, challenge, challenge.answers, attempt.team_id, answer, attempt.now)
     if not correct:
-        record("incorrect")
+        _store(session, attempt, answer, "incorrect")
         limiter.hit(key)
         left = challenge.max_attempts - wrong - 1 if challenge.max_attempts else None
         return Verdict("incorrect", 0, message=message, attempts_left=left)
+    return _solve(session, catalog, challenge, attempt, answer)
 
-    submission = record("correct")
-    added = insert_ignore(session, Solve, team_id=team.id, challenge_id=challenge.id, user_id=user_id,
-                          submission_id=submission.id, at=now)
-    solve = session.scalar(select(Solve).where(Solve.team_id == team.id, Solve.challenge_id == challenge.id))
-    if not added:
+
+def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt: Attempt, answer: str) -> Verdict:
+    """Record a correct answer: the solve counts once, its value from the solve count right now."""
+    lock_stream(session)  # solves of one challenge are numbered in commit order: first blood is exact
+    submission_id = _store(session, attempt, answer, "correct")
+    solve_id = insert_ignore(session, Solve, team_id=attempt.team_id, challenge_id=challenge.id,
+                             user_id=attempt.user_id, submission_id=submission_id, at=attempt.now)
+    frozen = catalog.clock.frozen(attempt.now)
+    if solve_id is None:
         # A teammate's correct answer committed first: this attempt is kept, the solve is not doubled.
-        submission.verdict = "already_solved"
-        return Verdict("already_solved", _team_points(session, challenge, solve)[0])
-    points, first = _team_points(session, challenge, solve)
-    payload = {"team": team.name, "team_id": team.id, "challenge": challenge.name, "challenge_id": challenge.id,
-               "points": points, "first_blood": first, "at": now.isoformat()}
+        session.execute(update(Submission).where(Submission.id == submission_id).values(verdict="already_solved"))
+        return Verdict("already_solved", _public_points(session, catalog, challenge, attempt.team_id, attempt.now))
+    count, first_id = session.execute(
+        select(func.count(), func.min(Solve.id)).where(Solve.challenge_id == challenge.id)).one()
+    first = first_id == solve_id
+    points = board.value_of(challenge, count) + (catalog.first_blood_bonus if first else 0)
+    payload = {"team": attempt.team_name, "team_id": attempt.team_id, "challenge": challenge.name,
+               "challenge_id": challenge.id, "points": points, "first_blood": first, "at": attempt.now.isoformat()}
     # During the freeze the public board stays as it was; the solve is held for the reveal.
-    events.record(session, "solve", payload, now, held=clock.frozen(now))
-    events.notify_team(session, team.id, "notice", {"kind": "solve", "user_id": user_id, **payload})
-    return Verdict("correct", points, first_blood=first)
+    events.record(session, "solve", payload, attempt.now, held=frozen)
+    events.notify_team(session, attempt.team_id, "notice", {"kind": "solve", "user_id": attempt.user_id, **payload})
+    if frozen:
+        # The verdict must not tell how many teams solved it since the freeze.
+        points = _public_points(session, catalog, challenge, attempt.team_id, attempt.now)
+    return Verdict("correct", points, first_blood=first and not frozen)
 
 
 def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> list[dict[str, Any]]:
@@ -158,6 +186,7 @@ def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> l
     challenge = session.get(Challenge, challenge_id)
     if challenge is None:
         raise Refused("no such challenge", 404)
+    answers = session.scalars(select(Answer).where(Answer.challenge_id == challenge_id).order_by(Answer.position)).all()
     solved = set(session.scalars(select(Solve.team_id).where(Solve.challenge_id == challenge_id)))
     wrong = session.scalars(
         select(Submission).where(Submission.challenge_id == challenge_id, Submission.verdict == "incorrect")
@@ -167,7 +196,7 @@ def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> l
     for submission in wrong:
         if submission.team_id in solved:
             continue
-        correct, _ = _matches(session, challenge, submission.team_id, submission.answer, submission.at)
+        correct, _ = _matches(session, challenge, answers, submission.team_id, submission.answer, submission.at)
         if not correct:
             continue
         submission.verdict = "correct"
@@ -179,7 +208,7 @@ def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> l
                             "at": submission.at.isoformat()})
     events.audit(session, actor, "challenge.regrade", {"challenge_id": challenge_id, "new_solves": changed})
     if changed:
-        events.notify_board(session)
+        events.mark(session, "board", {"challenge_id": challenge_id})
         for item in changed:
             events.notify_team(session, item["team_id"], "notice", {
                 "kind": "regraded", "challenge": challenge.name, "challenge_id": challenge.id, "at": now.isoformat()})

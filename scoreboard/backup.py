@@ -89,7 +89,7 @@ def restore(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
         if unsafe:
             raise BackupError(f"{path}: refused: " + "; ".join(unsafe))
         rows = json.loads(archive.read("rows.json"))
-        database.create_schema()
+        database.migrate()
         with database.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(delete(table))

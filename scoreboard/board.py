@@ -1,13 +1,10 @@
-"""Standings from the database: one aggregate query, cached per board version.
+"""The public board from the database: standings in one aggregate query, the feed, the grid.
 
-The cache is the lesson from CTFd and RootTheBox: compute once per change, serve every reader
-the same pre-encoded bytes until the next change, and let wrong attempts touch nothing.
+These are the reads behind a snapshot (``snapshot.BoardCache`` runs them once per change and
+shares the encoded result) and behind the organizers' true standings. No Flask here.
 """
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,8 +12,7 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from . import events
-from .clock import Clock
-from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team, utcnow
+from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team
 from .scoring import Board, Standing, dynamic_value, rank
 from .text import render_markdown
 
@@ -147,110 +143,3 @@ def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dic
                           for t, v, at in session.execute(query)), key=lambda row: row[2]),
         "first_blood_bonus": events.drill(session).first_blood_bonus,
     }
-
-
-def last_seq(session: Session) -> int:
-    return session.scalar(select(func.max(Event.id))) or 0
-
-
-class BoardCache:
-    """The public board and its encoded snapshot, reused by every reader until it changes.
-
-    ``version`` comes from ``version_source`` (an in-process counter, or a Redis key when
-    several workers share the board); it is bumped after each commit of a board-changing
-    event. The cut-off (freeze) is part of the key, so the board freezes on time by itself.
-    """
-
-    def __init__(self, sessions: Callable[[], Session], version_source: VersionSource) -> None:
-        self.sessions = sessions
-        self.versions = version_source
-        self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._board: Board | None = None
-        self._encoded: dict[str, bytes] = {}
-        self._snapshot: dict[str, Any] = {}
-        self._clock: tuple[int, Clock] | None = None
-
-    def _clock_at(self, version: int) -> Clock:
-        """The drill clock, read again only when the version moved (every clock change bumps it)."""
-        if self._clock is None or self._clock[0] != version:
-            with self.sessions() as session:
-                self._clock = (version, events.clock_of(events.drill(session)))
-        return self._clock[1]
-
-    def _current(self, now: datetime) -> tuple[tuple, Board, dict[str, bytes]]:
-        version = self.versions.get()
-        clock = self._clock_at(version)
-        # Time alone can change the public board: a scheduled start or end, the freeze.
-        key = (version, clock.public_cutoff(now), clock.frozen(now), clock.phase(now))
-        if key == self._key and self._board is not None:
-            return key, self._board, self._encoded
-        with self._lock:
-            if key != self._key:
-                cutoff = clock.public_cutoff(now)
-                with self.sessions() as session:
-                    board = compute(session, cutoff, version)
-                    standings = [row.as_dict() for row in board.standings]
-                    snapshot = {
-                        "seq": last_seq(session),
-                        "standings": standings,
-                        "recent_solves": recent_solves(session, cutoff),
-                        "announcements": public_announcements(session),
-                        "frozen": clock.frozen(now),
-                        "clock": clock.as_dict(now),
-                        **public_grid(session, cutoff, now),
-                    }
-                self._encoded = {
-                    "scoreboard": _encode({"standings": standings, "frozen": clock.frozen(now)}),
-                    "ctftime": _encode({"standings": [{"pos": r["pos"], "team": r["team"], "score": r["score"]}
-                                                      for r in standings]}),
-                    "snapshot": _encode(snapshot),
-                }
-                self._board, self._key, self._snapshot = board, key, snapshot
-            return self._key, self._board, self._encoded
-
-    def board(self, now: datetime | None = None) -> Board:
-        return self._current(now or utcnow())[1]
-
-    def encoded(self, name: str, now: datetime | None = None) -> bytes:
-        """Pre-encoded JSON: ``scoreboard``, ``ctftime`` or ``snapshot``."""
-        return self._current(now or utcnow())[2][name]
-
-    def snapshot(self, now: datetime | None = None) -> dict[str, Any]:
-        """The snapshot new and resyncing clients get; shared, so callers must not modify it."""
-        self._current(now or utcnow())
-        return self._snapshot
-
-
-def _encode(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-class VersionSource:
-    """An in-process board version; ``RedisVersion`` shares it between workers."""
-
-    def __init__(self) -> None:
-        self._value = 0
-        self._lock = threading.Lock()
-
-    def get(self) -> int:
-        return self._value
-
-    def bump(self) -> int:
-        with self._lock:
-            self._value += 1
-            return self._value
-
-
-class RedisVersion(VersionSource):
-    KEY = "drillboard:board-version"
-
-    def __init__(self, client: Any) -> None:
-        super().__init__()
-        self.client = client
-
-    def get(self) -> int:
-        return int(self.client.get(self.KEY) or 0)
-
-    def bump(self) -> int:
-        return int(self.client.incr(self.KEY))

@@ -1,20 +1,21 @@
 """What a team may see of the challenges: visibility (``Clock.shows``), locks, values, hints.
 
-No Flask here.
+The list and the checks read the per-process ``Catalog`` (no rows read per request); the
+detail page reads the text, files and hints from the database. No Flask here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import board, events
-from .clock import Clock
+from .caches import Catalog, ChallengeDef
 from .db import insert_ignore
-from .models import Challenge, Hint, HintUnlock, Solve
+from .models import Challenge, Hint, HintUnlock
 from .text import render_markdown
 
 
@@ -37,41 +38,43 @@ class Forbidden(Refused):
     status = 403
 
 
-@dataclass
-class TeamView:
-    """Everything the listing needs, fetched in a handful of queries for one team."""
-
-    clock: Clock
-    solved: dict[int, datetime]
-    counts: dict[int, int]
-
-    def solved_names(self, challenges: list[Challenge]) -> set[str]:
-        return {c.name for c in challenges if c.id in self.solved}
+def visible(catalog: Catalog, challenge_id: int, now: datetime, preview: bool = False) -> ChallengeDef:
+    """The challenge if the caller may see it: 404 when unknown or hidden, 403 before release."""
+    challenge = catalog.challenges.get(challenge_id)
+    if challenge is None or (challenge.state != "visible" and not preview):
+        raise NotFound("no such challenge")
+    if not catalog.clock.shows(challenge, now, preview):
+        raise Forbidden("this challenge is not released yet")
+    return challenge
 
 
-def _team_view(session: Session, team_id: int | None, now: datetime) -> TeamView:
-    """The team's own solves are live; everyone's solve counts (and so values) honour the freeze."""
-    clock = events.clock_of(events.drill(session))
-    solved = {}
-    if team_id is not None:
-        solved = dict(session.execute(select(Solve.challenge_id, Solve.at).where(Solve.team_id == team_id)).all())
-    return TeamView(clock, solved, board.solve_counts(session, clock.public_cutoff(now)))
+def _solved_in_pack(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, datetime]) -> set[str]:
+    return {catalog.challenges[cid].name for cid in solved
+            if cid in catalog.challenges and catalog.challenges[cid].pack_id == challenge.pack_id}
 
 
-def _locked(challenge: Challenge, solved_names: set[str]) -> bool:
-    return any(name not in solved_names for name in challenge.requirements)
+def ensure_unlocked(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, datetime]) -> None:
+    """Refuse a challenge whose prerequisites the team has not solved."""
+    if not challenge.requirements:
+        return
+    names = _solved_in_pack(catalog, challenge, solved)
+    missing = [name for name in challenge.requirements if name not in names]
+    if missing:
+        raise Forbidden("solve " + ", ".join(repr(n) for n in missing) + " first")
 
 
-def _summary(challenge: Challenge, view: TeamView, solved_names: set[str]) -> dict[str, Any]:
-    locked = _locked(challenge, solved_names)
+def _summary(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, datetime],
+             counts: Mapping[int, int]) -> dict[str, Any]:
+    names = _solved_in_pack(catalog, challenge, solved) if challenge.requirements else set()
+    locked = any(name not in names for name in challenge.requirements)
     hidden_name = locked and challenge.anonymize
     return {
         "id": challenge.id,
         "name": "???" if hidden_name else challenge.name,
         "category": challenge.category,
-        "value": board.value_of(challenge, view.counts.get(challenge.id, 0)),
-        "solves": view.counts.get(challenge.id, 0),
-        "solved": challenge.id in view.solved,
+        "value": board.value_of(challenge, counts.get(challenge.id, 0)),
+        "solves": counts.get(challenge.id, 0),
+        "solved": challenge.id in solved,
         "locked": locked,
         "requirements": [] if hidden_name else list(challenge.requirements),
         "tags": list(challenge.tags),
@@ -80,57 +83,28 @@ def _summary(challenge: Challenge, view: TeamView, solved_names: set[str]) -> di
     }
 
 
-def _all(session: Session) -> list[Challenge]:
-    return list(session.scalars(
-        select(Challenge).where(Challenge.removed.is_(False)).order_by(Challenge.pack_id, Challenge.position)
-    ))
+def list_for_team(catalog: Catalog, solved: Mapping[int, datetime], counts: Mapping[int, int], now: datetime,
+                  preview: bool = False) -> list[dict[str, Any]]:
+    """The caller's visible challenges with current (public) values and the team's solved marks."""
+    return [_summary(catalog, c, solved, counts) for c in catalog.challenges.values()
+            if catalog.clock.shows(c, now, preview)]
 
 
-def list_for_team(session: Session, team_id: int | None, now: datetime, preview: bool = False) -> list[dict[str, Any]]:
-    """The caller's visible challenges with current values and the team's solved marks."""
-    view = _team_view(session, team_id, now)
-    challenges = _all(session)
-    solved_names = view.solved_names(challenges)
-    return [_summary(c, view, solved_names) for c in challenges if view.clock.shows(c, now, preview)]
-
-
-def get_visible(session: Session, challenge_id: int, now: datetime, preview: bool = False) -> Challenge:
-    """The challenge if the caller may see it: 404 when unknown or hidden, 403 before release."""
-    challenge = session.get(Challenge, challenge_id)
-    if challenge is None or challenge.removed or (challenge.state != "visible" and not preview):
-        raise NotFound("no such challenge")
-    clock = events.clock_of(events.drill(session))
-    if not clock.shows(challenge, now, preview):
-        raise Forbidden("this challenge is not released yet")
-    return challenge
-
-
-def ensure_unlocked(session: Session, challenge: Challenge, team_id: int | None) -> None:
-    if not challenge.requirements or team_id is None:
-        return
-    solved = set(session.scalars(
-        select(Challenge.name).join(Solve, Solve.challenge_id == Challenge.id)
-        .where(Solve.team_id == team_id, Challenge.pack_id == challenge.pack_id)
-    ))
-    missing = [name for name in challenge.requirements if name not in solved]
-    if missing:
-        raise Forbidden("solve " + ", ".join(repr(n) for n in missing) + " first")
-
-
-def detail_for_team(session: Session, challenge_id: int, team_id: int | None, now: datetime,
-                    preview: bool = False) -> dict[str, Any]:
+def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, datetime], counts: Mapping[int, int],
+                    challenge_id: int, team_id: int | None, now: datetime, preview: bool = False) -> dict[str, Any]:
     """One challenge as the team sees it: sanitised description, files, hints (content only once unlocked)."""
-    challenge = get_visible(session, challenge_id, now, preview)
+    definition = visible(catalog, challenge_id, now, preview)
     if not preview:
-        ensure_unlocked(session, challenge, team_id)
-    view = _team_view(session, team_id, now)
+        ensure_unlocked(catalog, definition, solved)
+    challenge = session.get(Challenge, challenge_id)
     unlocked = set()
     if team_id is not None:
         unlocked = set(session.scalars(select(HintUnlock.hint_id).where(HintUnlock.team_id == team_id)))
-    data = _summary(challenge, view, view.solved_names(_all(session)) if challenge.requirements else set())
+    data = _summary(catalog, definition, solved, counts)
     data["locked"] = False
     translations = {
-        lang: {"name": t.get("name", challenge.name), "description_html": render_markdown(t.get("description", challenge.description))}
+        lang: {"name": t.get("name", challenge.name),
+               "description_html": render_markdown(t.get("description", challenge.description))}
         for lang, t in challenge.translations.items()
     }
     data.update(
@@ -147,33 +121,29 @@ def detail_for_team(session: Session, challenge_id: int, team_id: int | None, no
             for h in challenge.hints if not h.removed
         ],
         max_attempts=challenge.max_attempts,
-        solved_at=view.solved[challenge.id].isoformat() if challenge.id in view.solved else None,
+        solved_at=solved[challenge.id].isoformat() if challenge.id in solved else None,
         translations=translations,
     )
     return data
 
 
-def unlock_hint(session: Session, hint_id: int, team_id: int, user_id: int | None, now: datetime) -> dict[str, Any]:
+def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetime], hint_id: int, team_id: int,
+                user_id: int | None, now: datetime) -> dict[str, Any]:
     """Pay a hint's cost once per team and return its content; a second unlock costs nothing."""
     hint = session.get(Hint, hint_id)
     if hint is None or hint.removed:
         raise NotFound("no such hint")
-    challenge = get_visible(session, hint.challenge_id, now)
-    ensure_unlocked(session, challenge, team_id)
-    clock = events.clock_of(events.drill(session))
+    challenge = visible(catalog, hint.challenge_id, now)
+    ensure_unlocked(catalog, challenge, solved)
     existing = session.scalar(select(HintUnlock.id).where(HintUnlock.team_id == team_id, HintUnlock.hint_id == hint_id))
     if existing is None:
-        if hint.cost and not clock.accepts_attempts(now):
+        if hint.cost and not catalog.clock.accepts_attempts(now):
             raise Forbidden("hints can be unlocked only while the drill is running")
         # A teammate unlocking it at the same moment finds the row there: it is paid once.
         if insert_ignore(session, HintUnlock, team_id=team_id, hint_id=hint_id, user_id=user_id, at=now):
             if hint.cost:
-                events.notify_board(session)
+                events.mark(session, "hint", {"team_id": team_id, "hint_id": hint.id})
             events.notify_team(session, team_id, "notice", {
                 "kind": "hint_unlocked", "challenge_id": challenge.id, "challenge": challenge.name,
                 "hint_id": hint.id, "cost": hint.cost, "at": now.isoformat()})
     return {"id": hint.id, "challenge_id": challenge.id, "cost": hint.cost, "content": render_markdown(hint.content)}
-
-
-def team_solve_count(session: Session, challenge_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Solve).where(Solve.challenge_id == challenge_id)) or 0

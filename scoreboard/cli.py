@@ -30,9 +30,15 @@ def _fail(message: str) -> None:
 
 @drill.command("init-db")
 def init_db() -> None:
-    """Create or migrate the schema."""
-    _services().database.create_schema()
-    click.echo("schema ready")
+    """Create or migrate the schema to the newest revision (the app also does this at start)."""
+    services = _services()
+    before, now = services.migrated or services.database.migrate()
+    if before == now:
+        click.echo(f"schema is up to date (revision {now})")
+    elif before is None:
+        click.echo(f"schema ready (revision {now})")
+    else:
+        click.echo(f"schema upgraded from revision {before} to {now}")
 
 
 @drill.command("load-pack")
@@ -41,7 +47,7 @@ def init_db() -> None:
 def load_pack(path: Path, dry_run: bool) -> None:
     """Validate a pack folder or .zip and load it (updates in place, keeps submissions)."""
     services = _services()
-    services.database.create_schema()
+    services.database.migrate()
     try:
         with services.database.session() as session:
             diff = packs.load(session, path, services.settings.files_dir, dry_run=dry_run,
@@ -91,7 +97,7 @@ def import_teams(path: Any) -> None:
 def create_admin(name: str) -> None:
     """Create an organizer account; prints its password and API token as JSON."""
     services = _services()
-    services.database.create_schema()
+    services.database.migrate()
     try:
         with services.database.session() as session:
             user, password, token = accounts.create_admin(session, name)

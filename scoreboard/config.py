@@ -41,6 +41,9 @@ class Settings:
     secure_cookies: bool = False
     proxy_hops: int = 0
     tick_seconds: float = 1.0
+    # Serve the clock, the event stream and the board builder in the background (started by
+    # the first request). Off for the CLI and in-process tests, which do that work inline.
+    background: bool = False
 
     def __post_init__(self) -> None:
         self.instance = Path(self.instance)
@@ -66,4 +69,5 @@ class Settings:
             login_limit=int(env.get("DRILLBOARD_LOGIN_LIMIT", 10)),
             secure_cookies=env.get("DRILLBOARD_SECURE_COOKIES", "") == "1",
             proxy_hops=int(env.get("DRILLBOARD_PROXY_HOPS", 0)),
+            background=True,
         )

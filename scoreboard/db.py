@@ -1,4 +1,9 @@
-"""Engine and sessions; the one place that knows which database we talk to."""
+"""Engine and sessions; the one place that knows which database we talk to.
+
+Under gevent (``python app.py``, gunicorn's gevent workers) SQLite calls do not yield, so a
+write transaction must never wait on the network between its first write and its commit: the
+domain functions do their Redis and Socket.IO work after commit (see ``after_commit``).
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -10,10 +15,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
+from . import migrate
 
-# Receives every event of one committed transaction at once, in the order they were recorded.
+# Receives what one committed transaction queued (events recorded, notices), in order.
 Publisher = Callable[[list[dict[str, Any]]], None]
+# Any constant works; every worker must use the same one.
+_STREAM_LOCK = 0x73747265
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -26,8 +33,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def insert_ignore(session: Session, model: type, **values: Any) -> bool:
-    """INSERT that yields to a unique constraint instead of failing; True if a row was added.
+def insert_ignore(session: Session, model: type, **values: Any) -> int | None:
+    """INSERT that yields to a unique constraint instead of failing; the new id, or None.
 
     This is how "counts once" is enforced by the database, not by a Python check, and it
     works inside the caller's transaction on both SQLite and PostgreSQL without SAVEPOINTs.
@@ -35,23 +42,42 @@ def insert_ignore(session: Session, model: type, **values: Any) -> bool:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
-    return session.execute(statement).first() is not None
+    return session.execute(statement).scalar()
+
+
+def lock_stream(session: Session) -> None:
+    """Serialise transactions that append to the event stream, until they commit.
+
+    Held from before the first event row is numbered until commit, this makes commit order
+    equal id order (so every worker can tail the table by id) and lets seq count on without
+    gaps. SQLite: take the write lock now (BEGIN IMMEDIATE), or hold it already after a write;
+    PostgreSQL: a transaction-scoped advisory lock.
+    """
+    if session.info.get("stream_locked"):
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_STREAM_LOCK})")
+    session.info["stream_locked"] = True
 
 
 class Database:
-    """Owns the engine, hands out sessions, and publishes each session's events after commit.
+    """Owns the engine, hands out sessions, and tells publishers what each commit recorded.
 
-    Domain functions put events in ``session.info["outbox"]`` (see ``events.record``); they
-    are handed to the publishers only once the transaction is durable, so nobody hears of a
+    Domain functions queue what they record in ``session.info["outbox"]`` (see ``events``); it
+    is handed to the publishers only once the transaction is durable, so nobody hears of a
     change that could still roll back.
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"future": True}
+        kwargs: dict[str, Any] = {}
         if self.is_sqlite:
-            # Connections to a local file are cheap; with too few, request threads queue for one.
+            # Connections to a local file are cheap; with too few, requests queue for one.
             kwargs.update(connect_args={"check_same_thread": False, "timeout": 10}, pool_size=32, max_overflow=32)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -63,10 +89,12 @@ class Database:
         event.listen(self.sessions, "after_commit", self._after_commit)
         event.listen(self.sessions, "after_rollback", self._after_rollback)
 
-    def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+    def migrate(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema to the newest migration."""
+        return migrate.upgrade(self.engine)
 
     def _after_commit(self, session: Session) -> None:
+        session.info.pop("stream_locked", None)
         items = session.info.pop("outbox", [])
         if items:
             for publish in self.publishers:
@@ -74,6 +102,7 @@ class Database:
 
     @staticmethod
     def _after_rollback(session: Session) -> None:
+        session.info.pop("stream_locked", None)
         session.info.pop("outbox", None)
 
     @contextmanager

@@ -1,9 +1,11 @@
 """The event stream and the drill row: what changed, in order, published after commit.
 
-Public events are rows of ``Event``; the row id is the ``seq`` observers order by, so the
-stream is the same for every worker process and survives restarts. Private notices for one
-team carry no ``seq`` and are not stored. Either kind waits in ``session.info["outbox"]``
-until the transaction commits (see ``db.Database``). No Flask here.
+Every change is a row of ``Event``, appended under the stream lock so that commit order is id
+order: each worker tails the table by id (``stream.Pump``) and sends the public rows — those
+with a ``seq`` — to its own clients, so the stream is the same for every worker and survives
+restarts. Rows without a seq are held solves (kept for the reveal) and internal changes that
+tell other workers to refresh their caches. Private notices for one team are not stored: they
+wait in ``session.info["outbox"]`` until commit (see ``db.Database``). No Flask here.
 """
 from __future__ import annotations
 
@@ -12,16 +14,20 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .clock import RUNNING, Clock
+from .db import lock_stream
 from .models import AuditEntry, Challenge, Drill, Event, utcnow
 
-# Event kinds after which the public board may differ: the board cache is dropped and
-# re-scored only for these, never for a wrong answer. "board" is internal (a hint bought, a
-# solve during the freeze) and is never sent to clients.
-BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board"}
+# Kinds after which the public board may read differently: the snapshot is rebuilt and the
+# standings re-scored only for these, never for a wrong answer. "hint" (a hint bought) and
+# "board" (a re-grade, a restore) are internal and never sent to clients.
+BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board", "hint"}
+# Kinds after which cached challenge definitions, the clock or accounts may be stale.
+CATALOG_KINDS = {"pack", "clock", "catalog", "board"}
+ACCOUNT_KINDS = {"team", "accounts", "board"}
 
 
 def drill(session: Session) -> Drill:
@@ -38,35 +44,35 @@ def clock_of(row: Drill) -> Clock:
     return Clock(row.starts_at, row.ends_at, row.freeze_at, row.paused_at)
 
 
+def _outbox(session: Session) -> list[dict[str, Any]]:
+    return session.info.setdefault("outbox", [])
+
+
 def record(session: Session, kind: str, payload: dict[str, Any], at: datetime | None = None,
            held: bool = False) -> dict[str, Any]:
-    """Store a public event and queue it for publishing; returns the payload with its ``seq``.
+    """Append a public event; returns the payload with its ``seq``.
 
-    A ``held`` event (a solve during the freeze) is stored but not sent: observers learn of it
-    from the snapshot after the reveal.
+    A ``held`` event (a solve during the freeze) is stored without a seq and not sent:
+    observers learn of it from the snapshot after the reveal.
     """
-    row = Event(kind=kind, payload={}, at=at or utcnow(), held=held)
-    session.add(row)
-    session.flush()
-    full = {"seq": row.id, **payload}
-    row.payload = full
-    if held:
-        notify_board(session)
-    else:
-        session.info.setdefault("outbox", []).append({"kind": kind, "payload": full, "room": None})
+    lock_stream(session)
+    seq = None if held else session.scalar(select(func.coalesce(func.max(Event.seq), 0) + 1))
+    full = payload if held else {"seq": seq, **payload}
+    session.add(Event(kind=kind, seq=seq, payload=full, at=at or utcnow(), held=held))
+    _outbox(session).append({"kind": kind, "payload": full, "room": None})
     return full
+
+
+def mark(session: Session, kind: str, payload: dict[str, Any] | None = None) -> None:
+    """Append an internal change (no seq, never sent) that other workers must hear of."""
+    lock_stream(session)
+    session.add(Event(kind=kind, seq=None, payload=payload or {}, at=utcnow(), held=False))
+    _outbox(session).append({"kind": kind, "payload": payload or {}, "room": None})
 
 
 def notify_team(session: Session, team_id: int, kind: str, payload: dict[str, Any]) -> None:
     """Queue a private notice for one team's members (no seq, not stored)."""
-    session.info.setdefault("outbox", []).append({"kind": kind, "payload": payload, "room": f"team:{team_id}"})
-
-
-def notify_board(session: Session) -> None:
-    """Mark that the standings may have changed without a public event of their own."""
-    outbox = session.info.setdefault("outbox", [])
-    if not any(item["kind"] == "board" for item in outbox):
-        outbox.append({"kind": "board", "payload": {}, "room": None})
+    _outbox(session).append({"kind": kind, "payload": payload, "room": f"team:{team_id}"})
 
 
 def announce_releases(session: Session, now: datetime) -> list[dict[str, Any]]:
@@ -77,14 +83,16 @@ def announce_releases(session: Session, now: datetime) -> list[dict[str, Any]]:
     """
     row = drill(session)
     clock = clock_of(row)
+    if clock.phase(now) != RUNNING:
+        return []  # before the start nothing opens; the start itself releases them
     emitted = []
     pending = session.scalars(
         select(Challenge).where(Challenge.release_announced_at.is_(None), Challenge.removed.is_(False),
                                 Challenge.state == "visible")
     ).all()
     for challenge in pending:
-        if clock.phase(now) != RUNNING or not clock.released(challenge.release_at, challenge.release_after, now):
-            continue  # before the start nothing opens; the start itself releases them
+        if not clock.released(challenge.release_at, challenge.release_after, now):
+            continue
         claimed = session.execute(
             update(Challenge)
             .where(Challenge.id == challenge.id, Challenge.release_announced_at.is_(None))

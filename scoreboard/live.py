@@ -1,126 +1,179 @@
-"""Pushing events to browsers over Socket.IO (namespace ``/live``).
+"""Pushing the stream to browsers over Socket.IO (namespace ``/live``), and serving's clock.
 
-Every committed event reaches ``Live.publish`` once. Board-changing events drop the cached
-board; the board is then re-scored once and only the rows that changed go out as a
-``standings`` event: observers get deltas, and the cost of a solve does not grow with the
-number of people watching. With Redis configured, Flask-SocketIO's message queue carries
-each emit to the clients of every worker.
+Each worker sends public events to its own clients, in seq order, as its pump reads them from
+the event table (``stream.Pump``); the database is the bus, so order holds across workers and
+threads. Redis only wakes the other workers' pumps early and carries private team notices
+(Flask-SocketIO's message queue). A new client gets the pre-encoded snapshot.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
+import time
 from typing import Any
 
 from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
-from sqlalchemy import func, select
 
-from . import events, organizer
-from .board import BoardCache
+from . import events, organizer, rescore
+from .caches import Caches
 from .db import Database
-from .models import Event, utcnow
-from .scoring import Board
+from .models import utcnow
+from .snapshot import BoardCache, Built
+from .stream import Pump, Row
 
 NAMESPACE = "/live"
+WAKE_CHANNEL = "drillboard:events"
 log = logging.getLogger(__name__)
 
 
 class Live:
-    def __init__(self, socketio: SocketIO, database: Database, cache: BoardCache, relay: bool,
-                 tick_seconds: float) -> None:
-        self.socketio, self.database, self.cache = socketio, database, cache
-        self.relay, self.tick_seconds = relay, tick_seconds
-        self._rescore_lock = threading.Lock()
-        self._last_board: Board | None = None
-        # Seqs this process already emitted, so the relay does not send them twice.
-        self._emitted: deque[int] = deque(maxlen=10_000)
-        self._relayed_to = 0
-        self._ticker_started = False
+    """One per process: hears every commit and every stream row, and runs the serving tasks."""
+
+    def __init__(self, socketio: SocketIO, database: Database, caches: Caches, cache: BoardCache,
+                 redis_client: Any, tick_seconds: float) -> None:
+        self.socketio, self.database, self.caches, self.cache = socketio, database, caches, cache
+        self.redis, self.tick_seconds = redis_client, tick_seconds
+        self.pump = Pump(database.sessions)
+        self.pump.listeners.append(self._rows)
+        self.pump.on_reset.append(self._reset)
+        database.publishers.append(self.committed)
+        cache.on_built.append(self._built)
+        self.running = False
+        self._start_lock = threading.Lock()
+        self._wake = threading.Event()
         self._stop = threading.Event()
-        # Set when the board may have moved; the re-scorer thread folds a burst into one pass.
-        self._dirty = threading.Event()
-        database.publishers.append(self.publish)
+        self._packet: tuple[int, int, str] | None = None  # (id of the board, seq, encoded snapshot)
+        self._redis_down_since: float | None = None
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
         socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
 
-    # --- publishing -------------------------------------------------------------------
+    # --- what happened ------------------------------------------------------------------
 
-    def publish(self, items: list[dict[str, Any]]) -> None:
-        """Send one commit's events in seq order, then re-score once if the board may have moved."""
+    def committed(self, items: list[dict[str, Any]]) -> None:
+        """After a commit in this process: private notices out, caches fresh, the pump woken."""
+        recorded = []
         for item in items:
-            self._emit(item)
-        if any(item["kind"] in events.BOARD_KINDS for item in items):
-            if self._ticker_started:
-                self._dirty.set()  # off the request path: the verdict does not wait for re-scoring
+            if item["room"] is not None:
+                self._send(item["kind"], item["payload"], to=item["room"])
             else:
-                self.rescore()
+                recorded.append(item)
+        if not recorded:
+            return
+        self.caches.apply((item["kind"], item["payload"]) for item in recorded)
+        kinds = [item["kind"] for item in recorded]
+        if any(kind in events.BOARD_KINDS for kind in kinds):
+            self.cache.owe()
+        self.wake()
+        if not self.running and self.cache.owed:
+            # Inline (the CLI): the pump starts after this commit's rows, so tell the board here.
+            self.cache.changed(kinds)
+        self._wake_others()
 
-    def _emit(self, item: dict[str, Any]) -> None:
-        kind, payload, room = item["kind"], item["payload"], item["room"]
-        if kind != "board":
-            self.socketio.emit(kind, payload, namespace=NAMESPACE, to=room)
-        if "seq" in payload:
-            self._emitted.append(payload["seq"])
-        if "seq" in payload or kind in events.BOARD_KINDS:
-            # The snapshot carries the last seq, so every public event makes it stale.
-            self.cache.versions.bump()
+    def _rows(self, rows: list[Row]) -> None:
+        """Rows read from the stream, in id order: caches, clients, then the board."""
+        self.caches.apply((row.kind, row.payload) for row in rows)
+        for row in rows:
+            if row.seq is not None:
+                # Every worker reads every row: send to this worker's clients only.
+                self._send(row.kind, row.payload, ignore_queue=True)
+        seqs = [row.seq for row in rows if row.seq is not None]
+        self.cache.changed([row.kind for row in rows], max(seqs) if seqs else None)
 
-    def rescore(self) -> None:
-        """Re-rank once and emit the changed rows as one ``standings`` event."""
-        with self._rescore_lock:
-            before = self._last_board
-            board = self.cache.board()
-            self._last_board = board
-            changed = board.changed_rows(before) if before is not None else []
-            if not changed:
-                return
+    def _built(self, built: Built, owed: bool) -> None:
+        if owed:
             with self.database.session() as session:
-                events.record(session, "standings", {
-                    "standings": [row.as_dict() for row in changed],
-                    "teams": len(board.standings),
-                    "frozen": self.cache.snapshot()["frozen"],
-                })
+                rescore.publish(session, built)
 
-    # --- clients ----------------------------------------------------------------------
+    def _reset(self) -> None:
+        """The stream went backwards (a restore): everyone starts again from a fresh snapshot."""
+        self.caches.apply([("board", {})])
+        self.cache.changed(["board"])
+        self._send_snapshot(None, self.cache.fresh())
+
+    def _send(self, kind: str, payload: Any, **kwargs: Any) -> None:
+        try:
+            self.socketio.emit(kind, payload, namespace=NAMESPACE, **kwargs)
+        except Exception:  # noqa: BLE001 - a lost message queue must not fail the request
+            log.exception("could not send %s", kind)
+
+    # --- clients ------------------------------------------------------------------------
 
     def _on_connect(self, _auth: Any = None) -> None:
         if current_user.is_authenticated and current_user.team_id is not None:
             join_room(f"team:{current_user.team_id}")
-        self.socketio.emit("snapshot", self.cache.snapshot(), namespace=NAMESPACE, to=request.sid)
+        self._send_snapshot(request.sid, self.cache.fresh())
 
-    def _on_resync(self, data: Any = None) -> None:
-        self.socketio.emit("snapshot", self.cache.snapshot(), namespace=NAMESPACE, to=request.sid)
+    def _on_resync(self, _data: Any = None) -> None:
+        self._send_snapshot(request.sid, self.cache.fresh())
 
-    # --- time ---------------------------------------------------------------------------
+    def _send_snapshot(self, sid: str | None, built: Built) -> None:
+        """The pre-encoded snapshot as one Socket.IO packet, encoded once per board and seq."""
+        packet = self._packet
+        if packet is None or packet[0] != id(built) or packet[1] != built.seq:
+            # Socket.IO's EVENT packet: type 2, the namespace, then the JSON array.
+            text = f'2{NAMESPACE},["snapshot",{built.snapshot_bytes().decode()}]'
+            packet = self._packet = (id(built), built.seq, text)
+        server = self.socketio.server
+        if sid is None:
+            targets = [eio_sid for _, eio_sid in server.manager.get_participants(NAMESPACE, None)]
+        else:
+            targets = [server.manager.eio_sid_from_sid(sid, NAMESPACE)]
+        for eio_sid in targets:
+            if eio_sid is not None:
+                server.eio.send(eio_sid, packet[2])
 
-    def start_ticker(self) -> None:
-        """Run the clock in the background: scheduled releases, freeze, end, and the relay."""
-        if self._ticker_started:
+    # --- serving ------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Have the pump read new rows: now, or at once in the background when serving."""
+        if self.running:
+            self._wake.set()
+        else:
+            self.pump.drain()
+
+    def _wake_others(self) -> None:
+        if self.redis is None:
             return
-        self._ticker_started = True
+        try:
+            self.redis.publish(WAKE_CHANNEL, b"1")
+            self._redis_down_since = None
+        except Exception:  # noqa: BLE001 - without Redis the others still catch up on their tick
+            if self._redis_down_since is None:
+                self._redis_down_since = time.monotonic()
+                log.exception("Redis is unreachable: other workers will see changes within a tick")
+
+    def start(self) -> None:
+        """Serve: the pump, the board builder, the clock and (with Redis) the wake-up listener."""
+        with self._start_lock:
+            if self.running:
+                return
+            self.running = True
+        self.pump.start()
+        built = self.cache.rebuild()
         with self.database.session() as session:
-            self._relayed_to = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1)) or 0
-        self._last_board = self.cache.board()
-        self.socketio.start_background_task(self._tick_forever)
-        self.socketio.start_background_task(self._rescore_forever)
+            rescore.baseline(session, built)
+        tasks = [self._pump_forever, self._tick_forever, lambda: self.cache.run(self.socketio.sleep)]
+        if self.redis is not None:
+            tasks.append(self._listen_forever)
+        for task in tasks:
+            self.socketio.start_background_task(task)
 
     def stop(self) -> None:
         self._stop.set()
-        self._dirty.set()
+        self._wake.set()
+        self.cache.stop()
 
-    def _rescore_forever(self) -> None:
+    def _pump_forever(self) -> None:
         while not self._stop.is_set():
-            self._dirty.wait()
-            self._dirty.clear()
-            if self._stop.is_set():
-                return
+            self._wake.wait(self.tick_seconds)
+            self._wake.clear()
             try:
-                self.rescore()
-            except Exception:  # noqa: BLE001 - a failed pass must not stop the next one
-                log.exception("re-scoring failed")
+                self.pump.drain()
+            except Exception:  # noqa: BLE001 - the stream must keep flowing through a bad batch
+                log.exception("reading the event stream failed")
+                self.socketio.sleep(self.tick_seconds)
 
     def _tick_forever(self) -> None:
         while not self._stop.is_set():
@@ -131,33 +184,21 @@ class Live:
             self.socketio.sleep(self.tick_seconds)
 
     def tick(self) -> None:
+        """Time-driven changes: scheduled releases, the freeze and the end; and the CLI's rows."""
         with self.database.session() as session:
             organizer.announce_due(session, utcnow())
-        if self.relay:
-            self._relay()
+        self.cache.current()  # notices a start, freeze or end that time alone brought
+        self._wake.set()
 
-    def _relay(self) -> None:
-        """Emit events committed by other processes (the CLI) when no message queue links us."""
-        with self.database.session() as session:
-            rows = session.execute(
-                select(Event.id, Event.kind, Event.payload, Event.held).where(Event.id > self._relayed_to)
-                .order_by(Event.id)
-            ).all()
-            newest = session.scalar(select(func.max(Event.id))) or 0
-        if newest < self._relayed_to:
-            # The stream went backwards: a backup was restored. Everyone starts from a fresh snapshot.
-            self._relayed_to = newest
-            self.cache.versions.bump()
-            self._last_board = self.cache.board()
-            self.socketio.emit("snapshot", self.cache.snapshot(), namespace=NAMESPACE)
-            return
-        emitted = set(self._emitted)
-        batch = []
-        for seq, kind, payload, held in rows:
-            self._relayed_to = seq
-            if held:
-                batch.append({"kind": "board", "payload": {}, "room": None})
-            elif seq not in emitted:
-                batch.append({"kind": kind, "payload": payload, "room": None})
-        if batch:
-            self.publish(batch)
+    def _listen_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(WAKE_CHANNEL)
+                for _message in pubsub.listen():
+                    self._wake.set()
+                    if self._stop.is_set():
+                        return
+            except Exception:  # noqa: BLE001 - Redis may come back: listen again
+                log.warning("Redis wake-up channel lost; retrying in 1 s")
+                self.socketio.sleep(1)

@@ -299,15 +299,37 @@ class Announcement(Base):
 
 
 class Event(Base):
-    """The public event stream; ``id`` is the ``seq`` clients order by."""
+    """Every change to the drill, in commit order: the public stream and the change log.
+
+    ``id`` orders all rows (every worker tails the table by it). ``seq`` numbers the public
+    events clients see, with no gaps; it is empty for rows that are not sent: solves held back
+    during the freeze and internal changes (a hint bought, a schedule moved) that only tell
+    other workers to refresh what they cache.
+    """
 
     __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("seq", name="uq_event_seq"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String(30))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     # Held back from the live stream (a solve during the freeze); part of the record and the reveal.
     held: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BoardState(Base):
+    """The public standings as last published in a ``standings`` event (one row, id 1).
+
+    Whichever worker re-scores compares its board with this row, so deltas are right however
+    many workers publish them; ``as_of`` (an event id) keeps an older board from overwriting a
+    newer one.
+    """
+
+    __tablename__ = "board_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[int] = mapped_column(default=0)
+    standings: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class AuditEntry(Base):

@@ -179,6 +179,7 @@ def schedule(session: Session, challenge_id: int, release_at: datetime | None, a
         raise NotFound("no such challenge")
     challenge.release_at, challenge.release_after = release_at, None
     challenge.release_announced_at = None
+    events.mark(session, "catalog", {"challenge_id": challenge.id})
     events.audit(session, actor, "challenge.schedule",
                  {"challenge_id": challenge.id, "release_at": release_at.isoformat() if release_at else None})
     return challenge

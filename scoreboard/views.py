@@ -14,11 +14,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import LANGUAGES, accounts, attempts, challenges, events, names, results
+from . import LANGUAGES, accounts, attempts, challenges, names, results
+from .attempts import Attempt
 from .challenges import Refused
 from .models import File, utcnow
 from .names import COUNTRIES
-from .web import actor, client_address, db, services
+from .web import actor, catalog, client_address, db, public_counts, services, solved_by
 
 bp = Blueprint("views", __name__)
 
@@ -36,8 +37,8 @@ def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    drill = events.drill(db())
-    return {"clock": events.clock_of(drill).as_dict(utcnow()), "drill_title": drill.title, "COUNTRIES": COUNTRIES}
+    known = catalog()
+    return {"clock": known.clock.as_dict(utcnow()), "drill_title": known.title, "COUNTRIES": COUNTRIES}
 
 
 @bp.get("/")
@@ -137,7 +138,8 @@ def _translated(item: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/challenges")
 @member_required
 def challenge_list() -> Any:
-    items = challenges.list_for_team(db(), current_user.team_id, utcnow())
+    team_id = current_user.team_id
+    items = challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         groups.setdefault(item["category"], []).append(_translated(item))
@@ -148,7 +150,9 @@ def challenge_list() -> Any:
 @member_required
 def challenge_page(challenge_id: int) -> Any:
     try:
-        data = challenges.detail_for_team(db(), challenge_id, current_user.team_id, utcnow())
+        team_id = current_user.team_id
+        data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
+                                          utcnow())
     except Refused as err:
         flash(str(err), "error")
         return redirect(url_for("views.challenge_list"))
@@ -160,9 +164,10 @@ def challenge_page(challenge_id: int) -> Any:
 def answer(challenge_id: int) -> Any:
     """The no-JavaScript path: the same domain function as the API, then back to the page."""
     try:
-        verdict = attempts.submit(db(), team=current_user.team, user_id=current_user.id, challenge_id=challenge_id,
-                                  answer=request.form.get("answer", ""), source=client_address(), now=utcnow(),
-                                  limiter=services().limiter)
+        team = current_user.team
+        attempt = Attempt(team.id, team.name, current_user.id, challenge_id, request.form.get("answer", ""),
+                          client_address(), utcnow())
+        verdict = attempts.submit(db(), catalog(), solved_by(team.id), attempt, services().limiter)
         db().commit()
     except Refused as err:
         db().rollback()
@@ -178,7 +183,8 @@ def answer(challenge_id: int) -> Any:
 @member_required
 def unlock(hint_id: int) -> Any:
     try:
-        hint = challenges.unlock_hint(db(), hint_id, current_user.team_id, current_user.id, utcnow())
+        team_id = current_user.team_id
+        hint = challenges.unlock_hint(db(), catalog(), solved_by(team_id), hint_id, team_id, current_user.id, utcnow())
         db().commit()
     except Refused as err:
         db().rollback()
@@ -191,22 +197,22 @@ def unlock(hint_id: int) -> Any:
 @member_required
 def team_page() -> Any:
     report = results.team_report(db(), current_user.team_id)
-    return render_template("team.html", report=report, frozen=events.clock_of(events.drill(db())).frozen(utcnow()))
+    return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()))
 
 
 @bp.get("/files/<int:file_id>/<name>")
 def download(file_id: int, name: str) -> Any:
     """Attachments: only to a team member or token of a team, only for released challenges."""
     who = actor()
-    if who is None or (who.team is None and not who.is_admin):
+    if who is None or (who.team_id is None and not who.is_admin):
         abort(404)
     row = db().get(File, file_id)
     if row is None or row.name != name:
         abort(404)
     try:
-        challenge = challenges.get_visible(db(), row.challenge_id, utcnow(), preview=who.is_admin)
+        challenge = challenges.visible(catalog(), row.challenge_id, utcnow(), preview=who.is_admin)
         if not who.is_admin:
-            challenges.ensure_unlocked(db(), challenge, who.team.id)
+            challenges.ensure_unlocked(catalog(), challenge, solved_by(who.team_id))
     except Refused:
         abort(404)
     path = services().settings.files_dir / row.stored_path

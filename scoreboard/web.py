@@ -8,11 +8,12 @@ from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from .accounts import Actor, actor_for_token, actor_for_user
-from .board import BoardCache
+from .accounts import Actor, actor_for_user
+from .caches import Caches, Catalog
 from .config import Settings
 from .db import Database
 from .ratelimit import MemoryLimiter
+from .snapshot import BoardCache
 
 
 @dataclass
@@ -22,11 +23,14 @@ class Services:
     settings: Settings
     database: Database
     cache: BoardCache
+    caches: Caches
     limiter: MemoryLimiter
     # Failed logins per name, and failed logins or join codes per address (guessing).
     name_limiter: MemoryLimiter
     address_limiter: MemoryLimiter
     live: Any = None
+    # (revision before, revision now) of the schema migration this process ran at start.
+    migrated: tuple[str | None, str] | None = None
 
 
 def services() -> Services:
@@ -51,12 +55,27 @@ def bearer_token() -> str | None:
     return header[7:].strip() if header[:7].lower() == "bearer " else None
 
 
+def catalog() -> Catalog:
+    """The challenge definitions and the clock, from this process's cache."""
+    return services().caches.catalog.get()
+
+
+def solved_by(team_id: int | None) -> dict[int, Any]:
+    """The team's own solves (challenge id → time), from this process's cache."""
+    return services().caches.solves.get().of(team_id)
+
+
+def public_counts() -> dict[int, int]:
+    """Solves per challenge as the public board counts them (the freeze honoured)."""
+    return services().cache.current().counts
+
+
 def actor() -> Actor | None:
     """The caller: a bearer token if one is sent, else the logged-in browser session."""
     if "actor" not in g:
         token = bearer_token()
         if token is not None:
-            g.actor = actor_for_token(db(), token)
+            g.actor = services().caches.tokens.actor(token)
         elif current_user.is_authenticated:
             g.actor = actor_for_user(current_user._get_current_object())
         else:

@@ -218,11 +218,11 @@ def attempt(base_url: str, challenge_id: int, answer: str, http: Any = requests,
     return response.json()
 
 
-def max_event_id(srv: Any) -> int:
-    """The newest row of the server's public event stream, read from its SQLite file."""
+def max_seq(srv: Any) -> int:
+    """The newest seq of the server's public event stream, read from its SQLite file."""
     connection = sqlite3.connect(f"file:{srv.instance / 'drillboard.db'}?mode=ro", uri=True)
     try:
-        return connection.execute("SELECT COALESCE(MAX(id), 0) FROM event").fetchone()[0]
+        return connection.execute("SELECT COALESCE(MAX(seq), 0) FROM event").fetchone()[0]
     finally:
         connection.close()
 

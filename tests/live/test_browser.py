@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from livekit import ANSWERS, PASSWORD, join, max_event_id, scoreboard
+from livekit import ANSWERS, PASSWORD, join, max_seq, scoreboard
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -166,7 +166,7 @@ def test_board_follows_solves_without_resyncing(shared_server: Any, browser: Bro
             kyrgyzstan.attempt(ids[name], ANSWERS[name])
             expect(page.locator("#feed li").first).to_contain_text(name, timeout=2000)
         page.wait_for_timeout(300)
-        assert page.evaluate("document.body.dataset.seq") == str(max_event_id(shared_server))
+        assert page.evaluate("document.body.dataset.seq") == str(max_seq(shared_server))
         assert [frame for frame in sent if "resync" in frame] == [], "an up-to-date board asked for a snapshot"
     finally:
         context.close()

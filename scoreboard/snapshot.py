@@ -1,0 +1,213 @@
+"""The public board every reader shares: built once per change, pre-encoded, swapped whole.
+
+The lesson from CTFd and RootTheBox: compute once per change and serve every reader the same
+bytes until the next change; wrong attempts touch nothing. When serving, one background task
+rebuilds after changes (a burst of solves folds into one rebuild) and swaps the finished
+result in, so a reader never waits for a rebuild; it gets the latest finished board. Without
+that task (the CLI, in-process tests) a stale board is rebuilt by the next reader. No Flask.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import board, events
+from .clock import Clock
+from .models import Event, utcnow
+from .scoring import Board
+
+log = logging.getLogger(__name__)
+
+
+def time_key(clock: Clock, now: datetime) -> tuple[Any, ...]:
+    """What time alone changes about the public board: a scheduled start or end, the freeze."""
+    return (clock.public_cutoff(now), clock.frozen(now), clock.phase(now))
+
+
+def _encode(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass
+class Built:
+    """One finished board: the standings, the snapshot's content and the encoded answers."""
+
+    as_of: int  # the id of the last event its content reflects
+    seq: int  # the last public seq it reflects
+    key: tuple[Any, ...]
+    board: Board
+    frozen: bool
+    counts: dict[int, int]  # public solve counts per challenge (honour the freeze)
+    content: dict[str, Any]  # the snapshot without "seq"
+    body: bytes  # content encoded, starting with "{"
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"seq": self.seq, **self.content}
+
+    def snapshot_bytes(self) -> bytes:
+        return b'{"seq":%d,' % self.seq + self.body[1:]
+
+
+@contextmanager
+def _one_moment(sessions: Callable[[], Session]) -> Iterator[Session]:
+    """A read-only session whose queries all see the same committed state."""
+    with sessions() as session:
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # a WAL read snapshot from the first read on
+        else:
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+def build(session: Session, now: datetime) -> Built:
+    """Read the public board at one moment and encode everything readers ask for."""
+    as_of, seq = session.execute(select(func.coalesce(func.max(Event.id), 0), func.coalesce(func.max(Event.seq), 0))).one()
+    clock = events.clock_of(events.drill(session))
+    cutoff = clock.public_cutoff(now)
+    result = board.compute(session, cutoff, as_of)
+    standings = [row.as_dict() for row in result.standings]
+    frozen = clock.frozen(now)
+    content = {
+        "standings": standings,
+        "recent_solves": board.recent_solves(session, cutoff),
+        "announcements": board.public_announcements(session),
+        "frozen": frozen,
+        "clock": clock.as_dict(now),
+        **board.public_grid(session, cutoff, now),
+    }
+    built = Built(as_of, seq, time_key(clock, now), result, frozen, board.solve_counts(session, cutoff), content,
+                  _encode(content))
+    built.encoded = {
+        "scoreboard": _encode({"standings": standings, "frozen": frozen}),
+        "ctftime": _encode({"standings": [{"pos": r["pos"], "team": r["team"], "score": r["score"]}
+                                          for r in standings]}),
+    }
+    return built
+
+
+class BoardCache:
+    """The latest built board, and the one place that decides when to build the next.
+
+    ``changed`` is told of every event row (by the stream pump) and of every local commit;
+    ``current`` hands out the latest finished board. ``on_built`` hears of each new board
+    (the re-scorer publishes standings from it).
+    """
+
+    MIN_GAP = 0.05  # seconds between background rebuilds at the least
+
+    def __init__(self, sessions: Callable[[], Session], clock: Callable[[], Clock]) -> None:
+        self.sessions, self.clock = sessions, clock
+        self.on_built: list[Callable[[Built, bool], None]] = []
+        self._built: Built | None = None
+        self._stale = True
+        self._owed = False  # a change committed here whose standings are not published yet
+        self._lock = threading.Lock()
+        self._fresh = threading.Condition()
+        self._dirty = threading.Event()
+        self._background = False
+        self._stop = threading.Event()
+
+    # --- readers ------------------------------------------------------------------------
+
+    def current(self, now: datetime | None = None) -> Built:
+        """The latest finished board; without a background builder a stale one is rebuilt first."""
+        now = now or utcnow()
+        built = self._built
+        if built is not None and built.key != time_key(self.clock(), now):
+            self.changed(["clock"])  # time alone moved the board on
+        if built is None or (self._stale and not self._background):
+            built = self.rebuild(now)
+        return built
+
+    def fresh(self, timeout: float = 1.0) -> Built:
+        """The board once pending changes are built in (for a client that asks to resync)."""
+        if self._background and self._stale:
+            with self._fresh:
+                self._fresh.wait_for(lambda: not self._stale, timeout)
+        return self.current()
+
+    def board(self) -> Board:
+        return self.current().board
+
+    def encoded(self, name: str) -> bytes:
+        """Pre-encoded JSON: ``scoreboard``, ``ctftime`` or ``snapshot``."""
+        built = self.current()
+        return built.snapshot_bytes() if name == "snapshot" else built.encoded[name]
+
+    def snapshot(self) -> dict[str, Any]:
+        """The snapshot new and resyncing clients get; shared, so callers must not modify it."""
+        return self.current().snapshot()
+
+    # --- changes ------------------------------------------------------------------------
+
+    @property
+    def owed(self) -> bool:
+        return self._owed
+
+    def owe(self) -> None:
+        """A change committed in this process: the next board built publishes its standings."""
+        self._owed = True
+
+    def changed(self, kinds: list[str], seq: int | None = None) -> None:
+        """Hear of committed events: rebuild after board changes, else just move the seq on."""
+        if any(kind in events.BOARD_KINDS for kind in kinds):
+            self._stale = True
+            if self._background:
+                self._dirty.set()
+            elif self._owed:
+                self.rebuild()  # the CLI and in-process callers publish their standings at once
+        elif seq is not None and not self._stale and self._built is not None and seq > self._built.seq:
+            self._built.seq = seq  # a standings event: the content is the same, its seq moves on
+
+    def rebuild(self, now: datetime | None = None) -> Built:
+        with self._lock:
+            owed, self._owed, self._stale = self._owed, False, False
+            self._dirty.clear()
+            try:
+                with _one_moment(self.sessions) as session:
+                    built = build(session, now or utcnow())
+            except BaseException:
+                self._stale, self._owed = True, self._owed or owed
+                raise
+            self._built = built
+        with self._fresh:
+            self._fresh.notify_all()
+        for listener in self.on_built:
+            listener(built, owed)
+        return built
+
+    # --- serving ------------------------------------------------------------------------
+
+    def run(self, sleep: Callable[[float], None]) -> None:
+        """The background builder: one rebuild per burst of changes, at most one every MIN_GAP s."""
+        self._background = True
+        while not self._stop.is_set():
+            self._dirty.wait()
+            if self._stop.is_set():
+                return
+            started = time.monotonic()
+            try:
+                self.rebuild()
+            except Exception:  # noqa: BLE001 - a failed build must not stop the next one
+                log.exception("building the board failed")
+            # Under a steady stream of solves keep building to at most a third of the time.
+            sleep(max(self.MIN_GAP, 2 * (time.monotonic() - started)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._dirty.set()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import board, events, grading
@@ -97,10 +97,14 @@ def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: 
     return False, None
 
 
+# Built once; a plain table INSERT skips the ORM's per-row bookkeeping on the hottest path.
+_INSERT_SUBMISSION = Submission.__table__.insert().returning(Submission.__table__.c.id)
+
+
 def _store(session: Session, attempt: Attempt, answer: str, verdict: str) -> int:
-    return session.execute(insert(Submission).values(
-        team_id=attempt.team_id, user_id=attempt.user_id, challenge_id=attempt.challenge_id, answer=answer,
-        verdict=verdict, at=attempt.now, source=attempt.source).returning(Submission.id)).scalar_one()
+    return session.execute(_INSERT_SUBMISSION, {
+        "team_id": attempt.team_id, "user_id": attempt.user_id, "challenge_id": attempt.challenge_id,
+        "answer": answer, "verdict": verdict, "at": attempt.now, "source": attempt.source}).scalar_one()
 
 
 def _public_points(session: Session, catalog: Catalog, challenge: ChallengeDef, team_id: int, now: datetime) -> int:

@@ -61,6 +61,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         else:
             if before is None:
                 command.stamp(cfg, BASELINE)  # made by create_all before migrations existed
+                before = BASELINE
             command.upgrade(cfg, "head")
         conn.commit()
         if sqlite:

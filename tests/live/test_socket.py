@@ -312,6 +312,44 @@ def test_relayed_cli_events_keep_seq_order_reveal(server: Any, live: Live) -> No
     assert_seq_strictly_increasing(observer)
 
 
+def test_concurrent_committers_keep_seq_gapless_and_ordered(server: Any, live: Live) -> None:
+    """Solves and announcements committed at once from many threads reach observers in seq order,
+    every one of them, with no gap: nobody is sent back for a snapshot."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    observers = [live(server.base_url, label=f"observer {i}") for i in range(3)]
+    teams = [row["name"] for row in server.first_run["teams"]][:8]
+    members = [join(server, team) for team in teams]
+    ids = members[0].challenge_ids()
+    open_now = [name for name in ANSWERS if name in ids and name != "Webshell Location"][:5]
+    work = [(member, name) for member in members for name in open_now]
+
+    def solve(item: tuple[Any, str]) -> str:
+        member, name = item
+        return member.attempt(ids[name], ANSWERS[name])["result"]
+
+    def create_team(i: int) -> None:
+        server.cli("create-team", f"Late Team {i}", "--country", "KZ")  # another process commits too
+
+    with ThreadPoolExecutor(16) as pool:
+        late = [pool.submit(create_team, i) for i in range(2)]
+        results = list(pool.map(solve, work))
+        for future in late:
+            future.result()
+    assert results.count("correct") == len(work)
+    for observer in observers:
+        observer.wait("standings", lambda e, o=observer: o.last_seq() >= max_seq(server), timeout=10)
+    time.sleep(0.5)
+    for observer in observers:
+        seqs = [event["seq"] for _, event in observer.public()]
+        start = observer.snapshot["seq"]
+        assert seqs == list(range(start + 1, start + 1 + len(seqs))), f"{observer.label}: {seqs}"
+        solved = {(e["team"], e["challenge"]) for e in observer.since(0, "solve")}
+        assert solved == {(m_team, name) for m_team in teams for name in open_now}
+        assert {e["team"] for e in observer.since(0, "team")} >= {"Late Team 0", "Late Team 1"}
+        assert "snapshot" not in observer.kinds_since(1), "an observer was sent back for a snapshot"
+
+
 @pytest.mark.redis
 def test_redis_event_reaches_clients_of_another_server(server_factory: Callable[..., Any], redis_url: str,
                                                        tmp_path: Path, live: Live) -> None:

@@ -1,0 +1,80 @@
+"""The attempt path stays lean: what a submit costs the database, counted statement by statement.
+
+The team behind a token, the drill and the challenge definitions come from per-process caches;
+a wrong answer is one INSERT, a correct one the submission, the solve and its event. The app
+runs as when serving (background work on other threads); only the request's own statements
+count.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from corekit import team_with_token
+from sqlalchemy import event
+
+from scoreboard import create_app, packs
+from scoreboard.config import Settings
+
+PACK = {
+    "a/challenge.yml": "name: Lean\nvalue: 100\nflags: ['DRILL{lean}']\n",
+    "b/challenge.yml": "name: Other\nvalue: 50\nflags: ['DRILL{other}']\n",
+}
+
+
+@pytest.fixture
+def serving_app(tmp_path: Path, make_pack: Any) -> Iterator[Any]:
+    app = create_app(Settings(instance=tmp_path / "instance", secret_key="t", tick_seconds=0.2, background=True))
+    services = app.extensions["drillboard"]
+    with services.database.session() as session:
+        packs.load(session, make_pack({}, files=PACK), services.settings.files_dir)
+    yield app
+    services.live.stop()
+
+
+@contextmanager
+def statements(app: Any) -> Iterator[list[str]]:
+    """SQL run by this thread (the request's) while the block runs."""
+    seen: list[str] = []
+    me = threading.get_ident()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.get_ident() == me:
+            seen.append(" ".join(statement.split())[:120])
+
+    engine = app.extensions["drillboard"].database.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_wrong_and_right_answers_cost_what_they_must(serving_app: Any) -> None:
+    services = serving_app.extensions["drillboard"]
+    _, headers = team_with_token(services, "Lean Team")
+    client = serving_app.test_client()
+    ids = {c["name"]: c["id"] for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}
+
+    def post(name: str, answer: str) -> dict[str, Any]:
+        response = client.post(f"/api/v1/challenges/{ids[name]}/attempts", json={"answer": answer}, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    post("Other", "warm-up")  # the token's owner is read once, then cached
+    with statements(serving_app) as wrong:
+        assert post("Lean", "DRILL{nope}")["result"] == "incorrect"
+    assert len(wrong) == 1 and wrong[0].startswith("INSERT INTO submission"), wrong
+
+    with statements(serving_app) as right:
+        assert post("Lean", "DRILL{lean}")["result"] == "correct"
+    inserts = [s.split()[2] for s in right if s.startswith("INSERT")]
+    assert inserts == ["submission", "solve", "event"], right
+    reads = [s for s in right if s.startswith("SELECT")]
+    # the solve count (value and first blood, inside the transaction) and the next seq; nothing else
+    assert len(reads) == 2 and not any(t in s for s in reads for t in ("FROM team", "FROM api_token", "FROM drill",
+                                                                          "FROM challenge", "FROM answer")), right

@@ -1,0 +1,135 @@
+"""Alembic owns the schema: the migrations equal the models, and a 0.1.0 drill upgrades intact."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from scoreboard import migrate
+from scoreboard.models import Base, Event
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+OLD_STANDINGS = json.loads((FIXTURES / "drillboard-0.1.0.standings.json").read_text())
+
+
+def _driver_url(url: str) -> str:
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (dropped afterwards)."""
+    base = _driver_url(postgres_url)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"drillboard_mig_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _upgrade_by_migrations_only(url: str) -> None:
+    """Run every migration from nothing (not the create_all shortcut new databases take)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "head")
+    engine.dispose()
+
+
+def _differences(url: str) -> list[Any]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    return diff
+
+
+def test_migration_head_equals_the_models_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    _upgrade_by_migrations_only(url)
+    assert _differences(url) == []
+
+
+@pytest.mark.postgres
+def test_migration_head_equals_the_models_on_postgres(pg_database: str) -> None:
+    _upgrade_by_migrations_only(pg_database)
+    assert _differences(pg_database) == []
+
+
+def test_new_database_is_created_at_head(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'n.db'}")
+    assert migrate.upgrade(engine) == (None, migrate.head())
+    assert migrate.upgrade(engine) == (migrate.head(), migrate.head())  # idempotent
+    engine.dispose()
+
+
+def _rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every 0.1.0 table, keyed by table (what the upgrade must keep)."""
+    engine = create_engine(url)
+    tables = [t for t in inspect(engine).get_table_names() if t not in ("alembic_version", "board_state")]
+    out = {}
+    with engine.connect() as conn:
+        for table in tables:
+            columns = [c["name"] for c in inspect(conn).get_columns(table) if c["name"] != "seq"]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            out[table] = sorted(tuple(str(v) for v in row) for row in conn.execute(text(f'SELECT {quoted} FROM "{table}"')))
+    engine.dispose()
+    return out
+
+
+def _drill(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DRILLBOARD_DATABASE_URL": url, "DRILLBOARD_INSTANCE": str(tmp_path / "instance"),
+           "DRILLBOARD_SECRET_KEY": "migration-test"}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "drill", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+
+
+def _check_upgraded(url: str, before: dict[str, list[tuple[Any, ...]]], tmp_path: Path, output: str) -> None:
+    assert f"schema upgraded from revision {migrate.BASELINE} to {migrate.head()}" in output
+    assert _rows(url) == before, "a row changed or went missing in the upgrade"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        public = conn.execute(select(func.count()).where(Event.held.is_(False), Event.seq.is_not(None))).scalar()
+        assert public == conn.execute(select(func.count()).select_from(Event).where(Event.held.is_(False))).scalar()
+    engine.dispose()
+    exported = json.loads(_drill(url, tmp_path, "export", "--format", "json").stdout)["standings"]
+    assert exported == OLD_STANDINGS, "the upgraded drill ranks differently"
+    assert "up to date" in _drill(url, tmp_path, "init-db").stdout
+
+
+def test_a_0_1_0_sqlite_drill_upgrades_with_every_row(tmp_path: Path) -> None:
+    copy = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "drillboard-0.1.0.db", copy)
+    url = f"sqlite:///{copy}"
+    before = _rows(url)
+    assert sum(len(rows) for rows in before.values()) > 100
+    _check_upgraded(url, before, tmp_path, _drill(url, tmp_path, "init-db").stdout)
+
+
+@pytest.mark.postgres
+def test_a_0_1_0_postgres_drill_upgrades_with_every_row(pg_database: str, tmp_path: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_database.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute((FIXTURES / "drillboard-0.1.0.pg.sql").read_text())
+    before = _rows(pg_database)
+    assert sum(len(rows) for rows in before.values()) > 100
+    _check_upgraded(pg_database, before, tmp_path, _drill(pg_database, tmp_path, "init-db").stdout)

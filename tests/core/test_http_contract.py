@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from corekit import eventually
 
 RANSOM = Path(__file__).resolve().parents[2] / "challenges" / "drill-demo" / "crypto-encoding" / "ransom-note"
 
@@ -121,7 +122,9 @@ def test_wrong_then_right_answer_reaches_the_boards(shared_server: Any, player: 
     assert bad.status_code == 400 and set(bad.json()) == {"error"}
     assert by_name(shared_server, headers)[spec["name"]]["solved"] is True
 
-    board = requests.get(api(shared_server, "/scoreboard"), timeout=10).json()
+    # The board is rebuilt in the background and swapped in whole: readers never wait for it.
+    board = eventually(lambda: requests.get(api(shared_server, "/scoreboard"), timeout=10).json(),
+                       lambda b: b["standings"][0]["solves"] == 1)
     assert board["frozen"] is False
     top = board["standings"][0]
     hint_cost = sum(h.get("cost", 0) for h in spec.get("hints", []) if isinstance(h, dict))

@@ -4,11 +4,62 @@ from __future__ import annotations
 import re
 import shutil
 import stat
+import struct
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 MAX_MEMBERS = 5000
 MAX_RATIO = 200
+_UTF8_FLAG = 0x800
+_UNICODE_PATH_FIELD = 0x7075  # Info-ZIP's "up" extra field: the name in UTF-8
+
+
+class ArchiveError(ValueError):
+    """A zip that cannot be read; the message is a ``name:0: why`` line."""
+
+
+def _unicode_path(info: zipfile.ZipInfo, raw: bytes) -> str | None:
+    """The UTF-8 name Info-ZIP stores beside a legacy one, if it still matches that name."""
+    extra, offset = info.extra, 0
+    while offset + 4 <= len(extra):
+        field, size = struct.unpack_from("<HH", extra, offset)
+        data = extra[offset + 4:offset + 4 + size]
+        offset += 4 + size
+        if field == _UNICODE_PATH_FIELD and len(data) > 5 and data[0] == 1:
+            if struct.unpack_from("<I", data, 1)[0] == zlib.crc32(raw):
+                try:
+                    return data[5:].decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+    return None
+
+
+def _decode_names(archive: zipfile.ZipFile) -> None:
+    """Decode names the way unzip does: zips made by Info-ZIP (``zip -r``) store UTF-8 names
+    without the UTF-8 flag, which zipfile would read as cp437 (``José`` as ``Jos├⌐``)."""
+    for info in archive.infolist():
+        if info.flag_bits & _UTF8_FLAG:
+            continue
+        raw = info.orig_filename.encode("cp437")
+        name = _unicode_path(info, raw)
+        if name is None:
+            try:
+                name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # really cp437 (or another legacy code page): keep zipfile's reading
+        info.filename = name
+    archive.NameToInfo = {info.filename: info for info in archive.infolist()}
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """Open ``path`` as a zip with its names decoded; ArchiveError if it is not a readable zip."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise ArchiveError(f"{Path(path).name}:0: not a readable .zip file ({err})") from None
+    _decode_names(archive)
+    return archive
 
 
 def _why_unsafe(info: zipfile.ZipInfo) -> str | None:

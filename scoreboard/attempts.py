@@ -16,8 +16,12 @@ from sqlalchemy.orm import Session
 from . import board, events, grading
 from .challenges import Forbidden, Refused, ensure_unlocked, get_visible, team_solve_count
 from .db import insert_ignore
-from .models import Capture, Challenge, Solve, Submission, Team
+from .models import Capture, Challenge, Solve, Submission, Team, User
 from .ratelimit import MemoryLimiter
+
+# The stored verdict of a right answer that does not solve yet (``logic: all`` or ``team``):
+# it is not a wrong answer, so it counts against no limit.
+PARTIAL = "partial"
 
 
 class RateLimited(Refused):
@@ -77,9 +81,26 @@ def _team_points(session: Session, challenge: Challenge, solve: Solve) -> tuple[
     return value + (events.drill(session).first_blood_bonus if first else 0), first
 
 
-def _matches(session: Session, challenge: Challenge, team_id: int, answer: str, now: datetime) -> tuple[bool, str | None]:
+def _every_member(session: Session, team_id: int, challenge_id: int, user_id: int | None) -> tuple[bool, str | None]:
+    """``logic: team`` (ctfcli's): solved once every active member has given a right answer."""
+    members = set(session.scalars(select(User.id).where(User.team_id == team_id, User.disabled.is_(False))))
+    if not members:
+        return True, None  # a team without member accounts answers as one
+    done = set(session.scalars(select(Submission.user_id).where(
+        Submission.team_id == team_id, Submission.challenge_id == challenge_id, Submission.verdict == PARTIAL)))
+    done.add(user_id)
+    if members <= done:
+        return True, None
+    return False, (f"accepted: {len(members & done)} of {len(members)} team members have given a right answer; "
+                   "every member must answer with their own login")
+
+
+def _matches(session: Session, challenge: Challenge, team_id: int, answer: str, now: datetime,
+             user_id: int | None = None) -> tuple[bool, str | None]:
     """Grade against every accepted answer; for ``logic: all`` remember partial captures."""
     hits = [a.position for a in challenge.answers if grading.check(a.type, a.content, answer, a.options)]
+    if challenge.logic == "team" and hits:
+        return _every_member(session, team_id, challenge.id, user_id)
     if challenge.logic != "all" or len(challenge.answers) <= 1:
         return bool(hits), None
     for position in hits:
@@ -105,6 +126,8 @@ def submit(session: Session, *, team: Team, user_id: int | None, challenge_id: i
     if not clock.accepts_attempts(now):
         raise Forbidden(f"the drill is {clock.phase(now).replace('_', ' ')}; answers are not accepted now")
     ensure_unlocked(session, challenge, team.id)
+    if not challenge.answers:
+        raise Forbidden("this challenge takes no answers yet")
     solved = session.scalar(select(Solve).where(Solve.team_id == team.id, Solve.challenge_id == challenge.id))
 
     def record(verdict: str) -> Submission:
@@ -125,7 +148,10 @@ def submit(session: Session, *, team: Team, user_id: int | None, challenge_id: i
     if challenge.max_attempts and wrong >= challenge.max_attempts:
         raise Forbidden(f"no attempts left: this challenge allows {challenge.max_attempts}")
 
-    correct, message = _matches(session, challenge, team.id, answer, now)
+    correct, message = _matches(session, challenge, team.id, answer, now, user_id)
+    if not correct and message:  # a right answer that does not finish the challenge yet
+        record(PARTIAL)
+        return Verdict("incorrect", 0, message=message)
     if not correct:
         record("incorrect")
         limiter.hit(key)
@@ -167,7 +193,8 @@ def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> l
     for submission in wrong:
         if submission.team_id in solved:
             continue
-        correct, _ = _matches(session, challenge, submission.team_id, submission.answer, submission.at)
+        correct, _ = _matches(session, challenge, submission.team_id, submission.answer, submission.at,
+                              submission.user_id)
         if not correct:
             continue
         submission.verdict = "correct"

@@ -1,7 +1,9 @@
-"""YAML with line numbers, for ``file:line`` messages.
+"""YAML with line numbers, for ``file:line`` messages, read defensively.
 
-The loader treats ``null`` as an absent key (ctfcli's meaning), refuses duplicate and
-non-text keys, and keeps dates as text.
+A ``challenge.yml`` comes from whoever built the pack, so the loader refuses aliases (a few
+lines of ``*alias`` can expand to gigabytes: the "billion laughs") before any object is built,
+refuses text the database cannot store (NUL characters, lone surrogates), treats ``null`` as
+an absent key (ctfcli's meaning) and keeps dates as text.
 """
 from __future__ import annotations
 
@@ -32,13 +34,29 @@ class _Refused(yaml.MarkedYAMLError):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every key and item and keeps dates as text."""
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise _Refused(problem="YAML aliases (*name) are not allowed in packs: write the value out",
+                           problem_mark=mark)
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    if "\0" in value:
+        raise _Refused(problem="text contains a NUL character", problem_mark=node.start_mark)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Refused(problem="text contains an invalid Unicode escape", problem_mark=node.start_mark) from None
+    return value
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -67,6 +85,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_text)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -87,4 +106,6 @@ def load(path: Path, rel: str, report: Report) -> Any:
         report.problem(rel, (mark.line + 1) if mark else 1, f"YAML syntax: {err.problem or err}")
     except yaml.YAMLError as err:
         report.problem(rel, 1, f"YAML syntax: {err}")
+    except RecursionError:
+        report.problem(rel, 1, "YAML nested too deeply")
     return None

@@ -5,14 +5,17 @@ bounded by what the database and the clock hold, and a damaged zip is a `name:0:
 """
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scoreboard import packs
+from scoreboard import accounts, packs
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "name: Good\nvalue: 100\nflags: ['DRILL{good}']\n"
@@ -52,3 +55,39 @@ def test_regex_that_re2_cannot_run_is_refused_naming_the_construct(make_pack: An
     found = one(make_pack, f"name: R\nvalue: 1\nflags:\n  - type: regex\n    content: \"{pattern}\"\n")
     assert len(found) == 1 and found[0].startswith("c/challenge.yml:4: regex flag: bad regular expression: ")
     assert construct.replace("\\\\", "\\") in found[0] and "not supported" in found[0], found
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+
+BOMB = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)) + "name: *i\n"
+
+
+def test_yaml_alias_bomb_is_refused_before_it_expands(make_pack: Any) -> None:
+    found = one(make_pack, BOMB)
+    assert found == ["c/challenge.yml:2: YAML aliases (*name) are not allowed in packs: write the value out"]
+
+
+def test_alias_bomb_report_in_the_console_stays_small(services: Any, app: Any, tmp_path: Path) -> None:
+    with services.database.session() as session:
+        _, password, _ = accounts.create_admin(session, "boss")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"csrf_token": token, "name": "boss", "password": password})
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("bomb/c/challenge.yml", BOMB)
+    page = client.get("/admin/packs").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = client.post("/admin/packs/check", data={"csrf_token": token, "pack": (io.BytesIO(archive.getvalue()), "bomb.zip")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert "YAML aliases" in resp.get_data(as_text=True) and len(resp.data) < 20_000
+
+
+def test_text_the_database_cannot_store_is_refused(make_pack: Any) -> None:
+    found = one(make_pack, 'name: "Null\\0Byte"\nvalue: 1\nflags: ["x"]\ndescription: "\\ud800"\n')
+    assert found == ["c/challenge.yml:1: text contains a NUL character"]
+    found = one(make_pack, 'name: Fine\nvalue: 1\nflags: ["x"]\ndescription: "\\ud800"\n')
+    assert found == ["c/challenge.yml:4: text contains an invalid Unicode escape"]

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import re2
 
 MAX_PATTERN = 500
+MAX_TOLERANCE = 2**31 - 1
 
 
 def _same(a: str, b: str) -> bool:
@@ -170,8 +171,9 @@ class Number(AnswerType):
         if isinstance(content, bool) or not isinstance(content, (int, float, str)) or _number(str(content)) is None:
             raise ValueError(f"'content' must be a number, not {content!r}")
         tolerance = item.get("tolerance", 0)
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
-            raise ValueError("'tolerance' must be a number ≥ 0")
+        if (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float))
+                or _number(str(tolerance)) is None or not 0 <= tolerance <= MAX_TOLERANCE):
+            raise ValueError(f"'tolerance' must be a number from 0 to {MAX_TOLERANCE}")
         return str(content), {**_case_option(item), "tolerance": tolerance}
 
     def check(self, expected: Any, answer: str, options: dict[str, Any]) -> bool:

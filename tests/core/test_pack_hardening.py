@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corekit import team_with_token
 
-from scoreboard import accounts, packs
+from scoreboard import accounts, organizer, packs
+from scoreboard.models import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "name: Good\nvalue: 100\nflags: ['DRILL{good}']\n"
@@ -91,3 +93,41 @@ def test_text_the_database_cannot_store_is_refused(make_pack: Any) -> None:
     assert found == ["c/challenge.yml:1: text contains a NUL character"]
     found = one(make_pack, 'name: Fine\nvalue: 1\nflags: ["x"]\ndescription: "\\ud800"\n')
     assert found == ["c/challenge.yml:4: text contains an invalid Unicode escape"]
+
+
+# --- bounds -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, line, words", [
+    ("value: 12345678901234567890123", 2, "'value' must be a whole number from 0 to 2147483647"),
+    ("release_after: 99999999h", 4, "'release_after' is too far away"),
+    ("release_at: 9999-12-31T23:00:00-14:00", 4, "release_at"),
+    ("release_at: 0001-01-01T00:00:00+00:00", 4, "between the years 1970 and 9000"),
+    ("attempts: 3000000000", 4, "'attempts' must be a whole number from 0"),
+    ("hints: [{content: h, cost: 99999999999}]", 4, "hint 'cost' must be a whole number from 0"),
+    ("type: dynamic\nextra: {initial: 5000000000, decay: 1, minimum: 1}", 5, "'extra.initial' must be a whole number"),
+])
+def test_numbers_and_times_are_bounded_with_file_and_line(make_pack: Any, field: str, line: int, words: str) -> None:
+    base = GOOD.replace("value: 100\n", "") if field.startswith("value") else GOOD
+    found = one(make_pack, base.replace("name: Good\n", f"name: Good\n{field}\n") if field.startswith("value")
+                else base + field + "\n")
+    assert any(p.startswith(f"c/challenge.yml:{line}: ") and words in p for p in found), found
+
+
+@pytest.mark.parametrize("tolerance", ["1e400", ".inf", "-1", "3000000000"])
+def test_number_tolerance_is_bounded(make_pack: Any, tolerance: str) -> None:
+    found = one(make_pack, f"name: N\nvalue: 1\nflags:\n  - {{type: number, content: 5, tolerance: {tolerance}}}\n")
+    assert len(found) == 1 and "'tolerance' must be a number from 0 to 2147483647" in found[0], found
+
+
+def test_bounded_pack_applies_and_the_clock_starts(services: Any, client: Any, make_pack: Any) -> None:
+    """The largest values validation lets through are stored and served without a 500."""
+    folder = make_pack({}, files={"c/challenge.yml": GOOD.replace("value: 100", "value: 2147483647")
+                                  + "release_after: 596523h\n",
+                                  "pack.yml": "id: big\nfirst_blood_bonus: 2147483647\nstarts_at: 2099-01-01T00:00:00Z\n"})
+    with services.database.session() as session:
+        packs.load(session, folder, services.settings.files_dir)
+    with services.database.session() as session:
+        organizer.clock_action(session, "start", utcnow(), "test")
+    _, headers = team_with_token(services, "Big")
+    assert client.get("/api/v1/challenges", headers=headers).status_code == 200

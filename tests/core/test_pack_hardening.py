@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import subprocess
 import sys
 import zipfile
@@ -15,9 +16,10 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from sqlalchemy import func, select
 
-from scoreboard import accounts, organizer, packs
-from scoreboard.models import utcnow
+from scoreboard import accounts, backup, organizer, packs
+from scoreboard.models import Challenge, Team, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "name: Good\nvalue: 100\nflags: ['DRILL{good}']\n"
@@ -131,3 +133,90 @@ def test_bounded_pack_applies_and_the_clock_starts(services: Any, client: Any, m
         organizer.clock_action(session, "start", utcnow(), "test")
     _, headers = team_with_token(services, "Big")
     assert client.get("/api/v1/challenges", headers=headers).status_code == 200
+
+
+# --- damaged zips -----------------------------------------------------------------------------
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_STORED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+PACK = {"p/c/challenge.yml": GOOD.encode(), "p/c/data.bin": b"0123456789" * 100}
+
+
+def _patch_headers(data: bytes, offset_local: int, offset_central: int, value: int) -> bytes:
+    """Set a 2-byte field in every local and central header (flag bits, method)."""
+    raw = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", offset_local), (b"PK\x01\x02", offset_central)):
+        for match in re.finditer(re.escape(signature), bytes(raw)):
+            struct.pack_into("<H", raw, match.start() + offset, value)
+    return bytes(raw)
+
+
+def damaged(kind: str) -> bytes:
+    good = _zip(PACK)
+    if kind == "bad-crc":
+        return good.replace(b"0123456789" * 100, b"0123456789" * 99 + b"0123456780")
+    if kind == "truncated":
+        start = good.index(b"0123456789")
+        return good[:start + 300] + good[start + 700:]
+    if kind == "encrypted":
+        return _patch_headers(good, 6, 8, 0x1)
+    if kind == "unknown-method":
+        return _patch_headers(good, 8, 10, 99)
+    return _zip({**PACK, "p/c/data.bin/inner.txt": b"a folder named like a file"})
+
+
+EXPECTED = {"bad-crc": "p/c/data.bin:0: cannot be unpacked", "truncated": "p/c/",
+            "encrypted": "p/c/challenge.yml:0: the file is encrypted",
+            "unknown-method": "p/c/challenge.yml:0: compression method 99 is not supported",
+            "clash": "p/c/data.bin:0: this name is both a file and a folder"}
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_damaged_zip_is_a_report_everywhere(kind: str, services: Any, tmp_path: Path) -> None:
+    path = tmp_path / f"{kind}.zip"
+    path.write_bytes(damaged(kind))
+    with services.database.session() as session, pytest.raises(packs.PackError) as info:
+        packs.load(session, path, services.settings.files_dir)
+    assert any(p.startswith(EXPECTED[kind]) for p in info.value.problems), info.value.problems
+    assert all(re.match(r"^[^\n]+:0: \S", p) for p in info.value.problems)
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Challenge)) == 0
+
+
+def test_damaged_zip_from_the_command_line_is_lines_and_exit_1(tmp_path: Path) -> None:
+    path = tmp_path / "bad-crc.zip"
+    path.write_bytes(damaged("bad-crc"))
+    env = {"DRILLBOARD_INSTANCE": str(tmp_path / "instance"), "DRILLBOARD_SECRET_KEY": "hardening", "PATH": "/usr/bin"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "drill", "load-pack", str(path)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("p/c/data.bin:0: cannot be unpacked") and "Traceback" not in result.stderr
+
+
+def test_restore_of_a_damaged_backup_changes_nothing(services: Any, make_pack: Any, tmp_path: Path) -> None:
+    with services.database.session() as session:
+        packs.load(session, make_pack({}, files={"c/challenge.yml": GOOD + "files: [data.bin]\n",
+                                                 "c/data.bin": "0123456789" * 100}), services.settings.files_dir)
+    saved = tmp_path / "backup.zip"
+    backup.dump(services.database, services.settings.files_dir, saved)
+    with zipfile.ZipFile(saved) as archive:
+        member = next(i for i in archive.infolist() if i.filename.startswith("files/"))
+    data = bytearray(saved.read_bytes())
+    name_length, extra_length = struct.unpack_from("<HH", data, member.header_offset + 26)
+    data[member.header_offset + 30 + name_length + extra_length] ^= 0xFF   # the attachment's data, not its header
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(bytes(data))
+    with services.database.session() as session:
+        session.add(Team(name="After Backup", name_key="after backup", country="KZ", join_code="after-backup"))
+    with pytest.raises(backup.BackupError) as info:
+        backup.restore(services.database, services.settings.files_dir, broken)
+    assert "damaged" in str(info.value)
+    with services.database.session() as session:
+        assert session.scalar(select(Team.name)) == "After Backup"   # the rows were not replaced

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from . import events
+from . import ctftime, events
 from .clock import Clock
 from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team, utcnow
 from .scoring import Board, Standing, dynamic_value, rank
@@ -202,8 +202,8 @@ class BoardCache:
                     }
                 self._encoded = {
                     "scoreboard": _encode({"standings": standings, "frozen": clock.frozen(now)}),
-                    "ctftime": _encode({"standings": [{"pos": r["pos"], "team": r["team"], "score": r["score"]}
-                                                      for r in standings]}),
+                    "ctftime": ctftime.encode(ctftime.feed(standings, snapshot["challenges"], snapshot["solves"],
+                                                           snapshot["first_blood_bonus"])),
                     "snapshot": _encode(snapshot),
                 }
                 self._board, self._key, self._snapshot = board, key, snapshot

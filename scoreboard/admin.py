@@ -20,6 +20,7 @@ from .attempts import regrade
 from .board import challenge_values, solve_counts
 from .challenges import Refused
 from .models import Announcement, AuditEntry, Award, Challenge, Pack, PackLoad, Submission, Team, User, utcnow
+from .text import render_markdown
 from .web import actor, catalog, db, public_counts, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -154,12 +155,13 @@ def pack_check() -> Any:
                           max_unpacked=services().settings.max_pack_unpacked_bytes)
     except packs.PackError as err:
         db().rollback()
-        return render_template("admin/pack_report.html", problems=err.problems, diff=None, form=form), 422
+        return render_template("admin/pack_report.html", problems=err.problems, warnings=err.warnings, diff=None,
+                               form=form), 422
     except Refused as err:
         return _refused(err, "admin.pack_list")
     finally:
         db().rollback()
-    return render_template("admin/pack_report.html", problems=[], diff=diff, form=form)
+    return render_template("admin/pack_report.html", problems=[], warnings=diff.warnings, diff=diff, form=form)
 
 
 @bp.post("/packs/apply")
@@ -171,7 +173,8 @@ def pack_apply() -> Any:
         organizer.audit_pack(db(), _label(), diff)
     except packs.PackError as err:
         db().rollback()
-        return render_template("admin/pack_report.html", problems=err.problems, diff=None, form=request.form), 422
+        return render_template("admin/pack_report.html", problems=err.problems, warnings=err.warnings, diff=None,
+                               form=request.form), 422
     except Refused as err:
         return _refused(err, "admin.pack_list")
     return _done(_("Pack %(id)s loaded: %(a)s added, %(c)s changed, %(r)s removed.", id=diff.pack_id,
@@ -222,6 +225,7 @@ def challenge_detail(challenge_id: int) -> Any:
         abort(404)
     challenge = session.get(Challenge, challenge_id)
     return render_template("admin/challenge.html", c=preview, challenge=challenge,
+                           solution_html=render_markdown(challenge.solution) if challenge.solution else None,
                            health=submissions.challenge_health(session, challenge_id))
 
 

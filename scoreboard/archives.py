@@ -1,14 +1,75 @@
-"""Unpacking untrusted zip files: every member is checked before a single byte is written."""
+"""Unpacking untrusted zip files: every member is checked before a single byte is written.
+
+Whatever is wrong with a zip (not a zip, cut short, a bad checksum, encryption, a compression
+method Python lacks, a name that is both a file and a folder) becomes a ``name:0: message``
+line, never an exception from deep inside ``zipfile``.
+"""
 from __future__ import annotations
 
 import re
 import shutil
 import stat
+import struct
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 MAX_MEMBERS = 5000
 MAX_RATIO = 200
+_UTF8_FLAG = 0x800
+_ENCRYPTED_FLAG = 0x1
+_UNICODE_PATH_FIELD = 0x7075  # Info-ZIP's "up" extra field: the name in UTF-8
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+# What zipfile and its decompressors raise on damaged data.
+_READ_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError, OSError, ValueError)
+
+
+class ArchiveError(ValueError):
+    """A zip that cannot be read; the message is a ``name:0: why`` line."""
+
+
+def _unicode_path(info: zipfile.ZipInfo, raw: bytes) -> str | None:
+    """The UTF-8 name Info-ZIP stores beside a legacy one, if it still matches that name."""
+    extra, offset = info.extra, 0
+    while offset + 4 <= len(extra):
+        field, size = struct.unpack_from("<HH", extra, offset)
+        data = extra[offset + 4:offset + 4 + size]
+        offset += 4 + size
+        if field == _UNICODE_PATH_FIELD and len(data) > 5 and data[0] == 1:
+            if struct.unpack_from("<I", data, 1)[0] == zlib.crc32(raw):
+                try:
+                    return data[5:].decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+    return None
+
+
+def _decode_names(archive: zipfile.ZipFile) -> None:
+    """Decode names the way unzip does: zips made by Info-ZIP (``zip -r``) store UTF-8 names
+    without the UTF-8 flag, which zipfile would read as cp437 (``José`` as ``Jos├⌐``)."""
+    for info in archive.infolist():
+        if info.flag_bits & _UTF8_FLAG:
+            continue
+        raw = info.orig_filename.encode("cp437")
+        name = _unicode_path(info, raw)
+        if name is None:
+            try:
+                name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # really cp437 (or another legacy code page): keep zipfile's reading
+        info.filename = name
+    archive.NameToInfo = {info.filename: info for info in archive.infolist()}
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """Open ``path`` as a zip with its names decoded; ArchiveError if it is not a readable zip."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise ArchiveError(f"{Path(path).name}:0: not a readable .zip file ({err})") from None
+    _decode_names(archive)
+    return archive
 
 
 def _why_unsafe(info: zipfile.ZipInfo) -> str | None:
@@ -16,23 +77,69 @@ def _why_unsafe(info: zipfile.ZipInfo) -> str | None:
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
         return "path escapes the archive"
+    if "\0" in name:
+        return "the name contains a NUL character"
     if stat.S_ISLNK(info.external_attr >> 16):
         return "symbolic links are not allowed"
+    if info.flag_bits & _ENCRYPTED_FLAG:
+        return "the file is encrypted; zip the pack without a password"
+    if info.compress_type not in _METHODS:
+        return f"compression method {info.compress_type} is not supported; use deflate (the default)"
     if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1 << 20:
         return "compression ratio is suspicious (zip bomb?)"
     return None
+
+
+def _clashes(members: list[zipfile.ZipInfo]) -> list[str]:
+    """Names that are both a file and a folder (``a`` and ``a/b``), or two files of one name."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    found = []
+    for member in members:
+        name = member.filename.replace("\\", "/").rstrip("/")
+        parts = PurePosixPath(name).parts
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        if member.is_dir():
+            folders.add(name)
+        elif name in files:
+            found.append(f"{name}:0: the archive holds two files with this name")
+        else:
+            files.add(name)
+    found += [f"{name}:0: this name is both a file and a folder in the archive" for name in sorted(files & folders)]
+    return found
 
 
 def problems(archive: zipfile.ZipFile, label: str, max_unpacked: int) -> list[str]:
     """Every reason not to unpack ``archive``, as ``name:0: message`` lines (zip slip, links, bombs, size)."""
     members = archive.infolist()
     found = [f"{m.filename}:0: {why}" for m in members if (why := _why_unsafe(m))]
+    found += _clashes(members)
     if len(members) > MAX_MEMBERS:
         found.append(f"{label}:0: more than {MAX_MEMBERS} entries")
     total = sum(m.file_size for m in members)
     if total > max_unpacked:
         found.append(f"{label}:0: unpacks to {total // 2**20} MB, over the {max_unpacked // 2**20} MB limit")
     return found
+
+
+def _copy(archive: zipfile.ZipFile, member: zipfile.ZipInfo, sink: IO[bytes] | Any) -> None:
+    try:
+        with archive.open(member) as source:
+            shutil.copyfileobj(source, sink)
+    except _READ_ERRORS as err:
+        raise ArchiveError(f"{member.filename}:0: cannot be unpacked ({err})") from None
+
+
+class _Discard:
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def verify(archive: zipfile.ZipFile) -> None:
+    """Read every member once (checksums included) before anything depends on the archive."""
+    for member in archive.infolist():
+        if not member.is_dir():
+            _copy(archive, member, _Discard())
 
 
 def extract(archive: zipfile.ZipFile, target: Path, prefix: str = "") -> None:
@@ -43,5 +150,5 @@ def extract(archive: zipfile.ZipFile, target: Path, prefix: str = "") -> None:
             continue
         destination = target / PurePosixPath(name[len(prefix):])
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(member) as source, destination.open("wb") as sink:
-            shutil.copyfileobj(source, sink)
+        with destination.open("wb") as sink:
+            _copy(archive, member, sink)

@@ -20,8 +20,12 @@ from . import board, events, grading
 from .caches import Catalog, ChallengeDef
 from .challenges import Forbidden, Refused, ensure_unlocked, visible
 from .db import insert_ignore, lock_stream
-from .models import Answer, Capture, Challenge, Solve, Submission, Team
+from .models import Answer, Capture, Challenge, Solve, Submission, Team, User
 from .ratelimit import MemoryLimiter
+
+# The stored verdict of a right answer that does not solve yet (``logic: all`` or ``team``):
+# it is not a wrong answer, so it counts against no limit.
+PARTIAL = "partial"
 
 
 class RateLimited(Refused):
@@ -79,10 +83,26 @@ def clean_answer(answer: Any) -> str:
     return answer
 
 
+def _every_member(session: Session, team_id: int, challenge_id: int, user_id: int | None) -> tuple[bool, str | None]:
+    """``logic: team`` (ctfcli's): solved once every active member has given a right answer."""
+    members = set(session.scalars(select(User.id).where(User.team_id == team_id, User.disabled.is_(False))))
+    if not members:
+        return True, None  # a team without member accounts answers as one
+    done = set(session.scalars(select(Submission.user_id).where(
+        Submission.team_id == team_id, Submission.challenge_id == challenge_id, Submission.verdict == PARTIAL)))
+    done.add(user_id)
+    if members <= done:
+        return True, None
+    return False, (f"accepted: {len(members & done)} of {len(members)} team members have given a right answer; "
+                   "every member must answer with their own login")
+
+
 def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: int, answer: str,
-             now: datetime) -> tuple[bool, str | None]:
-    """Grade against every accepted answer; for ``logic: all`` remember partial captures."""
+             now: datetime, user_id: int | None = None) -> tuple[bool, str | None]:
+    """Grade against every accepted answer; ``logic: all`` remembers partial captures, ``team`` members."""
     hits = [a.position for a in answers if grading.check(a.type, a.content, answer, a.options)]
+    if challenge.logic == "team" and hits:
+        return _every_member(session, team_id, challenge.id, user_id)
     if challenge.logic != "all" or len(answers) <= 1:
         return bool(hits), None
     for position in hits:
@@ -135,6 +155,8 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], a
     if not clock.accepts_attempts(attempt.now):
         raise Forbidden(f"the drill is {clock.phase(attempt.now).replace('_', ' ')}; answers are not accepted now")
     ensure_unlocked(catalog, challenge, solved)
+    if not challenge.answers:
+        raise Forbidden("this challenge takes no answers yet")
     if challenge.id in solved:
         _store(session, attempt, answer, "already_solved")
         return Verdict("already_solved", _public_points(session, catalog, challenge, attempt.team_id, attempt.now))
@@ -146,7 +168,11 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], a
     if challenge.max_attempts and wrong >= challenge.max_attempts:
         raise Forbidden(f"no attempts left: this challenge allows {challenge.max_attempts}")
 
-    correct, message = _matches(session, challenge, challenge.answers, attempt.team_id, answer, attempt.now)
+    correct, message = _matches(session, challenge, challenge.answers, attempt.team_id, answer, attempt.now,
+                                attempt.user_id)
+    if not correct and message:  # a right answer that does not finish the challenge yet
+        _store(session, attempt, answer, PARTIAL)
+        return Verdict("incorrect", 0, message=message)
     if not correct:
         _store(session, attempt, answer, "incorrect")
         limiter.hit(key)
@@ -200,7 +226,8 @@ def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> l
     for submission in wrong:
         if submission.team_id in solved:
             continue
-        correct, _ = _matches(session, challenge, answers, submission.team_id, submission.answer, submission.at)
+        correct, _ = _matches(session, challenge, answers, submission.team_id, submission.answer, submission.at,
+                              submission.user_id)
         if not correct:
             continue
         submission.verdict = "correct"

@@ -75,20 +75,24 @@ def _decode(table: Any, row: dict[str, Any]) -> dict[str, Any]:
 def restore(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
     """Replace the whole drill with the backup's; refuses a foreign or unsafe file untouched."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as err:
+        archive = archives.open_zip(path)
+    except archives.ArchiveError as err:
         raise BackupError(f"{path}: not a Drillboard backup ({err})") from None
     with archive:
         names = archive.namelist()
         if "manifest.json" not in names or "rows.json" not in names:
             raise BackupError(f"{path}: not a Drillboard backup (manifest.json or rows.json missing)")
-        manifest = json.loads(archive.read("manifest.json"))
-        if manifest.get("format") != FORMAT:
-            raise BackupError(f"{path}: unknown backup format {manifest.get('format')!r}")
         unsafe = archives.problems(archive, path.name, MAX_UNPACKED)
         if unsafe:
             raise BackupError(f"{path}: refused: " + "; ".join(unsafe))
-        rows = json.loads(archive.read("rows.json"))
+        try:
+            archives.verify(archive)  # a damaged file must stop us before any row is replaced
+            manifest = json.loads(archive.read("manifest.json"))
+            rows = json.loads(archive.read("rows.json"))
+        except (archives.ArchiveError, ValueError) as err:
+            raise BackupError(f"{path}: damaged: {err}") from None
+        if manifest.get("format") != FORMAT:
+            raise BackupError(f"{path}: unknown backup format {manifest.get('format')!r}")
         database.migrate()
         with database.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import board, events
+from . import board, events, hints
 from .caches import Catalog, ChallengeDef
 from .db import insert_ignore
 from .models import Challenge, Hint, HintUnlock
@@ -97,9 +97,7 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
     if not preview:
         ensure_unlocked(catalog, definition, solved)
     challenge = session.get(Challenge, challenge_id)
-    unlocked = set()
-    if team_id is not None:
-        unlocked = set(session.scalars(select(HintUnlock.hint_id).where(HintUnlock.team_id == team_id)))
+    readable = hints.readable(challenge.hints, _unlocked_hints(session, team_id))
     data = _summary(catalog, definition, solved, counts)
     data["locked"] = False
     translations = {
@@ -115,16 +113,23 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
         files=[{"name": f.name, "url": f"/files/{f.id}/{f.name}", "size": f.size, "sha256": f.sha256}
                for f in challenge.files],
         hints=[
-            {"id": h.id, "title": h.title, "cost": h.cost,
-             "unlocked": h.id in unlocked or h.cost == 0,
-             "content": render_markdown(h.content) if (h.id in unlocked or h.cost == 0) else None}
+            {"id": h.id, "title": h.title, "cost": h.cost, "unlocked": h.id in readable,
+             "content": render_markdown(h.content) if h.id in readable else None,
+             "requirements": [r.id for r in hints.required(h, challenge.hints)]}
             for h in challenge.hints if not h.removed
         ],
+        answerable=bool(challenge.answers),
         max_attempts=challenge.max_attempts,
         solved_at=solved[challenge.id].isoformat() if challenge.id in solved else None,
         translations=translations,
     )
     return data
+
+
+def _unlocked_hints(session: Session, team_id: int | None) -> set[int]:
+    if team_id is None:
+        return set()
+    return set(session.scalars(select(HintUnlock.hint_id).where(HintUnlock.team_id == team_id)))
 
 
 def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetime], hint_id: int, team_id: int,
@@ -137,6 +142,10 @@ def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetim
     ensure_unlocked(catalog, challenge, solved)
     existing = session.scalar(select(HintUnlock.id).where(HintUnlock.team_id == team_id, HintUnlock.hint_id == hint_id))
     if existing is None:
+        siblings = session.get(Challenge, hint.challenge_id).hints
+        waiting = hints.waiting_for(hint, siblings, _unlocked_hints(session, team_id))
+        if waiting:
+            raise Forbidden("unlock " + ", ".join(repr(h.title or f"hint {h.position + 1}") for h in waiting) + " first")
         if hint.cost and not catalog.clock.accepts_attempts(now):
             raise Forbidden("hints can be unlocked only while the drill is running")
         # A teammate unlocking it at the same moment finds the row there: it is paid once.

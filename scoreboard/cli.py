@@ -44,23 +44,33 @@ def init_db() -> None:
 @drill.command("load-pack")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
-def load_pack(path: Path, dry_run: bool) -> None:
+@click.option("--strict", is_flag=True, help="Refuse the pack on warnings too (unknown fields, no flags).")
+def load_pack(path: Path, dry_run: bool, strict: bool) -> None:
     """Validate a pack folder or .zip and load it (updates in place, keeps submissions)."""
     services = _services()
     services.database.migrate()
     try:
         with services.database.session() as session:
-            diff = packs.load(session, path, services.settings.files_dir, dry_run=dry_run,
+            diff = packs.load(session, path, services.settings.files_dir, dry_run=dry_run, strict=strict,
                               max_unpacked=services.settings.max_pack_unpacked_bytes)
             if not dry_run:
                 organizer.audit_pack(session, "cli", diff)
     except packs.PackError as err:
         for problem in err.problems:
             click.echo(problem, err=True)
+        _echo_warnings(err.warnings)
         click.echo(f"{len(err.problems)} problem(s); nothing was loaded", err=True)
         sys.exit(1)
+    _echo_warnings(diff.warnings)
     click.echo("\n".join(diff.lines()))
     click.echo("dry run: nothing was written" if dry_run else "loaded")
+
+
+def _echo_warnings(warnings: list[str]) -> None:
+    if warnings:
+        click.echo(f"{len(warnings)} warning(s) (--strict refuses the pack for these):", err=True)
+        for warning in warnings:
+            click.echo(warning, err=True)
 
 
 @drill.command("create-team")

@@ -157,6 +157,9 @@ class Hint(Base):
     cost: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # ctfcli's hint key, and the keys of this challenge's hints that must be unlocked first.
+    key: Mapped[str | None] = mapped_column(String(100))
+    requirements: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class File(Base):

@@ -26,15 +26,64 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _object(required: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _map_of(schema: dict[str, Any]) -> dict[str, Any]:
+    """An object keyed by free text (a language, a task name) whose values share ``schema``."""
+    return {"type": "object", "additionalProperties": schema}
+
+
+_INT, _STR, _BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
+_TIME = {"type": "string", "format": "date-time"}
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _schemas() -> dict[str, Any]:
+    standing = _object(
+        pos=_INT, team=_STR, team_id=_INT, country=_STR, score=_INT, solves=_INT,
+        last_solve_at={"type": ["string", "null"], "format": "date-time"})
+    summary = _object(
+        ("id", "name", "category", "value", "solves", "solved", "locked"),
+        id=_INT, name=_STR, category=_STR, value=_INT, solves=_INT, solved=_BOOL, locked=_BOOL,
+        requirements={"type": "array", "items": _STR, "description": "names of challenges to solve first"},
+        tags={"type": "array", "items": _STR},
+        translations=_map_of(_object(name=_STR)))
+    detail = {"allOf": [_ref("ChallengeSummary"), _object(
+        author=_STR, description_html=_STR, connection_info=_NULLABLE_STR,
+        files={"type": "array", "items": _object(name=_STR, url=_STR, size=_INT, sha256=_STR)},
+        hints={"type": "array", "items": _object(
+            id=_INT, title=_NULLABLE_STR, cost=_INT,
+            unlocked={**_BOOL, "description": "readable now: unlocked, or free with its required hints open"},
+            content=_NULLABLE_STR,
+            requirements={"type": "array", "items": _INT, "description": "ids of hints to unlock first"})},
+        answerable={**_BOOL, "description": "false while the challenge has no accepted answer"},
+        max_attempts=_INT,
+        solved_at={"type": ["string", "null"], "format": "date-time"},
+        translations=_map_of(_object(name=_STR, description_html=_STR)))]}
+    task = _object(points=_INT, time={**_INT, "description": "Unix time of the solve"})
+    ctftime = _object(
+        tasks={"type": "array", "items": _STR},
+        standings={"type": "array", "items": _object(
+            pos=_INT, team=_STR, score=_INT, taskStats=_map_of(task),
+            lastAccept={**_INT, "description": "Unix time of the team's last accepted answer"})})
+    return {
+        "Error": _object(("error",), error=_STR),
+        "Standing": standing,
+        "ChallengeSummary": summary,
+        "Challenge": detail,
+        "CtftimeFeed": ctftime,
+    }
+
+
 def document() -> dict[str, Any]:
-    standing = {"type": "object", "properties": {
-        "pos": {"type": "integer"}, "team": {"type": "string"}, "team_id": {"type": "integer"},
-        "country": {"type": "string"}, "score": {"type": "integer"}, "solves": {"type": "integer"},
-        "last_solve_at": {"type": ["string", "null"], "format": "date-time"}}}
-    summary = {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "category": {"type": "string"},
-        "value": {"type": "integer"}, "solves": {"type": "integer"}, "solved": {"type": "boolean"},
-        "locked": {"type": "boolean"}}}
+    """Every field the API returns is declared here; a test compares real responses with it."""
+    answer = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "\\S",
+              "description": "stripped of surrounding white space before grading; must not be blank"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Drillboard API", "version": "1",
@@ -44,41 +93,26 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
-                "Standing": standing,
-                "ChallengeSummary": summary,
-            },
+            "schemas": _schemas(),
         },
         "paths": {
-            "/challenges": {"get": _op("The caller's visible challenges", {
-                "type": "object", "properties": {"challenges": {"type": "array", "items": _ref("ChallengeSummary")}}})},
-            "/challenges/{id}": {"get": _op("One challenge with description, files and hints", {
-                "allOf": [_ref("ChallengeSummary"), {"type": "object", "properties": {
-                    "description_html": {"type": "string"},
-                    "files": {"type": "array", "items": {"type": "object"}},
-                    "hints": {"type": "array", "items": {"type": "object", "properties": {
-                        "id": {"type": "integer"}, "cost": {"type": "integer"},
-                        "content": {"type": ["string", "null"]}}}}}}]},
-                errors=(401, 403, 404), params=("id",))},
-            "/challenges/{id}/attempts": {"post": _op("Submit an answer", {
-                "type": "object", "required": ["result", "points"], "properties": {
-                    "result": {"enum": ["correct", "incorrect", "already_solved"]}, "points": {"type": "integer"},
-                    "first_blood": {"type": "boolean"}, "attempts_left": {"type": "integer"},
-                    "message": {"type": "string"}}},
+            "/challenges": {"get": _op("The caller's visible challenges", _object(
+                challenges={"type": "array", "items": _ref("ChallengeSummary")}))},
+            "/challenges/{id}": {"get": _op("One challenge with description, files and hints", _ref("Challenge"),
+                                            errors=(401, 403, 404), params=("id",))},
+            "/challenges/{id}/attempts": {"post": _op("Submit an answer", _object(
+                ("result", "points"),
+                result={"enum": ["correct", "incorrect", "already_solved"]}, points=_INT, first_blood=_BOOL,
+                attempts_left=_INT, message=_STR),
                 errors=(400, 401, 403, 404, 429), params=("id",),
-                body={"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string", "maxLength": 1000}}})},
-            "/hints/{id}/unlock": {"post": _op("Unlock a hint (its cost is paid once per team)", {
-                "type": "object", "properties": {"id": {"type": "integer"}, "cost": {"type": "integer"},
-                                                 "content": {"type": "string"}}},
+                body=_object(("answer",), answer=answer))},
+            "/hints/{id}/unlock": {"post": _op("Unlock a hint (its cost is paid once per team)", _object(
+                id=_INT, challenge_id=_INT, cost=_INT, content=_STR),
                 errors=(401, 403, 404), params=("id",))},
-            "/scoreboard": {"get": _op("Public standings (honours the freeze)", {
-                "type": "object", "properties": {"standings": {"type": "array", "items": _ref("Standing")},
-                                                 "frozen": {"type": "boolean"}}}, errors=(), public=True)},
-            "/scoreboard/ctftime": {"get": _op("CTFtime feed", {
-                "type": "object", "properties": {"standings": {"type": "array", "items": {
-                    "type": "object", "properties": {"pos": {"type": "integer"}, "team": {"type": "string"},
-                                                     "score": {"type": "integer"}}}}}}, errors=(), public=True)},
+            "/scoreboard": {"get": _op("Public standings (honours the freeze)", _object(
+                standings={"type": "array", "items": _ref("Standing")}, frozen=_BOOL), errors=(), public=True)},
+            "/scoreboard/ctftime": {"get": _op("CTFtime feed (ctftime.org/json-scoreboard-feed)",
+                                               _ref("CtftimeFeed"), errors=(), public=True)},
             "/openapi.json": {"get": _op("This document", {"type": "object"}, errors=(), public=True)},
         },
     }

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import board
+from . import board, ctftime
 from .models import Award, Challenge, Hint, HintUnlock, Solve, Team, utcnow
 from .text import spreadsheet_safe
 
@@ -22,8 +22,8 @@ def standings(session: Session) -> list[dict[str, Any]]:
 def export(session: Session, fmt: str) -> str:
     rows = standings(session)
     if fmt == "ctftime":
-        return json.dumps({"standings": [{"pos": r["pos"], "team": r["team"], "score": r["score"]} for r in rows]},
-                          ensure_ascii=False) + "\n"
+        grid = board.public_grid(session, None, utcnow())
+        return ctftime.encode(ctftime.feed(rows, grid["challenges"], grid["solves"], grid["first_blood_bonus"])).decode() + "\n"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, ["pos", "team", "team_id", "country", "score", "solves", "last_solve_at"],

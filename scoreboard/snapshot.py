@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import board, events
+from . import board, ctftime, events
 from .clock import Clock
 from .models import Event, utcnow
 from .scoring import Board
@@ -94,8 +94,8 @@ def build(session: Session, now: datetime) -> Built:
                   _encode(content))
     built.encoded = {
         "scoreboard": _encode({"standings": standings, "frozen": frozen}),
-        "ctftime": _encode({"standings": [{"pos": r["pos"], "team": r["team"], "score": r["score"]}
-                                          for r in standings]}),
+        "ctftime": ctftime.encode(ctftime.feed(standings, content["challenges"], content["solves"],
+                                               content["first_blood_bonus"])),
     }
     return built
 

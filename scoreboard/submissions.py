@@ -13,7 +13,7 @@ from .models import Challenge, Solve, Submission, Team, User
 from .text import spreadsheet_safe
 
 PER_PAGE = 50
-VERDICTS = ("correct", "incorrect", "already_solved")
+VERDICTS = ("correct", "incorrect", "partial", "already_solved")
 
 
 @dataclass

@@ -66,6 +66,8 @@
       const id = hintForm.closest("[data-hint]").dataset.hint;
       const r = await D.postJSON("/api/v1/hints/" + id + "/unlock");
       if (r.status !== 200) { D.toast(r.data.error || D.t("unlock_failed"), "error"); return; }
+      /* Hints that required this one may open now: let the server decide which. */
+      if (document.querySelector('[data-requires~="' + id + '"]')) { window.location.reload(); return; }
       const content = document.createElement("div");
       content.className = "hint-content";
       content.innerHTML = r.data.content;  /* sanitised server-side */

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from scoreboard import grading
+from scoreboard import answers
 from scoreboard.grading import check
 
 CI = {"case_insensitive": True}
@@ -73,10 +73,10 @@ def test_regex_case_insensitive_option() -> None:
 
 
 def test_regex_pattern_length_is_bounded() -> None:
-    long_pattern = "a" * (grading.MAX_PATTERN + 1)
+    long_pattern = "a" * (answers.MAX_PATTERN + 1)
     with pytest.raises(ValueError):
-        grading.compiled(long_pattern)
-    grading.compiled("a" * grading.MAX_PATTERN)  # the limit itself is fine
+        answers.compiled(long_pattern)
+    answers.compiled("a" * answers.MAX_PATTERN)  # the limit itself is fine
 
 
 # --- ip -----------------------------------------------------------------------------------

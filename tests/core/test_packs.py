@@ -17,7 +17,7 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import grading, packs
+from scoreboard import answers, grading, packs
 from scoreboard.models import Challenge, Pack, PackLoad, Solve, Submission
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +44,15 @@ def problems_of(path: Path) -> list[str]:
 
 def problems_for(make_pack: Any, files: dict[str, str]) -> list[str]:
     return problems_of(make_pack({}, files=files))
+
+
+def report_for(make_pack: Any, files: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of a pack, whether or not it loads."""
+    try:
+        spec = packs.read_folder(make_pack({}, files=files))
+    except packs.PackError as err:
+        return err.problems, err.warnings
+    return [], spec.warnings
 
 
 def has(problems: list[str], prefix: str, *words: str) -> bool:
@@ -96,15 +105,16 @@ def load(services: Any, path: Path, **kwargs: Any) -> packs.PackDiff:
 # --- every problem as file:line -----------------------------------------------------------
 
 
-def test_unknown_field_with_did_you_mean(make_pack: Any) -> None:
-    found = problems_for(make_pack, {"web/one/challenge.yml": (
+def test_unknown_field_is_a_warning_with_did_you_mean(make_pack: Any) -> None:
+    problems, warnings = report_for(make_pack, {"web/one/challenge.yml": (
         "name: One\n"
         "category: Web\n"
         "valeu: 100\n"
         "flags: ['DRILL{x}']\n"
         "catgory: Web\n")})
-    assert has(found, "web/one/challenge.yml:3:", "unknown field 'valeu'", "did you mean 'value'")
-    assert has(found, "web/one/challenge.yml:5:", "unknown field 'catgory'", "did you mean 'category'")
+    assert has(warnings, "web/one/challenge.yml:3:", "unknown field 'valeu'", "did you mean 'value'")
+    assert has(warnings, "web/one/challenge.yml:5:", "unknown field 'catgory'", "did you mean 'category'")
+    assert problems == ["web/one/challenge.yml:1: missing 'value' (the points for solving)"]
 
 
 def test_wrong_type(make_pack: Any) -> None:
@@ -120,9 +130,14 @@ def test_wrong_type(make_pack: Any) -> None:
     assert has(found, "one/challenge.yml:3:", "value", "whole number")
 
 
-def test_missing_flags(make_pack: Any) -> None:
-    found = problems_for(make_pack, {"one/challenge.yml": "name: One\nvalue: 100\n"})
-    assert has(found, "one/challenge.yml:1:", "flags")
+def test_missing_flags_is_a_warning_and_strict_refuses_it(make_pack: Any) -> None:
+    folder = make_pack({}, files={"one/challenge.yml": "name: One\nvalue: 100\n"})
+    spec = packs.read_folder(folder)
+    assert [c.name for c in spec.challenges] == ["One"] and spec.challenges[0].answers == []
+    assert has(spec.warnings, "one/challenge.yml:1:", "flags")
+    with pytest.raises(packs.PackError) as info:
+        packs.read_folder(folder, strict=True)
+    assert has(info.value.problems, "one/challenge.yml:1:", "flags")
 
 
 def test_bad_regex(make_pack: Any) -> None:
@@ -137,10 +152,10 @@ def test_bad_regex(make_pack: Any) -> None:
 
 
 def test_regex_longer_than_the_bound_is_refused(make_pack: Any) -> None:
-    pattern = "a" * (grading.MAX_PATTERN + 1)
+    pattern = "a" * (answers.MAX_PATTERN + 1)
     found = problems_for(make_pack, {"one/challenge.yml": (
         f"name: One\nvalue: 100\nflags:\n  - type: regex\n    content: {pattern}\n")})
-    assert has(found, "one/challenge.yml:4:", "regex", str(grading.MAX_PATTERN))
+    assert has(found, "one/challenge.yml:4:", "regex", str(answers.MAX_PATTERN))
 
 
 def test_file_not_found(make_pack: Any) -> None:
@@ -152,16 +167,18 @@ def test_file_not_found(make_pack: Any) -> None:
     assert not any("here.txt" in p for p in found)
 
 
-def test_requirement_naming_no_challenge(make_pack: Any) -> None:
-    found = problems_for(make_pack, {
+def test_requirement_naming_no_challenge_is_dropped_with_a_warning(make_pack: Any) -> None:
+    folder = make_pack({}, files={
         "a/challenge.yml": GOOD,
         "b/challenge.yml": "name: Two\nvalue: 100\nflags: ['DRILL{y}']\nrequirements:\n  - Good One\n  - Good Onee\n",
     })
-    matching = [p for p in found if "Good Onee" in p]
-    assert len(matching) == 1, found
-    # the requirements key (line 4) or the item itself (line 6)
-    assert matching[0].startswith(("b/challenge.yml:4: ", "b/challenge.yml:6: ")), matching
-    assert not any("'Good One'" in p for p in found)
+    spec = packs.read_folder(folder)
+    matching = [w for w in spec.warnings if "Good Onee" in w]
+    assert len(matching) == 1 and "did you mean 'Good One'" in matching[0], spec.warnings
+    assert matching[0].startswith("b/challenge.yml:4: "), matching
+    assert {c.name: c.requirements for c in spec.challenges}["Two"] == ["Good One"]
+    with pytest.raises(packs.PackError):
+        packs.read_folder(folder, strict=True)
 
 
 def test_duplicate_name(make_pack: Any) -> None:
@@ -208,11 +225,11 @@ def test_release_at_needs_a_zone(make_pack: Any, value: str) -> None:
 
 
 def test_bad_pack_yml_fields(make_pack: Any) -> None:
-    found = problems_for(make_pack, {
+    found, warnings = report_for(make_pack, {
         "pack.yml": "id: demo\ntitle: Demo\nstart_at: 2026-01-01T00:00:00Z\nfirst_blood_bonus: lots\nends_at: 2026-01-01T00:00:00\n",
         "a/challenge.yml": GOOD,
     })
-    assert has(found, "pack.yml:3:", "unknown field 'start_at'")
+    assert has(warnings, "pack.yml:3:", "unknown field 'start_at'", "did you mean 'starts_at'")
     assert has(found, "pack.yml:4:", "first_blood_bonus")
     assert has(found, "pack.yml:5:", "ends_at", "zone")
     found = problems_for(make_pack, {"pack.yml": "id: Not A Slug!\n", "a/challenge.yml": GOOD})
@@ -239,20 +256,20 @@ def test_dynamic_with_partial_extra_points_at_extra(make_pack: Any) -> None:
 
 
 def test_several_problems_reported_at_once(make_pack: Any) -> None:
-    found = problems_for(make_pack, {
+    found, warnings = report_for(make_pack, {
         "pack.yml": "id: many\nbogus: 1\n",
         "a/challenge.yml": "name: A\nvalue: 100\nflags: ['DRILL{a}']\nvaleu: 3\n",
         "b/challenge.yml": "name: B\nvalue: x\nflags:\n  - type: regex\n    content: '('\n",
         "c/challenge.yml": "name: C\nvalue: 100\nflags: ['DRILL{c}']\nrequirements: [Nope]\n",
         "d/challenge.yml": "name: D\nvalue: 10\n",
     })
-    assert has(found, "pack.yml:2:", "bogus")
-    assert has(found, "a/challenge.yml:4:", "valeu")
+    assert has(warnings, "pack.yml:2:", "bogus")
+    assert has(warnings, "a/challenge.yml:4:", "valeu")
     assert has(found, "b/challenge.yml:2:", "value")
     assert has(found, "b/challenge.yml:4:", "regular expression")
-    assert has(found, "c/challenge.yml:4:", "Nope")
-    assert has(found, "d/challenge.yml:1:", "flags")
-    assert all(re.match(r"^[^:]+:\d+: \S", p) for p in found), found
+    assert has(warnings, "c/challenge.yml:4:", "Nope")
+    assert has(warnings, "d/challenge.yml:1:", "flags")
+    assert all(re.match(r"^[^:]+:\d+: \S", p) for p in found + warnings), found + warnings
 
 
 def test_empty_challenge_file_is_a_problem(make_pack: Any) -> None:
@@ -287,7 +304,7 @@ def test_cli_prints_every_problem_and_changes_nothing(make_pack: Any, tmp_path: 
 def test_broken_pack_writes_nothing_in_process(services: Any, make_pack: Any) -> None:
     broken = make_pack({}, files={
         "a/challenge.yml": GOOD + "files: [files/a.txt]\n", "a/files/a.txt": "data",
-        "b/challenge.yml": "name: B\nvalue: 10\n",
+        "b/challenge.yml": "name: B\nvalue: ten\nflags: [x]\n",
     })
     before = counts(services)
     with pytest.raises(packs.PackError):

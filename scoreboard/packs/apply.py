@@ -1,0 +1,196 @@
+"""A validated ``PackSpec`` against the database: what would change (the dry run) and the
+change itself, in the caller's transaction. Challenges are matched by name and updated in
+place, so submissions, solves, hint unlocks and attachment URLs survive a reload."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import events
+from ..models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
+from .report import PackError, short
+from .spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec
+
+
+@dataclass
+class PackDiff:
+    pack_id: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        out = [f"pack {self.pack_id}:"]
+        out += [f"  + {name}" for name in self.added]
+        out += [f"  ~ {name}" for name in self.changed]
+        out += [f"  - {name}" for name in self.removed]
+        out.append(f"  {len(self.added)} added, {len(self.changed)} changed, "
+                   f"{len(self.removed)} removed, {len(self.unchanged)} unchanged")
+        return out
+
+
+def _resolve_ids(session: Session, spec: PackSpec) -> None:
+    """Requirements given as ids (ctfcli allows them) become the names Drillboard stores."""
+    names = {c.name for c in spec.challenges}
+    problems = []
+    for challenge in spec.challenges:
+        where = f"{challenge.source}:{challenge.lines.get('requirements', 1)}: requirement {{}}"
+        resolved: list[str | int] = []
+        for required in challenge.requirements:
+            row = session.get(Challenge, required) if isinstance(required, int) else None
+            if not isinstance(required, int):
+                resolved.append(required)
+            elif row is None or row.removed:
+                problems.append(where.format(required) + f": no loaded challenge has the id {required}")
+            elif row.pack_id != spec.id:
+                problems.append(where.format(required) + f" is {short(row.name)} of pack {short(row.pack_id)}; "
+                                                         "a challenge can require only challenges of its own pack")
+            elif row.name not in names:
+                problems.append(where.format(required) + f" is {short(row.name)}, which this pack no longer has")
+            elif row.name == challenge.name:
+                problems.append(where.format(required) + ": a challenge cannot require itself")
+            else:
+                resolved.append(row.name)
+        challenge.requirements = resolved
+    if problems:
+        raise PackError(problems, spec.warnings)
+
+
+def _stored_fingerprint(challenge: Challenge) -> dict[str, Any]:
+    spec = ChallengeSpec(
+        name=challenge.name, source="", category=challenge.category, author=challenge.author,
+        description=challenge.description, scoring=challenge.scoring, value=challenge.value,
+        initial=challenge.initial, decay=challenge.decay, minimum=challenge.minimum,
+        function=challenge.function,
+        answers=[AnswerSpec(a.type, a.content, a.options) for a in challenge.answers],
+        hints=[HintSpec(h.content, h.cost, h.title, h.key, list(h.requirements or []))
+               for h in challenge.hints if not h.removed],
+        files=[FileSpec(f.name, Path(), f.sha256, f.size) for f in challenge.files],
+        tags=list(challenge.tags), topics=list(challenge.topics),
+        requirements=list(challenge.requirements), anonymize=challenge.anonymize,
+        state=challenge.state, max_attempts=challenge.max_attempts, logic=challenge.logic,
+        connection_info=challenge.connection_info, version=challenge.version,
+        attribution=challenge.attribution, release_at=challenge.release_at,
+        release_after=challenge.release_after, translations=dict(challenge.translations),
+        solution=challenge.solution,
+    )
+    return spec.fingerprint()
+
+
+def diff_pack(session: Session, spec: PackSpec) -> PackDiff:
+    """What applying ``spec`` would add, change and remove: the dry run."""
+    _resolve_ids(session, spec)
+    existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
+    diff = PackDiff(spec.id, warnings=list(spec.warnings))
+    for challenge in spec.challenges:
+        stored = existing.get(challenge.name)
+        if stored is None or stored.removed:
+            diff.added.append(challenge.name)
+        elif _stored_fingerprint(stored) != challenge.fingerprint():
+            diff.changed.append(challenge.name)
+        else:
+            diff.unchanged.append(challenge.name)
+    names = {c.name for c in spec.challenges}
+    diff.removed = sorted(n for n, c in existing.items() if n not in names and not c.removed)
+    return diff
+
+
+def _store_file(files_dir: Path, spec: FileSpec) -> str:
+    """Content-addressed copy: the stored name is the hash, so no pack path reaches the disk."""
+    relative = f"{spec.sha256[:2]}/{spec.sha256}"
+    target = files_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        shutil.copyfile(spec.path, tmp)
+        tmp.replace(target)
+    return relative
+
+
+def _slot(rows: list[Any], position: int, model: type) -> Any:
+    """The row at ``position``, appending a new one when the list is shorter."""
+    if position < len(rows):
+        return rows[position]
+    row = model(position=position)
+    rows.append(row)
+    return row
+
+
+def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: dict[str, str]) -> None:
+    for attr in (
+        "category", "author", "description", "scoring", "value", "initial", "decay", "minimum",
+        "function", "tags", "topics", "requirements", "anonymize", "state", "max_attempts",
+        "logic", "connection_info", "version", "attribution", "release_at", "release_after",
+        "translations", "solution", "source",
+    ):
+        setattr(challenge, attr, getattr(spec, attr))
+    challenge.removed = False
+    # Answers and hints are updated in place by position so captures and unlocks stay attached.
+    for position, answer_spec in enumerate(spec.answers):
+        answer = _slot(challenge.answers, position, Answer)
+        answer.type, answer.content, answer.options = answer_spec.type, answer_spec.content, answer_spec.options
+    del challenge.answers[len(spec.answers):]
+    for position, hint_spec in enumerate(spec.hints):
+        hint = _slot(challenge.hints, position, Hint)
+        hint.content, hint.cost, hint.title = hint_spec.content, hint_spec.cost, hint_spec.title
+        hint.key, hint.requirements, hint.removed = hint_spec.key, hint_spec.requirements, False
+    for hint in challenge.hints[len(spec.hints):]:
+        hint.removed = True
+    # Files are kept by name, so the /files/<id>/<name> links teams already have keep working.
+    kept = {f.name: f for f in challenge.files}
+    rows = []
+    for file_spec in spec.files:
+        row = kept.get(file_spec.name) or File(name=file_spec.name)
+        row.stored_path, row.sha256, row.size = stored_files[file_spec.sha256], file_spec.sha256, file_spec.size
+        rows.append(row)
+    challenge.files = rows
+
+
+def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int | None = None) -> PackDiff:
+    """Write a validated pack in the caller's transaction; return what changed."""
+    diff = diff_pack(session, spec)
+    stored = {f.sha256: _store_file(files_dir, f) for c in spec.challenges for f in c.files}
+    pack = session.get(Pack, spec.id)
+    if pack is None:
+        pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest, settings={})
+        session.add(pack)
+    pack.title, pack.description, pack.digest, pack.loaded_at = spec.title, spec.description, spec.digest, utcnow()
+    existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
+    now = utcnow()
+    drill = events.drill(session)
+    settings = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in spec.settings.items()}
+    for key, value in settings.items():
+        # An organizer's later `clock set` survives a reload unless pack.yml itself changed that time.
+        if pack.settings.get(key) != value:
+            setattr(drill, key, spec.settings[key])
+    pack.settings = settings
+    if drill.title == Drill.title.default.arg:
+        drill.title = spec.title  # the first pack names the drill
+    if drill.starts_at is None:
+        drill.starts_at = now  # no start time anywhere: an open practice from the first load
+    for position, challenge_spec in enumerate(spec.challenges):
+        challenge = existing.get(challenge_spec.name)
+        if challenge is None:
+            challenge = Challenge(pack=pack, name=challenge_spec.name)
+            session.add(challenge)
+        challenge.position = position
+        _write_challenge(challenge, challenge_spec, stored)
+    for name in diff.removed:
+        existing[name].removed = True
+    session.add(PackLoad(pack_id=spec.id, digest=spec.digest, actor_id=actor_id, summary=diff.as_dict()))
+    session.flush()
+    events.record(session, "pack", {"pack_id": spec.id, "title": spec.title, "added": len(diff.added),
+                                    "changed": len(diff.changed), "removed": len(diff.removed)}, now)
+    events.announce_releases(session, now)
+    return diff

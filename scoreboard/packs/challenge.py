@@ -1,0 +1,332 @@
+"""One ``challenge.yml`` (ctfcli's format and Drillboard's additions) into a ``ChallengeSpec``.
+
+The reader never stops at the first mistake: every problem and warning goes to the report
+with its line. What ctfcli accepts loads with ctfcli's meaning; fields nobody reads are
+warnings, so a pack of a real event loads while a typo still shows up.
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from .. import answers
+from . import attachments, fields, yamlfile
+from .fields import MAX_INT
+from .report import Report, short
+from .spec import AnswerSpec, ChallengeSpec, HintSpec
+from .yamlfile import LineDict, LineList
+
+CHALLENGE_FIELDS = {
+    "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
+    "files", "tags", "topics", "requirements", "state", "attempts", "connection_info",
+    "version", "attribution", "logic", "scheduled_at", "release_at", "release_after",
+    "translations", "solution",
+}
+# ctfcli's deployment and linking fields: accepted so CTFd repositories import, then ignored.
+IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
+SCORING_TYPES = ("standard", "dynamic")
+DYNAMIC_EXTRA = ("initial", "decay", "minimum", "function")
+LANGUAGES = {"en", "ru", "zh"}
+
+
+def unknown(key: str, known: set[str] | tuple[str, ...], where: str = "field", prefix: str = "") -> str:
+    """The warning for a field nobody reads, with the likely intended one: it is often a typo."""
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+    return f"unknown {where} {short(prefix + key)}{hint}; ignored"
+
+
+class ChallengeReader:
+    """Validates one challenge.yml into the report; ``plugin_type`` is set for a CTFd plugin type."""
+
+    def __init__(self, root: Path, path: Path, report: Report) -> None:
+        self.root, self.path, self.report = root, path, report
+        self.rel = path.relative_to(root).as_posix()
+        self.data: LineDict = LineDict()
+        self.plugin_type: tuple[int, str] | None = None
+
+    def problem(self, line: int, message: str) -> None:
+        self.report.problem(self.rel, line, message)
+
+    def warn(self, line: int, message: str) -> None:
+        self.report.warn(self.rel, line, message)
+
+    def line(self, key: str) -> int:
+        return getattr(self.data, "lines", {}).get(key, 1)
+
+    def _checked(self, key: str, check: Any, *args: Any, default: Any = None) -> Any:
+        """``check(value, key, *args)`` on the field if present; a failure is a problem."""
+        if key not in self.data:
+            return default
+        try:
+            return check(self.data[key], key, *args)
+        except ValueError as err:
+            self.problem(self.line(key), str(err))
+            return default
+
+    def get(self, key: str, kind: type, default: Any = None) -> Any:
+        value = self.data.get(key, default)
+        if value is not default and not isinstance(value, kind):
+            words = {list: "a list", dict: "a mapping"}.get(kind, kind.__name__)
+            self.problem(self.line(key), f"'{key}' must be {words}, not {fields.type_name(value)}")
+            return default
+        return value
+
+    def read(self) -> ChallengeSpec | None:
+        before = self.report.problem_count
+        data = yamlfile.load(self.path, self.rel, self.report)
+        if data is None:
+            if self.report.problem_count == before:
+                self.problem(1, "the file is empty; a challenge needs at least name, value and flags")
+            return None
+        if not isinstance(data, dict):
+            self.problem(1, "a challenge.yml must be a mapping of fields")
+            return None
+        self.data = data
+        kind = data.get("type", "standard")
+        if isinstance(kind, str) and kind not in SCORING_TYPES:
+            self.plugin_type = (self.line("type"), kind)  # the folder reader words this problem
+            return None
+        for key in data:
+            if key not in CHALLENGE_FIELDS and key not in IGNORED_FIELDS:
+                self.warn(self.line(key), unknown(key, CHALLENGE_FIELDS))
+        name = self._checked("name", fields.text, 200, default="").strip()
+        if not name:
+            self.problem(1, "missing 'name'")
+        spec = ChallengeSpec(name=name, source=self.rel,
+                             lines={"name": self.line("name"), "requirements": self.line("requirements")})
+        spec.category = self._checked("category", fields.text, 100, default="").strip() or "Misc"
+        spec.author = self._checked("author", fields.text, 200, default="")
+        spec.description = self._checked("description", fields.text, default="")
+        spec.connection_info = self._checked("connection_info", fields.text)
+        spec.attribution = self._checked("attribution", fields.text)
+        spec.version = self._checked("version", fields.text, 50)
+        spec.state = self._choice("state", ("visible", "hidden"), "visible")
+        spec.logic = self._choice("logic", ("any", "all", "team"), "any")
+        spec.max_attempts = self._checked("attempts", fields.whole, default=0)
+        self._scoring(spec)
+        spec.answers = self._answers()
+        spec.hints = self._hints()
+        spec.files = attachments.files(self)
+        spec.solution = attachments.solution(self)
+        spec.tags = self._words("tags")
+        spec.topics = self._words("topics")
+        self._requirements(spec)
+        self._schedule(spec)
+        spec.translations = self._translations()
+        return spec if name else None
+
+    def _choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.data.get(key, default)
+        if value not in allowed:
+            self.problem(self.line(key), f"'{key}' must be one of {', '.join(allowed)}, not {short(value)}")
+            return default
+        return value
+
+    def _scoring(self, spec: ChallengeSpec) -> None:
+        spec.scoring = self.data.get("type", "standard")
+        if not isinstance(spec.scoring, str):
+            self.problem(self.line("type"), f"'type' must be one of {', '.join(SCORING_TYPES)}")
+            spec.scoring = "standard"
+        extra = self.get("extra", dict, LineDict())
+        lines = getattr(extra, "lines", {})
+        if spec.scoring == "standard":
+            if "value" not in self.data:
+                self.problem(1, "missing 'value' (the points for solving)")
+            spec.value = self._checked("value", fields.whole, default=0)
+            if extra:
+                self.warn(self.line("extra"), "'extra' is read only for dynamic challenges; ignored")
+            return
+        for key in extra:
+            if key not in DYNAMIC_EXTRA:
+                self.warn(lines.get(key, self.line("extra")), unknown(key, DYNAMIC_EXTRA, prefix="extra."))
+        numbers = {}
+        for key in ("initial", "decay", "minimum"):
+            if key not in extra:
+                self.problem(self.line("extra") if "extra" in self.data else self.line("type"),
+                             f"a dynamic challenge needs 'extra.{key}'")
+                continue
+            try:
+                numbers[key] = fields.whole(extra[key], f"extra.{key}")
+            except ValueError as err:
+                self.problem(lines.get(key, self.line("extra")), str(err))
+        function = extra.get("function", "logarithmic")
+        if function not in ("logarithmic", "linear"):
+            self.problem(lines.get("function", self.line("extra")),
+                         f"'extra.function' must be logarithmic or linear, not {short(function)}")
+            function = "logarithmic"
+        if len(numbers) == 3:
+            if numbers["minimum"] > numbers["initial"]:
+                self.problem(self.line("extra"), "'extra.minimum' must not exceed 'extra.initial'")
+            if numbers["decay"] == 0 and function == "logarithmic":
+                self.problem(lines.get("decay", self.line("extra")), "'extra.decay' must be at least 1")
+        spec.initial, spec.decay, spec.minimum = (numbers.get(k) for k in ("initial", "decay", "minimum"))
+        spec.function = function
+        spec.value = spec.initial or 0
+
+    def _answers(self) -> list[AnswerSpec]:
+        flags = self.data.get("flags")
+        if flags is None or flags == []:
+            self.warn(1, "no 'flags': the challenge loads, but no answer can solve it until a flag is added")
+            return []
+        if isinstance(flags, (str, int, dict)):
+            flags = LineList([flags])
+            flags.lines = [self.line("flags")]
+        if not isinstance(flags, list):
+            self.problem(self.line("flags"), "'flags' must be a list")
+            return []
+        found = (self._answer(item, line) for item, line in zip(flags, flags.lines, strict=True))
+        return [answer for answer in found if answer]
+
+    def _answer(self, item: Any, line: int) -> AnswerSpec | None:
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            item = {"type": "static", "content": item}
+        if not isinstance(item, dict):
+            self.problem(line, f"a flag must be text or a mapping, not {fields.type_name(item)}")
+            return None
+        kind = item.get("type", "static")
+        answer_type = answers.TYPES.get(kind) if isinstance(kind, str) else None
+        if answer_type is None:
+            self.problem(line, f"unknown flag type {short(kind)} (use one of {', '.join(answers.TYPES)})")
+            return None
+        lines = getattr(item, "lines", {})
+        for key in item:
+            if key in ("type", "content", "data") or key in answer_type.fields:
+                continue
+            if any(key in other.fields for other in answers.TYPES.values()):
+                self.problem(lines.get(key, line), f"'{key}' does not apply to {kind} flags")
+            else:
+                self.warn(lines.get(key, line), unknown(key, {"type", "content", "data"}, "flag field"))
+        data = item.get("data", "")
+        if data not in ("", "case_insensitive", "case_sensitive"):
+            self.problem(line, f"flag 'data' must be case_insensitive or case_sensitive, not {short(data)}")
+        content = item.get("content")
+        if content is None or content == "" or content == []:
+            self.problem(line, f"{kind} flag has no 'content'")
+            return None
+        try:
+            content, options = answer_type.parse(content, item)
+        except ValueError as err:
+            self.problem(line, f"{kind} flag: {err}")
+            return None
+        return AnswerSpec(kind, content, options)
+
+    def _hints(self) -> list[HintSpec]:
+        hints = self.get("hints", list, [])
+        result: list[HintSpec] = []
+        lines: list[int] = []
+        for item, line in zip(hints, getattr(hints, "lines", []), strict=False):
+            hint = self._hint(item, line)
+            if hint:
+                result.append(hint)
+                lines.append(line)
+        keys = [h.key for h in result if h.key is not None]
+        for hint, line in zip(result, lines, strict=True):
+            if hint.key is not None and keys.count(hint.key) > 1:
+                self.problem(line, f"two hints have the key {short(hint.key)}")
+            for required in hint.requirements:
+                if required == hint.key:
+                    self.problem(line, "a hint cannot require itself")
+                elif required not in keys:
+                    self.problem(line, f"hint requirement {short(required)} names no hint 'key' of this challenge")
+        if _has_cycle(result):
+            self.problem(self.line("hints"), "hint requirements go round in a circle: no team could unlock them")
+        return result
+
+    def _hint(self, item: Any, line: int) -> HintSpec | None:
+        if isinstance(item, str):
+            return HintSpec(item)
+        if not isinstance(item, dict) or not isinstance(item.get("content"), str):
+            self.problem(line, "a hint must be text or a mapping with 'content' "
+                               "(and optional 'cost', 'title', 'key', 'requirements')")
+            return None
+        lines = getattr(item, "lines", {})
+        for key in item:
+            if key not in ("content", "cost", "title", "key", "requirements"):
+                self.warn(lines.get(key, line), unknown(key, {"content", "cost", "title", "key", "requirements"},
+                                                        "hint field"))
+        hint = HintSpec(item["content"])
+        try:
+            hint.cost = fields.whole(item.get("cost", 0), "cost")
+            hint.title = fields.text(item["title"], "title", 200) if "title" in item else None
+            hint.key = fields.text(item["key"], "key", 100) if "key" in item else None
+        except ValueError as err:
+            self.problem(line, f"hint {err}")
+        required = item.get("requirements", [])
+        if isinstance(required, (str, int)):
+            required = [required]
+        if not isinstance(required, list) or not all(isinstance(r, (str, int)) for r in required):
+            self.problem(lines.get("requirements", line), "hint 'requirements' must be a list of other hints' keys")
+        else:
+            hint.requirements = [str(r) for r in required]
+        return hint
+
+    def _words(self, key: str) -> list[str]:
+        items = self.get(key, list, [])
+        words = []
+        for item, line in zip(items, getattr(items, "lines", []), strict=False):
+            if isinstance(item, dict) and isinstance(item.get("value"), str):
+                item = item["value"]
+            if not isinstance(item, (str, int)) or isinstance(item, bool):
+                self.problem(line, f"each of '{key}' must be text")
+                continue
+            words.append(str(item))
+        return words
+
+    def _requirements(self, spec: ChallengeSpec) -> None:
+        value = self.data.get("requirements", [])
+        line = self.line("requirements")
+        if isinstance(value, dict):
+            for key in value:
+                if key not in ("prerequisites", "anonymize"):
+                    self.warn(line, unknown(key, ("prerequisites", "anonymize"), prefix="requirements."))
+            spec.anonymize = bool(value.get("anonymize", False))
+            value = value.get("prerequisites", [])
+        if not isinstance(value, list):
+            self.problem(line, "'requirements' must be a list of challenge names or ids")
+            return
+        for item in value:
+            if isinstance(item, str) and item.strip():
+                spec.requirements.append(item.strip())
+            elif isinstance(item, int) and not isinstance(item, bool) and 0 < item <= MAX_INT:
+                spec.requirements.append(item)  # a loaded challenge's id, resolved on apply
+            else:
+                self.problem(line, f"requirement {short(item)} must be a challenge name or id")
+
+    def _schedule(self, spec: ChallengeSpec) -> None:
+        keys = [k for k in ("release_at", "scheduled_at", "release_after") if k in self.data]
+        if len(keys) > 1:
+            self.problem(self.line(keys[1]), f"use only one of {', '.join(keys)}")
+        for key in keys[:1]:
+            if key == "release_after":
+                spec.release_after = self._checked(key, fields.duration)
+            else:
+                spec.release_at = self._checked(key, fields.moment)
+
+    def _translations(self) -> dict[str, Any]:
+        value = self.get("translations", dict, {})
+        result = {}
+        for lang, entry in value.items():
+            line = value.lines.get(lang, self.line("translations"))
+            if lang not in LANGUAGES:
+                self.problem(line, f"translation language must be one of {', '.join(sorted(LANGUAGES))}, "
+                                   f"not {short(lang)}")
+            elif not isinstance(entry, dict) or not all(k in ("name", "description") and isinstance(v, str)
+                                                        for k, v in entry.items()):
+                self.problem(line, f"translations.{lang} must hold text 'name' and/or 'description'")
+            elif len(entry.get("name", "")) > 200:
+                self.problem(line, f"translations.{lang}.name is longer than 200 characters")
+            else:
+                result[lang] = dict(entry)
+        return result
+
+
+def _has_cycle(hints: list[HintSpec]) -> bool:
+    """Whether some keyed hints require each other in a circle (so none of them could open)."""
+    needs = {h.key: set(h.requirements) for h in hints if h.key is not None}
+    needs = {key: (required & needs.keys()) - {key} for key, required in needs.items()}
+    done: set[str] = set()
+    while ready := {key for key, required in needs.items() if key not in done and required <= done}:
+        done |= ready
+    return len(done) < len(needs)

@@ -1,0 +1,111 @@
+"""YAML with line numbers, for ``file:line`` messages, read defensively.
+
+A ``challenge.yml`` comes from whoever built the pack, so the loader refuses aliases (a few
+lines of ``*alias`` can expand to gigabytes: the "billion laughs") before any object is built,
+refuses text the database cannot store (NUL characters, lone surrogates), treats ``null`` as
+an absent key (ctfcli's meaning) and keeps dates as text.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .report import Report
+
+MAX_YAML_BYTES = 1024 * 1024
+
+
+class LineDict(dict):
+    """A mapping that remembers where each key stood (``lines``) and where it began (``line``)."""
+
+    lines: dict[Any, int]
+    line: int
+
+
+class LineList(list):
+    lines: list[int]
+    line: int
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that a pack may not use; its ``problem`` is the whole message."""
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise _Refused(problem="YAML aliases (*name) are not allowed in packs: write the value out",
+                           problem_mark=mark)
+        return super().compose_node(parent, index)
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    if "\0" in value:
+        raise _Refused(problem="text contains a NUL character", problem_mark=node.start_mark)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Refused(problem="text contains an invalid Unicode escape", problem_mark=node.start_mark) from None
+    return value
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    result = LineDict()
+    result.lines = {}
+    result.line = node.start_mark.line + 1
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise _Refused(problem=f"key {key!r} is not text", problem_mark=key_node.start_mark)
+        if key in result.lines:
+            raise _Refused(problem=f"'{key}' appears twice (also on line {result.lines[key]})",
+                           problem_mark=key_node.start_mark)
+        result.lines[key] = key_node.start_mark.line + 1
+        value = loader.construct_object(value_node, deep=True)
+        if value is not None:  # ctfcli: a null field is an absent field
+            result[key] = value
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    result.line = node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_text)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load(path: Path, rel: str, report: Report) -> Any:
+    """The file's data, or None after reporting why it cannot be read."""
+    if path.stat().st_size > MAX_YAML_BYTES:
+        report.problem(rel, 1, "file is larger than 1 MB")
+        return None
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe subclass)
+    except UnicodeDecodeError:
+        report.problem(rel, 1, "file is not UTF-8 text")
+    except _Refused as err:
+        report.problem(rel, err.problem_mark.line + 1, err.problem)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        report.problem(rel, (mark.line + 1) if mark else 1, f"YAML syntax: {err.problem or err}")
+    except yaml.YAMLError as err:
+        report.problem(rel, 1, f"YAML syntax: {err}")
+    except RecursionError:
+        report.problem(rel, 1, "YAML nested too deeply")
+    return None

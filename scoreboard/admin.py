@@ -88,7 +88,10 @@ def clock_action(action: str) -> Any:
         organizer.clock_action(db(), action, utcnow(), _label())
     except Refused as err:
         return _refused(err, "admin.dashboard")
-    return _done(_("Clock: %(action)s done.", action=action), "admin.dashboard")
+    done = {"start": _("The drill has started."), "pause": _("The drill is paused."),
+            "resume": _("The drill is running again."), "freeze": _("The board is frozen now."),
+            "end": _("The drill has ended.")}
+    return _done(done[action], "admin.dashboard")
 
 
 @bp.post("/clock")

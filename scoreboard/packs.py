@@ -25,7 +25,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import archives, clock, events, grading
+from . import archives, clock, events, grading, pack_text
 from .models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
 
 MAX_YAML_BYTES = 1024 * 1024
@@ -39,8 +39,8 @@ CHALLENGE_FIELDS = {
 }
 # ctfcli's deployment and linking fields: accepted so CTFd repositories import, then ignored.
 IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
-PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus"}
-LANGUAGES = {"en", "ru", "zh"}
+PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
+               "translations"}
 
 
 class PackError(Exception):
@@ -178,6 +178,7 @@ class PackSpec:
     digest: str
     challenges: list[ChallengeSpec]
     settings: dict[str, Any]
+    translations: dict[str, Any] = field(default_factory=dict)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -270,7 +271,7 @@ class _ChallengeReader:
         spec.topics = self._words("topics")
         self._requirements(spec)
         self._schedule(spec)
-        spec.translations = self._translations()
+        spec.translations = self._translations(len(spec.hints))
         return spec if name else None
 
     def _choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
@@ -497,18 +498,14 @@ class _ChallengeReader:
             except ValueError as err:
                 self.problem(self.line(key), f"'{key}': {err}")
 
-    def _translations(self) -> dict[str, Any]:
-        value = self.get("translations", dict, {})
-        result = {}
-        for lang, entry in value.items():
-            line = value.lines.get(lang, self.line("translations"))
-            if lang not in LANGUAGES:
-                self.problem(line, f"translation language must be one of {', '.join(sorted(LANGUAGES))}, not {lang!r}")
-            elif not isinstance(entry, dict) or not all(k in ("name", "description") and isinstance(v, str) for k, v in entry.items()):
-                self.problem(line, f"translations.{lang} must hold text 'name' and/or 'description'")
-            else:
-                result[lang] = dict(entry)
-        return result
+    def _translations(self, hint_count: int) -> dict[str, Any]:
+        if self.data.get("translations") is None:
+            return {}
+        found, problems = pack_text.check(self.data["translations"], self.line("translations"),
+                                          pack_text.CHALLENGE_KEYS, hint_count)
+        for line, message in problems:
+            self.problem(line, message)
+        return found
 
 
 def _kind_words(name: str) -> str:
@@ -564,6 +561,15 @@ def _read_pack_yml(root: Path, problems: _Problems) -> dict[str, Any]:
                 problems.add("pack.yml", line, f"'{key}' must be text")
             else:
                 settings[key] = value
+        elif key == "timezone":
+            try:
+                settings["home_timezone"] = clock.parse_zone(value)
+            except ValueError as err:
+                problems.add("pack.yml", line, f"'timezone': {err}")
+        elif key == "translations":
+            settings["translations"], found = pack_text.check(value, line, pack_text.PACK_KEYS)
+            for problem_line, message in found:
+                problems.add("pack.yml", problem_line, message)
         elif key == "first_blood_bonus":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 problems.add("pack.yml", line, "'first_blood_bonus' must be a whole number ≥ 0")
@@ -624,8 +630,9 @@ def read_folder(root: Path) -> PackSpec:
         raise PackError(problems.items)
     digest = hashlib.sha256(repr(sorted((c.name, c.fingerprint().__repr__()) for c in challenges)).encode())
     digest.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
+    translations = settings.pop("translations", {})
     return PackSpec(settings.pop("id"), settings.pop("title"), settings.pop("description"), root,
-                    digest.hexdigest(), challenges, settings)
+                    digest.hexdigest(), challenges, settings, translations)
 
 
 @contextmanager
@@ -769,6 +776,7 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest, settings={})
         session.add(pack)
     pack.title, pack.description, pack.digest, pack.loaded_at = spec.title, spec.description, spec.digest, utcnow()
+    pack.translations = spec.translations
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
     now = utcnow()
     drill = events.drill(session)

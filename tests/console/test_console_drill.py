@@ -264,7 +264,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     # --- 6. start now ----------------------------------------------------------------------------
     nav(page, "Clock")
     page.locator("button[data-action=start]").click()
-    expect(flash_ok(page)).to_contain_text("Clock: start done.")
+    expect(flash_ok(page)).to_contain_text("The drill has started.")
     expect(page.locator("#phase")).to_have_text("running")
     nav(page, "Challenges & injects")
     expect(page.locator("ol.schedule li", has_text=SPOOFED).locator(".badge")).to_have_text("open")
@@ -340,7 +340,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     # --- 10. freeze; a solve during the freeze stays hidden until the end reveals it -------------
     nav(page, "Clock")
     page.locator("button[data-action=freeze]").click()
-    expect(flash_ok(page)).to_contain_text("Clock: freeze done.")
+    expect(flash_ok(page)).to_contain_text("The board is frozen now.")
     expect(page.locator("main .big")).to_contain_text("frozen")
     expect(board.locator("#frozen-banner")).to_be_visible(timeout=3000)
 
@@ -354,7 +354,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     assert dict((t, s) for t, s, _ in standings_of(public["standings"]))["Aurora"] == award_score
 
     page.locator("button[data-action=end]").click()
-    expect(flash_ok(page)).to_contain_text("Clock: end done.")
+    expect(flash_ok(page)).to_contain_text("The drill has ended.")
     expect(page.locator("#phase")).to_have_text("ended")
     final_score = award_score + frozen_solve_points
     expect(board_score(board, "Aurora")).to_have_text(str(final_score), timeout=5000)

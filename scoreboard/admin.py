@@ -62,7 +62,7 @@ def _form_time(name: str) -> Any:
         try:
             return clock.parse_time(raw + "+00:00")
         except ValueError:
-            raise Refused(f"{name.replace('_', ' ')}: {raw!r} is not a date and time such as 2026-11-25T09:00") from None
+            raise Refused(_("%(value)s is not a date and time such as 2026-11-25T09:00.", value=repr(raw))) from None
 
 
 # --- dashboard and clock -------------------------------------------------------------------
@@ -118,14 +118,14 @@ def _pack_source(form: dict[str, Any]) -> Path:
     if form.get("upload_id"):
         upload_id = form["upload_id"]
         if not upload_id.isalnum():
-            raise Refused("unknown upload")
+            raise Refused(_("Unknown upload; upload the pack again."))
         path = _uploads() / f"{upload_id}.zip"
         if not path.exists():
-            raise Refused("that upload has expired; upload the pack again")
+            raise Refused(_("That upload has expired; upload the pack again."))
         return path
     folder = (form.get("path") or "").strip()
     if not folder:
-        raise Refused("choose a .zip file to upload or give the path of a pack folder on the server")
+        raise Refused(_("Choose a .zip file to upload or give the path of a pack folder on the server."))
     return Path(folder)
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from . import challenges, clock, events, organizer, packs, results, rosters, submissions
+from . import challenges, clock, events, i18n, organizer, pack_text, packs, results, rosters, submissions
 from .attempts import regrade
 from .board import challenge_values, solve_counts
 from .challenges import Refused
@@ -219,6 +219,7 @@ def challenge_detail(challenge_id: int) -> Any:
     except Refused:
         abort(404)
     challenge = session.get(Challenge, challenge_id)
+    preview = pack_text.challenge_in(preview, challenge.translations, i18n.language())
     return render_template("admin/challenge.html", c=preview, challenge=challenge,
                            health=submissions.challenge_health(session, challenge_id))
 

@@ -178,6 +178,7 @@
       return { label: row.team, data: points, borderColor: COLORS[index], backgroundColor: COLORS[index], stepped: true, pointRadius: 2, borderWidth: 3 };
     });
     if (!chart) {
+      Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;  /* CJK names need a CJK font */
       chart = new Chart(document.getElementById("chart"), {
         type: "line",
         data: { datasets: datasets },

@@ -218,7 +218,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     expect(page.locator("main")).to_contain_text("No pack loaded yet.")
     page.locator("input[name=pack]").set_input_files(str(broken_pack_zip(tmp_path / "broken-pack.zip")))
     page.get_by_role("button", name="Check pack").first.click()
-    expect(page.locator("h1")).to_have_text("The pack has 2 problem(s)")
+    expect(page.locator("h1")).to_have_text("The pack has 2 problems")
     expect(page.locator("main")).to_contain_text("Nothing was loaded.")
     problems = page.locator("#problems li").all_inner_texts()
     assert problems == [

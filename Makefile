@@ -3,16 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench
+# Interface translations: the .po files are kept in git; their compiled .mo files are built here.
+CATALOGS := scoreboard/translations
+MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 
-run: $(VENV)/.runtime
+.PHONY: run test bench messages chromium
+
+run: $(VENV)/.runtime $(MO)
 	$(PY) app.py
 
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium $(MO)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev chromium
+bench: $(VENV)/.dev chromium $(MO)
 	$(PY) bench/run.py
 	$(PY) bench/solve_to_screen.py
 
@@ -26,6 +30,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# Browser tests drive Debian's Chromium (playwright cannot download its own browser here).
+%.mo: %.po | $(VENV)/.runtime
+	$(VENV)/bin/pybabel -q compile -i $< -o $@
+
+# After changing interface text: extract every _() into messages.pot and merge it into each
+# language's .po; then translate what is new (empty) and drop the fuzzy marks (docs/i18n.md).
+messages: $(VENV)/.runtime
+	$(VENV)/bin/pybabel -q extract -F babel.cfg --add-location=file --sort-by-file --no-wrap \
+		--project=Drillboard --copyright-holder="Drillboard authors" -o $(CATALOGS)/messages.pot .
+	$(VENV)/bin/pybabel -q update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --ignore-obsolete --no-wrap
+
+# Browser tests drive Debian's Chromium (playwright cannot download its own browser here); the
+# board needs a CJK font to show Chinese (fonts-noto-cjk).
 chromium:
-	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+	@(test -x /usr/bin/chromium && fc-list :lang=zh | grep -q .) || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)

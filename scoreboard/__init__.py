@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
+from . import i18n
 from .caches import Caches
 from .config import Settings
 from .db import Database
@@ -17,7 +18,6 @@ from .snapshot import BoardCache
 from .web import Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
-LANGUAGES = ("en", "ru", "zh")
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "views.login"
-    babel.init_app(app, locale_selector=_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
 
     from . import admin, api, cli, live, views
 
@@ -112,14 +112,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(cli.drill)
     app.teardown_appcontext(close_session)
     app.after_request(_security_headers)
-    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    i18n.init_app(app)
     return app
-
-
-def _locale() -> str:
-    from flask import request, session
-
-    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 @login_manager.user_loader

@@ -97,13 +97,19 @@ def actor_for_user(user: User) -> Actor | None:
 
 
 def _add_named(session: Session, row: Team | User, what: str) -> None:
-    """Add a team or user whose normalised name must be unique; the database has the last word."""
+    """Add a team or user whose normalised name, and whose look, must be unique; the database has
+    the last word."""
     taken = AccountError(f"a {what} named {row.name!r} already exists; choose another name")
     model = type(row)
+    row.name_key, row.name_skeleton = names.name_key(row.name), names.skeleton(row.name)
     with session.no_autoflush:  # the new row is not ready to flush before the check
         exists = session.scalar(select(model.id).where(model.name_key == row.name_key)) is not None
+        lookalike = session.scalar(select(model.name).where(model.name_skeleton == row.name_skeleton))
     if exists:
         raise taken
+    if lookalike is not None:
+        raise AccountError(f"{row.name!r} looks the same as the existing {what} {lookalike!r} (letters from "
+                           "another alphabet that look alike); choose a name that reads differently")
     session.add(row)
     try:
         session.flush()
@@ -114,14 +120,14 @@ def _add_named(session: Session, row: Team | User, what: str) -> None:
 def create_team(session: Session, name: str, country: str) -> Team:
     name = names.display_name(name, "team name")
     country = names.country_code(country)
-    team = Team(name=name, name_key=names.name_key(name), country=country, join_code=_new_join_code())
+    team = Team(name=name, country=country, join_code=_new_join_code())
     _add_named(session, team, "team")
     return team
 
 
 def _create_user(session: Session, name: str, password: str, role: str, team: Team | None) -> User:
     name = names.display_name(name, "user name")
-    user = User(name=name, name_key=names.name_key(name), password_hash=hash_password(password), role=role, team=team)
+    user = User(name=name, password_hash=hash_password(password), role=role, team=team)
     _add_named(session, user, "user")
     return user
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from . import challenges, clock, events, organizer, packs, results, rosters, submissions
+from . import challenges, clock, events, i18n, organizer, pack_text, packs, results, rosters, submissions
 from .attempts import regrade
 from .board import challenge_values, solve_counts
 from .challenges import Refused
@@ -67,7 +67,7 @@ def _form_time(name: str) -> Any:
         try:
             return clock.parse_time(raw + "+00:00")
         except ValueError:
-            raise Refused(f"{name.replace('_', ' ')}: {raw!r} is not a date and time such as 2026-11-25T09:00") from None
+            raise Refused(_("%(value)s is not a date and time such as 2026-11-25T09:00.", value=repr(raw))) from None
 
 
 # --- dashboard and clock -------------------------------------------------------------------
@@ -93,7 +93,10 @@ def clock_action(action: str) -> Any:
         organizer.clock_action(db(), action, utcnow(), _label())
     except Refused as err:
         return _refused(err, "admin.dashboard")
-    return _done(_("Clock: %(action)s done.", action=action), "admin.dashboard")
+    done = {"start": _("The drill has started."), "pause": _("The drill is paused."),
+            "resume": _("The drill is running again."), "freeze": _("The board is frozen now."),
+            "end": _("The drill has ended.")}
+    return _done(done[action], "admin.dashboard")
 
 
 @bp.post("/clock")
@@ -120,14 +123,14 @@ def _pack_source(form: dict[str, Any]) -> Path:
     if form.get("upload_id"):
         upload_id = form["upload_id"]
         if not upload_id.isalnum():
-            raise Refused("unknown upload")
+            raise Refused(_("Unknown upload; upload the pack again."))
         path = _uploads() / f"{upload_id}.zip"
         if not path.exists():
-            raise Refused("that upload has expired; upload the pack again")
+            raise Refused(_("That upload has expired; upload the pack again."))
         return path
     folder = (form.get("path") or "").strip()
     if not folder:
-        raise Refused("choose a .zip file to upload or give the path of a pack folder on the server")
+        raise Refused(_("Choose a .zip file to upload or give the path of a pack folder on the server."))
     return Path(folder)
 
 
@@ -224,6 +227,7 @@ def challenge_detail(challenge_id: int) -> Any:
     except Refused:
         abort(404)
     challenge = session.get(Challenge, challenge_id)
+    preview = pack_text.challenge_in(preview, challenge.translations, i18n.language())
     return render_template("admin/challenge.html", c=preview, challenge=challenge,
                            solution_html=render_markdown(challenge.solution) if challenge.solution else None,
                            health=submissions.challenge_health(session, challenge_id))

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import events
+from . import events, pack_text
 from .accounts import Actor, actor_for_token, token_hash
 from .clock import Clock
 from .models import Answer, Challenge, Solve
@@ -72,6 +72,7 @@ class Catalog:
     first_blood_bonus: int
     title: str
     home_timezone: str
+    title_translations: dict[str, Any]
 
     def solved_names(self, solved: Iterable[int]) -> set[str]:
         return {self.challenges[cid].name for cid in solved if cid in self.challenges}
@@ -93,7 +94,8 @@ def load_catalog(session: Session) -> Catalog:
         for c in rows
     }
     row = events.drill(session)
-    return Catalog(challenges, events.clock_of(row), row.first_blood_bonus, row.title, row.home_timezone)
+    return Catalog(challenges, events.clock_of(row), row.first_blood_bonus, row.title, row.home_timezone,
+                   pack_text.title_translations(session, row.title))
 
 
 class Cached(Generic[T]):

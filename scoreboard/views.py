@@ -10,15 +10,13 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import LANGUAGES, accounts, attempts, challenges, names, results
+from . import accounts, attempts, challenges, i18n, names, pack_text, results
 from .attempts import Attempt
 from .challenges import Refused
 from .models import File, utcnow
-from .names import COUNTRIES
 from .web import actor, catalog, client_address, db, public_counts, services, solved_by
 
 bp = Blueprint("views", __name__)
@@ -38,7 +36,8 @@ def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
     known = catalog()
-    return {"clock": known.clock.as_dict(utcnow()), "drill_title": known.title, "COUNTRIES": COUNTRIES}
+    return {"clock": known.clock.as_dict(utcnow()), "drill_zone": known.home_timezone,
+            "drill_title": pack_text.drill_title(known.title, known.title_translations, i18n.language())}
 
 
 @bp.get("/")
@@ -123,26 +122,34 @@ def logout() -> Any:
 
 @bp.get("/lang/<code>")
 def language(code: str) -> Any:
-    if code in LANGUAGES:
+    if code in i18n.LANGUAGES:
         session["lang"] = code
     target = request.referrer or url_for("views.index")
     return redirect(target if target.startswith(request.host_url) else url_for("views.index"))
 
 
-def _translated(item: dict[str, Any]) -> dict[str, Any]:
-    """The pack's own translation of a challenge's text, in the viewer's language, if it has one."""
-    version = item.get("translations", {}).get(str(get_locale()))
-    return {**item, **version} if version else item
+def _localized(item: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The pack's own translation of a challenge's text in the viewer's language, if it has one;
+    ``names`` collects original name -> shown name for the names it may show."""
+    challenge = catalog().challenges[item["id"]]
+    hidden = item.get("locked", False) and challenge.anonymize
+    shown = pack_text.challenge_in(item, challenge.translations, i18n.language(), hide_name=hidden)
+    if names is not None and not hidden:
+        names[challenge.name] = shown["name"]
+    return shown
 
 
 @bp.get("/challenges")
 @member_required
 def challenge_list() -> Any:
     team_id = current_user.team_id
-    items = challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())
+    names: dict[str, str] = {}
+    items = [_localized(item, names)
+             for item in challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())]
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        groups.setdefault(item["category"], []).append(_translated(item))
+        item["requirements"] = [names.get(name, name) for name in item["requirements"]]
+        groups.setdefault(item["category"], []).append(item)
     return render_template("challenges.html", groups=groups)
 
 
@@ -156,7 +163,7 @@ def challenge_page(challenge_id: int) -> Any:
     except Refused as err:
         flash(str(err), "error")
         return redirect(url_for("views.challenge_list"))
-    return render_template("challenge.html", c=_translated(data))
+    return render_template("challenge.html", c=_localized(data))
 
 
 @bp.post("/challenges/<int:challenge_id>/answer")
@@ -197,6 +204,11 @@ def unlock(hint_id: int) -> Any:
 @member_required
 def team_page() -> Any:
     report = results.team_report(db(), current_user.team_id)
+    names, categories = pack_text.names_in(db(), i18n.language())
+    for row in report["solves"] + report["hints"]:
+        row["challenge"] = names.get(row["challenge"], row["challenge"])
+        if "category" in row:
+            row["category"] = categories.get(row["category"], row["category"])
     return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()))
 
 
@@ -221,4 +233,6 @@ def download(file_id: int, name: str) -> Any:
 
 @bp.get("/board")
 def board_page() -> Any:
-    return render_template("board.html", snapshot=services().cache.snapshot())
+    snapshot = services().cache.snapshot()
+    names = pack_text.challenge_names(db(), [c["id"] for c in snapshot.get("challenges", [])], i18n.language())
+    return render_template("board.html", snapshot=snapshot, challenge_names=names)

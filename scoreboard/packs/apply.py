@@ -166,6 +166,7 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest, settings={})
         session.add(pack)
     pack.title, pack.description, pack.digest, pack.loaded_at = spec.title, spec.description, spec.digest, utcnow()
+    pack.translations = spec.translations
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
     now = utcnow()
     drill = events.drill(session)

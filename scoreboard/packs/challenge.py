@@ -10,7 +10,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from .. import answers
+from .. import answers, pack_text
 from . import attachments, fields, yamlfile
 from .fields import MAX_INT
 from .report import Report, short
@@ -27,7 +27,6 @@ CHALLENGE_FIELDS = {
 IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
 SCORING_TYPES = ("standard", "dynamic")
 DYNAMIC_EXTRA = ("initial", "decay", "minimum", "function")
-LANGUAGES = {"en", "ru", "zh"}
 
 
 def unknown(key: str, known: set[str] | tuple[str, ...], where: str = "field", prefix: str = "") -> str:
@@ -114,7 +113,7 @@ class ChallengeReader:
         spec.topics = self._words("topics")
         self._requirements(spec)
         self._schedule(spec)
-        spec.translations = self._translations()
+        spec.translations = self._translations(len(spec.hints))
         return spec if name else None
 
     def _choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
@@ -304,22 +303,14 @@ class ChallengeReader:
             else:
                 spec.release_at = self._checked(key, fields.moment)
 
-    def _translations(self) -> dict[str, Any]:
-        value = self.get("translations", dict, {})
-        result = {}
-        for lang, entry in value.items():
-            line = value.lines.get(lang, self.line("translations"))
-            if lang not in LANGUAGES:
-                self.problem(line, f"translation language must be one of {', '.join(sorted(LANGUAGES))}, "
-                                   f"not {short(lang)}")
-            elif not isinstance(entry, dict) or not all(k in ("name", "description") and isinstance(v, str)
-                                                        for k, v in entry.items()):
-                self.problem(line, f"translations.{lang} must hold text 'name' and/or 'description'")
-            elif len(entry.get("name", "")) > 200:
-                self.problem(line, f"translations.{lang}.name is longer than 200 characters")
-            else:
-                result[lang] = dict(entry)
-        return result
+    def _translations(self, hint_count: int) -> dict[str, Any]:
+        if self.data.get("translations") is None:
+            return {}
+        found, problems = pack_text.check(self.data["translations"], self.line("translations"),
+                                          pack_text.CHALLENGE_KEYS, hint_count)
+        for line, message in problems:
+            self.problem(line, message)
+        return found
 
 
 def _has_cycle(hints: list[HintSpec]) -> bool:

@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .. import archives
+from .. import archives, clock, pack_text
 from . import fields, yamlfile
 from .challenge import ChallengeReader, unknown
 from .report import PackError, Report, short
 from .spec import ChallengeSpec, PackSpec
 
-PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus"}
+PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
+               "translations"}
 CHALLENGE_FILES = ("challenge.yml", "challenge.yaml")
 
 
@@ -38,6 +39,11 @@ def _pack_field(settings: dict[str, Any], key: str, value: Any) -> None:
         settings[key] = fields.text(value, key)
     elif key == "first_blood_bonus":
         settings[key] = fields.whole(value, key)
+    elif key == "timezone":
+        try:
+            settings["home_timezone"] = clock.parse_zone(value)
+        except ValueError as err:
+            raise ValueError(f"'timezone': {err}") from None
     else:
         settings[key] = fields.moment(value, key)
 
@@ -56,6 +62,11 @@ def _read_pack_yml(root: Path, report: Report) -> dict[str, Any]:
     for key, value in data.items():
         if key not in PACK_FIELDS:
             report.warn("pack.yml", data.lines[key], unknown(key, PACK_FIELDS))
+            continue
+        if key == "translations":
+            settings["translations"], found = pack_text.check(value, data.lines[key], pack_text.PACK_KEYS)
+            for line, message in found:
+                report.problem("pack.yml", line, message)
             continue
         try:
             _pack_field(settings, key, value)
@@ -147,8 +158,9 @@ def read_folder(root: Path, strict: bool = False) -> PackSpec:
     report.raise_if_problems(strict)
     digest = hashlib.sha256(repr(sorted((c.name, repr(c.fingerprint())) for c in challenges)).encode())
     digest.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
+    translations = settings.pop("translations", {})
     return PackSpec(settings.pop("id"), settings.pop("title"), settings.pop("description"), root,
-                    digest.hexdigest(), challenges, settings, report.warnings)
+                    digest.hexdigest(), challenges, settings, report.warnings, translations)
 
 
 @contextmanager

@@ -89,3 +89,4 @@ class PackSpec:
     challenges: list[ChallengeSpec]
     settings: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    translations: dict[str, Any] = field(default_factory=dict)  # pack.yml's title/description by language

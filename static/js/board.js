@@ -12,6 +12,9 @@
   const feed = document.getElementById("feed");
   const announcements = document.getElementById("announcements");
   const grid = document.getElementById("grid");
+  /* Country and challenge names in the viewer's language (the server's snapshot is shared by all). */
+  const names = JSON.parse(document.getElementById("names").textContent);
+  function challengeName(id, name) { return names.challenges[id] || name; }
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -23,7 +26,8 @@
   function flag(country) {
     const img = el("img", "flag");
     img.src = FLAGS + String(country || "").toLowerCase() + ".svg";
-    img.alt = country;
+    img.alt = names.countries[country] || country;
+    img.title = img.alt;
     return img;
   }
 
@@ -86,7 +90,9 @@
     const li = el("li", solve.first_blood ? "blood" : "");
     const time = el("time");
     time.setAttribute("datetime", solve.at);
-    li.append(time, document.createTextNode(" "), el("strong", "", solve.team), document.createTextNode(" " + D.t("solved") + " " + solve.challenge + " "),
+    time.dataset.style = "time";
+    li.append(time, document.createTextNode(" "), el("strong", "", solve.team),
+      document.createTextNode(" " + D.t("solved") + " " + challengeName(solve.challenge_id, solve.challenge) + " "),
       el("span", "pts", "+" + solve.points));
     if (solve.first_blood) { li.append(document.createTextNode(" "), el("span", "badge blood", D.t("first_blood_badge"))); }
     D.formatTimes(li);
@@ -115,7 +121,13 @@
     state.solves.forEach(function (s) { if (!first.has(s[1])) first.set(s[1], s[0]); });
     const head = el("tr");
     head.append(el("th", "", D.t("team")));
-    state.challenges.forEach(function (c) { const th = el("th", "vertical"); th.append(el("span", "", c.name)); th.title = c.category + " · " + c.name; head.append(th); });
+    state.challenges.forEach(function (c) {
+      const name = challengeName(c.id, c.name);
+      const th = el("th", "vertical");
+      th.append(el("span", "", name));
+      th.title = name;
+      head.append(th);
+    });
     const thead = el("thead");
     thead.append(head);
     const body = el("tbody");
@@ -141,7 +153,7 @@
     const scale = this;
     const span = scale && scale.max - scale.min;
     const fields = span && span < 20 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
-    return new Date(value).toLocaleTimeString([], fields);
+    return new Date(value).toLocaleTimeString(D.lang, fields);
   }
 
   function renderChart() {
@@ -166,6 +178,7 @@
       return { label: row.team, data: points, borderColor: COLORS[index], backgroundColor: COLORS[index], stepped: true, pointRadius: 2, borderWidth: 3 };
     });
     if (!chart) {
+      Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;  /* CJK names need a CJK font */
       chart = new Chart(document.getElementById("chart"), {
         type: "line",
         data: { datasets: datasets },

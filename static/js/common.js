@@ -11,16 +11,35 @@ window.Drillboard = (function () {
       body: JSON.stringify(body || {}),
     });
     let data;
-    try { data = await response.json(); } catch (e) { data = { error: "unexpected answer from the server" }; }
+    try { data = await response.json(); } catch (e) { data = { error: t("error") }; }
     return { status: response.status, headers: response.headers, data: data };
   }
 
-  /* Times are sent in UTC; show them in the viewer's own zone. */
+  /* The page's language (<html lang>), for dates and numbers in the viewer's own conventions. */
+  const lang = document.documentElement.lang || undefined;
+  const TIME_STYLES = {
+    time: { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" },
+    datetime: { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
+  };
+
+  /* Times are sent in UTC; show them in the viewer's own zone, with the zone named. */
   function formatTimes(root) {
     (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
       const when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) { el.textContent = when.toLocaleTimeString(); el.title = when.toLocaleString(); }
+      if (isNaN(when)) return;
+      el.textContent = when.toLocaleString(lang, TIME_STYLES[el.dataset.style] || TIME_STYLES.datetime);
+      el.title = when.toLocaleString(lang, { dateStyle: "full", timeStyle: "long" });
     });
+  }
+
+  /* The drill's home zone (pack.yml `timezone`): its time now, next to the viewer's own. */
+  function tickHomeZone() {
+    const box = document.getElementById("home-zone");
+    if (!box) return;
+    try {
+      box.querySelector(".home-time").textContent =
+        new Date().toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", timeZone: box.dataset.zone });
+    } catch (e) { /* a zone this browser does not know: keep the server's text */ }
   }
 
   const catalog = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
@@ -72,6 +91,10 @@ window.Drillboard = (function () {
     return socket;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { formatTimes(document); });
-  return { postJSON: postJSON, formatTimes: formatTimes, toast: toast, connect: connect, t: t };
+  document.addEventListener("DOMContentLoaded", function () {
+    formatTimes(document);
+    tickHomeZone();
+    setInterval(tickHomeZone, 1000);
+  });
+  return { postJSON: postJSON, formatTimes: formatTimes, toast: toast, connect: connect, t: t, lang: lang };
 })();

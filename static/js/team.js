@@ -75,6 +75,12 @@
     });
   });
 
+  /* A challenge's name as this page shows it (in the viewer's language); notices carry the pack's own. */
+  function nameOf(id, fallback) {
+    const shown = document.querySelector('[data-challenge="' + id + '"] .tile-name, article[data-challenge="' + id + '"] h1');
+    return shown ? shown.textContent.trim() : fallback;
+  }
+
   /* Keep the challenge list current: new injects and changing values appear without a reload. */
   const list = document.getElementById("challenge-list");
   let refreshTimer = null;
@@ -98,8 +104,9 @@
     clock: refreshList,
     pack: refreshList,
     notice: function (notice) {
-      if (notice.kind === "solve") D.toast(D.t("team_solved", { name: notice.challenge, points: notice.points }), "ok");
-      else if (notice.kind === "hint_unlocked") D.toast(D.t("hint_unlocked", { name: notice.challenge, cost: notice.cost }), "info");
+      const name = nameOf(notice.challenge_id, notice.challenge);
+      if (notice.kind === "solve") D.toast(D.t("team_solved", { name: name, points: notice.points }), "ok");
+      else if (notice.kind === "hint_unlocked") D.toast(D.t("hint_unlocked", { name: name, cost: notice.cost }), "info");
       else if (notice.kind === "award") D.toast(D.t("award", { value: (notice.value > 0 ? "+" : "") + notice.value, reason: notice.reason }), "info");
       refreshList();
     },

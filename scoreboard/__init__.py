@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
-from . import i18n
+from . import audit, i18n, inputs
 from .caches import Caches
 from .config import Settings
 from .db import Database
@@ -70,8 +70,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit.key_from(settings.secret_key))
     migrated = database.migrate()
+    with database.session() as session:
+        audit.seal(session)
     redis_client = None
     if settings.redis_url:
         import redis
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.background:
         # Whatever server runs the app, its first request starts the clock and the stream.
         app.before_request(services.live.start)
+    inputs.init_app(app)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)

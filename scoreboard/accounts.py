@@ -134,7 +134,8 @@ def _create_user(session: Session, name: str, password: str, role: str, team: Te
 
 def join_team(session: Session, join_code: str, name: str, password: str) -> User:
     """A member's first visit: the join code alone decides the team."""
-    team = session.scalar(select(Team).where(Team.join_code == (join_code or "").strip()))
+    code = join_code.strip() if isinstance(join_code, str) and "\0" not in join_code else ""
+    team = session.scalar(select(Team).where(Team.join_code == code)) if code else None
     if team is None or team.disabled:
         raise BadJoinCode("that join code is not valid; ask your organizers for your team's code")
     return _create_user(session, name, password, "member", team)
@@ -151,7 +152,16 @@ def create_admin(session: Session, name: str) -> tuple[User, str, str]:
     return user, password, new_token(session, user=user)
 
 
+def is_organizer(session: Session, name: str) -> bool:
+    """Whether ``name`` is an organizer's: their logins are not throttled per address."""
+    if not isinstance(name, str) or "\0" in name:
+        return False
+    return session.scalar(select(User.role).where(User.name_key == names.name_key(name))) == "admin"
+
+
 def authenticate(session: Session, name: str, password: str) -> User | None:
+    if not isinstance(name, str) or not isinstance(password, str) or "\0" in name + password:
+        return None
     user = session.scalar(select(User).where(User.name_key == names.name_key(name or "")))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
@@ -168,8 +178,13 @@ def reset_password(session: Session, user: User) -> str:
     """A new random password; existing sessions of the user stop working."""
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
-    user.session_epoch += 1
+    end_sessions(user)
     return password
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: session cookies carry the epoch, so every saved one stops working."""
+    user.session_epoch += 1
 
 
 def rotate_join_code(team: Team) -> str:

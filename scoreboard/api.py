@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from . import attempts, challenges
+from . import attempts, challenges, inputs
 from .attempts import Attempt, RateLimited
 from .challenges import Refused
 from .models import utcnow
@@ -59,9 +59,10 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Refused("the body must be a JSON object such as {\"answer\": \"...\"}")
+    data = inputs.json_object()
+    if data is None:
+        raise Refused("the body must be a JSON object such as {\"answer\": \"...\"}, without NUL characters "
+                      f"or more than {inputs.MAX_DEPTH} levels of nesting")
     return data
 
 
@@ -89,12 +90,10 @@ def attempt(challenge_id: int) -> Any:
     body = json_body()
     if "answer" not in body:
         raise Refused("missing 'answer'")
-    session = db()
-    verdict = attempts.submit(
-        session, catalog(), solved_by(who.team_id),
+    verdict = attempts.record(
+        db(), catalog(), solved_by(who.team_id),
         Attempt(who.team_id, who.team_name, who.user_id, challenge_id, body["answer"], client_address(), utcnow()),
         services().limiter)
-    session.commit()  # the verdict leaves only once the attempt is durable
     return verdict.as_dict()
 
 

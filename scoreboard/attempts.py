@@ -9,18 +9,19 @@ constraint and becomes ``already_solved``. No Flask here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import board, events, grading
+from . import audit, board, events, grading
 from .caches import Catalog, ChallengeDef
 from .challenges import Forbidden, Refused, ensure_unlocked, visible
+from .clock import public_name
 from .db import insert_ignore, lock_stream
-from .models import Answer, Capture, Challenge, Solve, Submission, Team, User
+from .models import Answer, AttemptCount, Capture, Challenge, Solve, Submission, Team, User
 from .ratelimit import MemoryLimiter
 
 # The stored verdict of a right answer that does not solve yet (``logic: all`` or ``team``):
@@ -43,6 +44,7 @@ class Verdict:
     first_blood: bool = False
     message: str | None = None
     attempts_left: int | None = None
+    slot: str | None = field(default=None, repr=False)  # the rate-limit slot a wrong answer holds
 
     def as_dict(self) -> dict[str, Any]:
         data = {"result": self.result, "points": self.points}
@@ -74,6 +76,8 @@ def clean_answer(answer: Any) -> str:
     answer = answer.strip()
     if not answer:
         raise Refused("'answer' must not be empty")
+    if "\x00" in answer:
+        raise Refused("'answer' must not contain NUL characters")
     if len(answer) > grading.MAX_ANSWER:
         raise Refused(f"'answer' is longer than {grading.MAX_ANSWER} characters")
     try:
@@ -139,16 +143,13 @@ def _public_points(session: Session, catalog: Catalog, challenge: ChallengeDef, 
     return board.value_of(challenge, count) + bonus
 
 
-def _wrong_count(session: Session, team_id: int, challenge_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Submission)
-        .where(Submission.team_id == team_id, Submission.challenge_id == challenge_id, Submission.verdict == "incorrect")
-    ) or 0
-
-
 def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], attempt: Attempt,
            limiter: MemoryLimiter) -> Verdict:
-    """Grade one attempt and record it; raises Refused (400/403/404/429) without writing."""
+    """Grade one attempt and store it (the caller commits); raises Refused (400/403/404/429) without writing.
+
+    A wrong answer holds a slot of the team's rate-limit window (``Verdict.slot``) that the
+    caller hands back if the write fails; every other outcome hands it back here.
+    """
     answer = clean_answer(attempt.answer)
     challenge = visible(catalog, attempt.challenge_id, attempt.now)
     clock = catalog.clock
@@ -160,25 +161,75 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], a
     if challenge.id in solved:
         _store(session, attempt, answer, "already_solved")
         return Verdict("already_solved", _public_points(session, catalog, challenge, attempt.team_id, attempt.now))
-    key = f"{attempt.team_id}:{challenge.id}"
-    wait = limiter.retry_after(key)
-    if wait:
+    key = limit_key(attempt)
+    slot, wait = limiter.acquire(key)
+    if slot is None:
         raise RateLimited(wait)
-    wrong = _wrong_count(session, attempt.team_id, challenge.id) if challenge.max_attempts else 0
-    if challenge.max_attempts and wrong >= challenge.max_attempts:
-        raise Forbidden(f"no attempts left: this challenge allows {challenge.max_attempts}")
+    try:
+        verdict = _grade(session, catalog, challenge, attempt, answer)
+    except BaseException:
+        limiter.release(key, slot)
+        raise
+    if verdict.result == "incorrect" and not verdict.message:
+        verdict.slot = slot  # a wrong answer counts against the window
+    else:
+        limiter.release(key, slot)
+    return verdict
 
+
+def record(session: Session, catalog: Catalog, solved: Mapping[int, datetime], attempt: Attempt,
+           limiter: MemoryLimiter) -> Verdict:
+    """Submit and commit: the verdict leaves only once the attempt is durable.
+
+    If the write fails (a full disk), the wrong answer does not count against the team.
+    """
+    verdict = submit(session, catalog, solved, attempt, limiter)
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        limiter.release(limit_key(attempt), verdict.slot)
+        raise
+    return verdict
+
+
+def limit_key(attempt: Attempt) -> str:
+    return f"{attempt.team_id}:{attempt.challenge_id}"
+
+
+def _take_attempt(session: Session, team_id: int, challenge: ChallengeDef) -> int | None:
+    """Count one wrong answer against ``attempts:``; how many are used now, or None when none were left."""
+    insert_ignore(session, AttemptCount, team_id=team_id, challenge_id=challenge.id, wrong=0)
+    return session.execute(
+        update(AttemptCount)
+        .where(AttemptCount.team_id == team_id, AttemptCount.challenge_id == challenge.id,
+               AttemptCount.wrong < challenge.max_attempts)
+        .values(wrong=AttemptCount.wrong + 1).returning(AttemptCount.wrong)
+    ).scalar()
+
+
+def _grade(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt: Attempt, answer: str) -> Verdict:
+    limited = challenge.max_attempts
+    if limited:
+        used = session.scalar(select(AttemptCount.wrong).where(
+            AttemptCount.team_id == attempt.team_id, AttemptCount.challenge_id == challenge.id)) or 0
+        if used >= limited:
+            raise Forbidden(f"no attempts left: this challenge allows {limited}")
     correct, message = _matches(session, challenge, challenge.answers, attempt.team_id, answer, attempt.now,
                                 attempt.user_id)
     if not correct and message:  # a right answer that does not finish the challenge yet
         _store(session, attempt, answer, PARTIAL)
         return Verdict("incorrect", 0, message=message)
-    if not correct:
-        _store(session, attempt, answer, "incorrect")
-        limiter.hit(key)
-        left = challenge.max_attempts - wrong - 1 if challenge.max_attempts else None
-        return Verdict("incorrect", 0, message=message, attempts_left=left)
-    return _solve(session, catalog, challenge, attempt, answer)
+    if correct:
+        return _solve(session, catalog, challenge, attempt, answer)
+    left = None
+    if limited:
+        used = _take_attempt(session, attempt.team_id, challenge)
+        if used is None:  # answers racing in took the last attempts first
+            raise Forbidden(f"no attempts left: this challenge allows {limited}")
+        left = limited - used
+    _store(session, attempt, answer, "incorrect")
+    return Verdict("incorrect", 0, attempts_left=left)
 
 
 def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt: Attempt, answer: str) -> Verdict:
@@ -192,15 +243,19 @@ def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
         # A teammate's correct answer committed first: this attempt is kept, the solve is not doubled.
         session.execute(update(Submission).where(Submission.id == submission_id).values(verdict="already_solved"))
         return Verdict("already_solved", _public_points(session, catalog, challenge, attempt.team_id, attempt.now))
+    audit.cover(session, f"team:{attempt.team_name}", "solve", "solve", solve_id, {
+        "team_id": attempt.team_id, "challenge_id": challenge.id, "user_id": attempt.user_id,
+        "submission_id": submission_id, "at": attempt.now})
     count, first_id = session.execute(
         select(func.count(), func.min(Solve.id)).where(Solve.challenge_id == challenge.id)).one()
     first = first_id == solve_id
     points = board.value_of(challenge, count) + (catalog.first_blood_bonus if first else 0)
-    payload = {"team": attempt.team_name, "team_id": attempt.team_id, "challenge": challenge.name,
+    payload = {"team": attempt.team_name, "team_id": attempt.team_id, "challenge": public_name(challenge),
                "challenge_id": challenge.id, "points": points, "first_blood": first, "at": attempt.now.isoformat()}
     # During the freeze the public board stays as it was; the solve is held for the reveal.
     events.record(session, "solve", payload, attempt.now, held=frozen)
-    events.notify_team(session, attempt.team_id, "notice", {"kind": "solve", "user_id": attempt.user_id, **payload})
+    events.notify_team(session, attempt.team_id, "notice", {"kind": "solve", "user_id": attempt.user_id, **payload,
+                                                            "challenge": challenge.name})
     if frozen:
         # The verdict must not tell how many teams solved it since the freeze.
         points = _public_points(session, catalog, challenge, attempt.team_id, attempt.now)
@@ -231,13 +286,16 @@ def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> l
         if not correct:
             continue
         submission.verdict = "correct"
-        if insert_ignore(session, Solve, team_id=submission.team_id, challenge_id=challenge_id,
-                         user_id=submission.user_id, submission_id=submission.id, at=submission.at):
+        values = {"team_id": submission.team_id, "challenge_id": challenge_id, "user_id": submission.user_id,
+                  "submission_id": submission.id, "at": submission.at}
+        solve_id = insert_ignore(session, Solve, **values)
+        if solve_id:
+            audit.cover(session, actor, "solve.regrade", "solve", solve_id, values)
             solved.add(submission.team_id)
             team = session.get(Team, submission.team_id)
             changed.append({"team": team.name, "team_id": team.id, "submission_id": submission.id,
                             "at": submission.at.isoformat()})
-    events.audit(session, actor, "challenge.regrade", {"challenge_id": challenge_id, "new_solves": changed})
+    audit.record(session, actor, "challenge.regrade", {"challenge_id": challenge_id, "new_solves": changed})
     if changed:
         events.mark(session, "board", {"challenge_id": challenge_id})
         for item in changed:

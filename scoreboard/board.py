@@ -12,6 +12,7 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from . import events
+from .clock import public_name
 from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team
 from .scoring import Board, Standing, dynamic_value, rank
 from .text import render_markdown
@@ -136,7 +137,7 @@ def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dic
         cost_query = cost_query.where(HintUnlock.at <= cutoff)
     open_ids = {c.id for c in opened}
     return {
-        "challenges": [{"id": c.id, "name": c.name, "category": c.category, "value": values.get(c.id, 0)}
+        "challenges": [{"id": c.id, "name": public_name(c), "category": c.category, "value": values.get(c.id, 0)}
                        for c in opened],
         "solves": [[t, c, at.isoformat()] for t, c, at in session.execute(solve_query) if c in open_ids],
         "awards": sorted(([t, v, _aware(at).isoformat()] for query in (award_query, cost_query)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import board, events, hints
+from . import audit, board, events, hints
 from .caches import Catalog, ChallengeDef
 from .db import insert_ignore
 from .models import Challenge, Hint, HintUnlock
@@ -149,7 +149,10 @@ def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetim
         if hint.cost and not catalog.clock.accepts_attempts(now):
             raise Forbidden("hints can be unlocked only while the drill is running")
         # A teammate unlocking it at the same moment finds the row there: it is paid once.
-        if insert_ignore(session, HintUnlock, team_id=team_id, hint_id=hint_id, user_id=user_id, at=now):
+        values = {"team_id": team_id, "hint_id": hint_id, "user_id": user_id, "at": now}
+        unlock_id = insert_ignore(session, HintUnlock, **values)
+        if unlock_id:
+            audit.cover(session, f"team:{team_id}", "hint.unlock", "hint_unlock", unlock_id, values)
             if hint.cost:
                 events.mark(session, "hint", {"team_id": team_id, "hint_id": hint.id})
             events.notify_team(session, team_id, "notice", {

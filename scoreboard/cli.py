@@ -9,11 +9,12 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
-from . import accounts, backup, events, organizer, packs, results, rosters
+from . import accounts, audit, backup, events, organizer, packs, results, rosters
 from .challenges import Refused
 from .clock import parse_time
-from .models import utcnow
+from .models import AuditEntry, utcnow
 from .web import Services
 
 drill = AppGroup("drill", help="Run a Drillboard drill.")
@@ -175,5 +176,19 @@ def restore_command(path: Path, yes: bool) -> None:
     except backup.BackupError as err:
         _fail(str(err))
     with services.database.session() as session:
-        events.audit(session, "cli", "restore", {"path": str(path), "rows": counts})
+        audit.record(session, "cli", "restore", {"path": str(path), "rows": counts})
     click.echo(f"restored from {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))
+
+
+@drill.command("audit-verify")
+def audit_verify() -> None:
+    """Check the audit log: exit 0 when intact, else name the first edited, inserted or missing row."""
+    with _services().database.session() as session:
+        problems = audit.verify(session)
+        entries = session.scalar(select(func.count()).select_from(AuditEntry))
+    if problems:
+        click.echo(f"audit log broken: {problems[0]}", err=True)
+        for problem in problems[1:]:
+            click.echo(f"  also: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit log intact: {entries} entries, every score-bearing row accounted for")

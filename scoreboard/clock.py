@@ -111,3 +111,9 @@ class Clock:
             "freeze_at": iso(self.freeze_at),
             "now": now.isoformat(),
         }
+
+
+def public_name(challenge: Any) -> str:
+    """The name observers see: a challenge whose pack hides its name until its prerequisites are
+    solved (``requirements: {anonymize: true}``) is "???" on the public board and in its events."""
+    return "???" if challenge.anonymize and challenge.requirements else challenge.name

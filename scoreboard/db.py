@@ -33,15 +33,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def insert_ignore(session: Session, model: type, **values: Any) -> int | None:
-    """INSERT that yields to a unique constraint instead of failing; the new id, or None.
+def insert_ignore(session: Session, model: type, **values: Any) -> Any:
+    """INSERT that yields to a unique constraint instead of failing; the new key, or None.
 
     This is how "counts once" is enforced by the database, not by a Python check, and it
     works inside the caller's transaction on both SQLite and PostgreSQL without SAVEPOINTs.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    key = next(iter(model.__table__.primary_key.columns))
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
     return session.execute(statement).scalar()
 
 
@@ -72,7 +73,7 @@ class Database:
     change that could still roll back.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_key: bytes = b"") -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
@@ -84,7 +85,8 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Every session can sign audit entries (audit.py); the key never reaches the database.
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"audit_key": audit_key})
         self.publishers: list[Publisher] = []
         event.listen(self.sessions, "after_commit", self._after_commit)
         event.listen(self.sessions, "after_rollback", self._after_rollback)

@@ -9,17 +9,15 @@ wait in ``session.info["outbox"]`` until commit (see ``db.Database``). No Flask 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .clock import RUNNING, Clock
+from .clock import RUNNING, Clock, public_name
 from .db import lock_stream
-from .models import AuditEntry, Challenge, Drill, Event, utcnow
+from .models import Challenge, Drill, Event, utcnow
 
 # Kinds after which the public board may read differently: the snapshot is rebuilt and the
 # standings re-scored only for these, never for a wrong answer. "hint" (a hint bought) and
@@ -101,19 +99,7 @@ def announce_releases(session: Session, now: datetime) -> list[dict[str, Any]]:
         ).rowcount
         if claimed:
             emitted.append(record(session, "release", {
-                "challenge_id": challenge.id, "challenge": challenge.name,
+                "challenge_id": challenge.id, "challenge": public_name(challenge),
                 "category": challenge.category, "at": now.isoformat(),
             }, now))
     return emitted
-
-
-def audit(session: Session, actor: str, action: str, payload: dict[str, Any]) -> AuditEntry:
-    """Append an organizer action to the hash-chained audit trail."""
-    last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
-    prev = last or "0" * 64
-    at = utcnow()
-    body = json.dumps([prev, at.isoformat(), actor, action, payload], sort_keys=True, default=str)
-    entry = AuditEntry(at=at, actor=actor, action=action, payload=json.loads(json.dumps(payload, default=str)),
-                       prev_hash=prev, hash=hashlib.sha256(body.encode()).hexdigest())
-    session.add(entry)
-    return entry

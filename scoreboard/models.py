@@ -249,6 +249,19 @@ class Submission(Base):
     source: Mapped[str | None] = mapped_column(String(64))
 
 
+class AttemptCount(Base):
+    """Wrong answers so far, per team and challenge, where the challenge limits them (``attempts``).
+
+    Taking one is a conditional UPDATE (``wrong < limit``), so answers racing in cannot exceed
+    the limit together.
+    """
+
+    __tablename__ = "attempt_count"
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), primary_key=True)
+    wrong: Mapped[int] = mapped_column(default=0)
+
+
 class Capture(Base):
     """A team matched one answer (by position) of a ``logic: all`` challenge."""
 
@@ -343,9 +356,15 @@ class BoardState(Base):
 
 
 class AuditEntry(Base):
-    """Append-only record of organizer actions, hash-chained for later verification."""
+    """Append-only record of organizer actions and of every row that carries points.
+
+    Chained with an HMAC (``audit.py``): ``hash`` covers ``prev_hash`` and the entry's content.
+    ``subject``/``subject_id`` name the score-bearing row an entry covers (its content is in
+    ``payload["row"]``).
+    """
 
     __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_subject", "subject", "subject_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
@@ -353,3 +372,15 @@ class AuditEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str | None] = mapped_column(String(30))
+    subject_id: Mapped[int | None]
+
+
+class AuditHead(Base):
+    """The newest audit entry's id and MAC, MAC'd again: deleting the newest entry shows (one row)."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from . import accounts, events
+from . import accounts, audit, events
 from .challenges import NotFound, Refused
 from .clock import ENDED, NOT_STARTED, PAUSED, RUNNING
 from .models import Announcement, Award, Challenge, Drill, Team, User
@@ -56,7 +56,7 @@ def clock_action(session: Session, action: str, now: datetime, actor: str) -> di
         row.paused_at = None
     else:
         raise Refused(f"unknown clock action {action!r}; use one of {', '.join(CLOCK_ACTIONS)}")
-    events.audit(session, actor, f"clock.{action}", {"at": now.isoformat()})
+    audit.record(session, actor, f"clock.{action}", {"at": now.isoformat()})
     announce_due(session, now)
     return _clock_event(session, row, now)
 
@@ -76,7 +76,7 @@ def set_clock(session: Session, now: datetime, actor: str, **times: datetime | N
         row.freeze_announced_at = None
     if "ends_at" in times and (end is None or end > now):
         row.end_announced_at = None
-    events.audit(session, actor, "clock.set", {k: v.isoformat() if v else None for k, v in times.items()})
+    audit.record(session, actor, "clock.set", {k: v.isoformat() if v else None for k, v in times.items()})
     return _clock_event(session, row, now)
 
 
@@ -120,7 +120,7 @@ def award(session: Session, team_id: int, value: Any, reason: Any, now: datetime
     session.add(row)
     session.flush()
     label = actor.name if actor else "cli"
-    events.audit(session, label, "award", {"team_id": team.id, "value": value, "reason": row.reason})
+    audit.cover(session, label, "award", "award", row.id, {c: getattr(row, c) for c in audit.SCORE_ROWS["award"][1]})
     payload = {"team": team.name, "team_id": team.id, "value": value, "reason": row.reason, "at": now.isoformat()}
     events.record(session, "award", payload, now, held=events.clock_of(events.drill(session)).frozen(now))
     events.notify_team(session, team.id, "notice", {"kind": "award", **payload})
@@ -141,7 +141,7 @@ def announce(session: Session, title: Any, body: Any, now: datetime, actor: User
     row = Announcement(title=title.strip(), body=body, team_id=team_id, author_id=actor.id if actor else None, at=now)
     session.add(row)
     session.flush()
-    events.audit(session, actor.name if actor else "cli", "announce", {"id": row.id, "title": row.title, "team_id": team_id})
+    audit.record(session, actor.name if actor else "cli", "announce", {"id": row.id, "title": row.title, "team_id": team_id})
     payload = {"id": row.id, "title": row.title, "body_html": render_markdown(row.body), "at": now.isoformat(),
                "team_id": team_id}
     if team_id is None:
@@ -156,7 +156,7 @@ def set_team_disabled(session: Session, team_id: int, disabled: bool, actor: str
     if team is None:
         raise NotFound("no such team")
     team.disabled = disabled
-    events.audit(session, actor, "team.disable" if disabled else "team.enable", {"team_id": team.id})
+    audit.record(session, actor, "team.disable" if disabled else "team.enable", {"team_id": team.id})
     events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country,
                                     "disabled": disabled})
     return team
@@ -167,7 +167,7 @@ def create_team(session: Session, name: Any, country: Any, actor: str) -> Team:
         team = accounts.create_team(session, name, country)
     except ValueError as err:
         raise Refused(str(err)) from None
-    events.audit(session, actor, "team.create", {"team_id": team.id, "name": team.name, "country": team.country})
+    audit.record(session, actor, "team.create", {"team_id": team.id, "name": team.name, "country": team.country})
     events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country, "disabled": False})
     return team
 
@@ -180,13 +180,13 @@ def schedule(session: Session, challenge_id: int, release_at: datetime | None, a
     challenge.release_at, challenge.release_after = release_at, None
     challenge.release_announced_at = None
     events.mark(session, "catalog", {"challenge_id": challenge.id})
-    events.audit(session, actor, "challenge.schedule",
+    audit.record(session, actor, "challenge.schedule",
                  {"challenge_id": challenge.id, "release_at": release_at.isoformat() if release_at else None})
     return challenge
 
 
 def audit_pack(session: Session, actor: str, diff: Any) -> None:
-    events.audit(session, actor, "pack.load", diff.as_dict())
+    audit.record(session, actor, "pack.load", diff.as_dict())
 
 
 def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
@@ -194,7 +194,7 @@ def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
     if team is None:
         raise NotFound("no such team")
     accounts.rotate_join_code(team)
-    events.audit(session, actor, "team.rotate_join_code", {"team_id": team.id})
+    audit.record(session, actor, "team.rotate_join_code", {"team_id": team.id})
     return team
 
 
@@ -204,5 +204,5 @@ def reset_member_password(session: Session, user_id: int, actor: str) -> tuple[U
     if user is None or user.role != "member":
         raise NotFound("no such member")
     password = accounts.reset_password(session, user)
-    events.audit(session, actor, "user.reset_password", {"user_id": user.id, "name": user.name})
+    audit.record(session, actor, "user.reset_password", {"user_id": user.id, "name": user.name})
     return user, password

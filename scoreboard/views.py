@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import accounts, attempts, challenges, i18n, names, pack_text, results
+from . import accounts, attempts, challenges, guessing, i18n, names, pack_text, results
 from .attempts import Attempt
 from .challenges import Refused
 from .models import File, utcnow
@@ -47,33 +47,16 @@ def index() -> Any:
     return render_template("index.html")
 
 
-def _guessers(name: str | None = None) -> list[tuple[Any, str]]:
-    """The windows a password or join-code guess counts in: this address, and the name if any."""
-    found = [(services().address_limiter, f"ip:{client_address()}")]
-    if name is not None:
-        found.append((services().name_limiter, f"name:{names.name_key(name)}"))
-    return found
-
-
-def _guess_wait(guessers: list[tuple[Any, str]]) -> int:
-    """Seconds before another guess is heard."""
-    return max(limiter.retry_after(key) for limiter, key in guessers)
-
-
-def _failed_guess(guessers: list[tuple[Any, str]]) -> None:
-    for limiter, key in guessers:
-        limiter.hit(key)
-
-
 @bp.route("/join", methods=["GET", "POST"])
 def join() -> Any:
     form = request.form
-    guessers = _guessers()
-    if request.method == "POST" and (wait := _guess_wait(guessers)):
-        flash(_("Too many failed attempts; try again in %(n)s s.", n=wait), "error")
-        return render_template("join.html", join_code="", name=form.get("name", "")), 429
     if request.method == "POST":
+        ticket, wait = guessing.take(guessing.join_windows(services().address_limiter, client_address()))
+        if ticket is None:
+            flash(_("Too many failed attempts; try again in %(n)s s.", n=wait), "error")
+            return render_template("join.html", join_code="", name=form.get("name", "")), 429
         if form.get("password") != form.get("confirm"):
+            ticket.right()  # not a guess at a join code
             flash(_("The two passwords differ."), "error")
         else:
             try:
@@ -81,10 +64,11 @@ def join() -> Any:
                 db().commit()
             except ValueError as err:
                 db().rollback()
-                if isinstance(err, accounts.BadJoinCode):
-                    _failed_guess(guessers)
+                if not isinstance(err, accounts.BadJoinCode):
+                    ticket.right()
                 flash(str(err), "error")
             else:
+                ticket.right()
                 login_user(user)
                 flash(_("Welcome to %(team)s.", team=user.team.name), "ok")
                 return redirect(url_for("views.challenge_list"))
@@ -96,16 +80,19 @@ def join() -> Any:
 def login() -> Any:
     if request.method == "POST":
         name = request.form.get("name", "")
-        guessers = _guessers(name)
-        if wait := _guess_wait(guessers):
+        key = names.name_key(name) if isinstance(name, str) else ""
+        windows = guessing.login_windows(services().name_limiter, services().address_limiter, key, client_address(),
+                                         accounts.is_organizer(db(), name))
+        ticket, wait = guessing.take(windows)
+        if ticket is None:
             flash(_("Too many failed logins; try again in %(n)s s.", n=wait), "error")
             return render_template("login.html", name=name), 429
         user = accounts.authenticate(db(), name, request.form.get("password", ""))
         db().commit()
         if user is None:
-            _failed_guess(guessers)
             flash(_("Wrong name or password."), "error")
             return render_template("login.html", name=name), 401
+        ticket.right()
         login_user(user)
         target = request.args.get("next", "")
         if not target.startswith("/") or target.startswith("//"):
@@ -116,6 +103,10 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        # A copy of the cookie saved before logging out must not work after it.
+        accounts.end_sessions(current_user._get_current_object())
+        db().commit()
     logout_user()
     return redirect(url_for("views.index"))
 
@@ -174,8 +165,7 @@ def answer(challenge_id: int) -> Any:
         team = current_user.team
         attempt = Attempt(team.id, team.name, current_user.id, challenge_id, request.form.get("answer", ""),
                           client_address(), utcnow())
-        verdict = attempts.submit(db(), catalog(), solved_by(team.id), attempt, services().limiter)
-        db().commit()
+        verdict = attempts.record(db(), catalog(), solved_by(team.id), attempt, services().limiter)
     except Refused as err:
         db().rollback()
         flash(str(err), "error")

@@ -1,7 +1,8 @@
 """The attempt path stays lean: what a submit costs the database, counted statement by statement.
 
 The team behind a token, the drill and the challenge definitions come from per-process caches;
-a wrong answer is one INSERT, a correct one the submission, the solve and its event. The app
+a wrong answer is one INSERT, a correct one the submission, the solve, its audit entry and its
+event. The app
 runs as when serving (background work on other threads); only the request's own statements
 count.
 """
@@ -73,8 +74,9 @@ def test_wrong_and_right_answers_cost_what_they_must(serving_app: Any) -> None:
     with statements(serving_app) as right:
         assert post("Lean", "DRILL{lean}")["result"] == "correct"
     inserts = [s.split()[2] for s in right if s.startswith("INSERT")]
-    assert inserts == ["submission", "solve", "event"], right
+    assert inserts == ["submission", "solve", "audit", "event"], right  # the solve is signed into the audit log
     reads = [s for s in right if s.startswith("SELECT")]
-    # the solve count (value and first blood, inside the transaction) and the next seq; nothing else
-    assert len(reads) == 2 and not any(t in s for s in reads for t in ("FROM team", "FROM api_token", "FROM drill",
+    # the audit chain's head, the solve count (value and first blood, inside the transaction) and the
+    # next seq; nothing about the team, the token, the drill or the challenge
+    assert len(reads) == 3 and not any(t in s for s in reads for t in ("FROM team", "FROM api_token", "FROM drill",
                                                                           "FROM challenge", "FROM answer")), right

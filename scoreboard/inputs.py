@@ -1,0 +1,63 @@
+"""What comes in from the web, checked once at the edge so no malformed value reaches the database.
+
+Ids in URLs must fit the database's integer column (a larger number is no id: 404, never a
+500); text must not hold NUL characters (PostgreSQL refuses them in text); a JSON body must be
+an object that is not nested absurdly deep.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; SQLite's is wider, but ids never get there
+MAX_DEPTH = 32
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: whole numbers from 0 to MAX_ID, anything else does not match."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _refuse_nul() -> None:
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400, description="text must not contain NUL characters")
+
+
+def depth(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` nests lists and objects no deeper than ``limit`` and holds no NUL."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return False
+        elif isinstance(item, (list, dict)):
+            if level > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+            if isinstance(item, dict):
+                stack.extend((key, level + 1) for key in item)
+    return True
+
+
+def json_object() -> dict[str, Any] | None:
+    """The request's JSON object, or None if the body is not one, nests too deep or holds NUL."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # deeper than the parser itself can go
+        return None
+    return data if isinstance(data, dict) and depth(data) else None
+
+
+def init_app(app: Flask) -> None:
+    """Install the id converter (before routes are added) and the NUL check."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul)

@@ -1,0 +1,213 @@
+"""Attacks and faults from the hardening issue, each tried the way an attacker or a bad day would.
+
+Every bad input is a 4xx with ``{"error": …}`` (or a page saying what to change) and writes
+nothing; limits hold when requests race; the freeze and anonymised names do not leak.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from corekit import team_with_token
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from scoreboard import accounts, create_app, organizer, packs
+from scoreboard.config import Settings
+from scoreboard.models import Challenge, Submission, utcnow
+
+PACK = {
+    "pack.yml": "id: hard\ntitle: Hardening\n",
+    "a/limited/challenge.yml": "name: Limited\nvalue: 100\nattempts: 2\nflags: ['DRILL{limited}']\n",
+    "a/open/challenge.yml": "name: Open\nvalue: 100\nflags: ['DRILL{open}']\n",
+    "a/curve/challenge.yml": ("name: Curve\ntype: dynamic\nextra: {initial: 500, decay: 2, minimum: 100}\n"
+                              "flags: ['DRILL{curve}']\n"),
+    "a/secret/challenge.yml": ("name: Secret Room\nvalue: 100\nrequirements: {prerequisites: [Open], anonymize: true}\n"
+                               "flags: ['DRILL{secret}']\n"),
+}
+
+
+@pytest.fixture
+def ids(app: Any, services: Any, make_pack: Any) -> dict[str, int]:
+    with services.database.session() as session:
+        packs.load(session, make_pack({}, files=PACK, name="hard"), services.settings.files_dir)
+        rows = session.execute(select(Challenge.name, Challenge.id)).all()
+    return dict(rows)
+
+
+def _post(app: Any, cid: int, answer: Any, headers: dict[str, str]) -> Any:
+    return app.test_client().post(f"/api/v1/challenges/{cid}/attempts", json={"answer": answer}, headers=headers)
+
+
+def _stored(services: Any, team_id: int, cid: int) -> Counter:
+    with services.database.session() as session:
+        return Counter(session.scalars(select(Submission.verdict).where(
+            Submission.team_id == team_id, Submission.challenge_id == cid)))
+
+
+def _error(response: Any, status: int) -> str:
+    body = response.get_json(silent=True)
+    assert response.status_code == status and isinstance(body, dict) and set(body) == {"error"}, \
+        (response.status_code, response.get_data(as_text=True)[:300])
+    return body["error"]
+
+
+# --- limits under racing --------------------------------------------------------------------
+
+
+def test_racing_wrong_answers_cannot_exceed_the_challenges_attempts(app: Any, services: Any, ids: dict[str, int]) -> None:
+    team_id, headers = team_with_token(services, "Racers")
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(lambda i: _post(app, ids["Limited"], f"DRILL{{wrong-{i}}}", headers), range(16)))
+    codes = Counter(r.status_code for r in responses)
+    # Two are graded; the rest are refused: no attempts left (403) or, racing, the rate limit (429).
+    assert codes[200] == 2 and codes[403] + codes[429] == 14 and codes[403] >= 4, codes
+    assert _stored(services, team_id, ids["Limited"]) == Counter({"incorrect": 2})
+    late = _post(app, ids["Limited"], "DRILL{limited}", headers)  # the right answer comes too late
+    assert "no attempts left" in _error(late, 403)
+
+
+def test_racing_wrong_answers_cannot_exceed_the_rate_limit(tmp_path: Path, make_pack: Any) -> None:
+    app = create_app(Settings(instance=tmp_path / "i", secret_key="t", attempt_limit=5, attempt_window=60))
+    services = app.extensions["drillboard"]
+    with services.database.session() as session:
+        packs.load(session, make_pack({}, files=PACK, name="hard"), services.settings.files_dir)
+    team_id, headers = team_with_token(services, "Racers")
+    cid = next(c["id"] for c in app.test_client().get("/api/v1/challenges", headers=headers).get_json()["challenges"]
+               if c["name"] == "Open")
+    with ThreadPoolExecutor(20) as pool:
+        responses = list(pool.map(lambda i: _post(app, cid, f"DRILL{{no-{i}}}", headers), range(20)))
+    assert Counter(r.status_code for r in responses) == Counter({200: 5, 429: 15})
+    assert all(r.headers.get("Retry-After") for r in responses if r.status_code == 429)
+    assert _stored(services, team_id, cid) == Counter({"incorrect": 5})
+    services.live.stop()
+
+
+def test_a_wrong_answer_that_fails_to_store_does_not_count(tmp_path: Path, make_pack: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(Settings(instance=tmp_path / "i", secret_key="t", attempt_limit=1, attempt_window=60))
+    services = app.extensions["drillboard"]
+    with services.database.session() as session:
+        packs.load(session, make_pack({}, files=PACK, name="hard"), services.settings.files_dir)
+    team_id, headers = team_with_token(services, "Unlucky")
+    cid = next(c["id"] for c in app.test_client().get("/api/v1/challenges", headers=headers).get_json()["challenges"]
+               if c["name"] == "Open")
+    from sqlalchemy.orm import Session
+
+    real_commit = Session.commit
+    failures = iter([OperationalError("COMMIT", {}, Exception("database or disk is full"))])
+
+    def commit(self: Session) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        real_commit(self)
+
+    monkeypatch.setattr(Session, "commit", commit)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert _post(app, cid, "DRILL{first}", headers).status_code == 500
+    assert _stored(services, team_id, cid) == Counter()
+    again = _post(app, cid, "DRILL{second}", headers)  # the failed one did not use the only slot
+    assert again.status_code == 200 and again.get_json()["result"] == "incorrect"
+    services.live.stop()
+
+
+# --- one request that hurts everyone ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/challenges/{big}", "/api/v1/challenges/{big}/attempts",
+                                  "/api/v1/hints/{big}/unlock", "/files/{big}/x.txt", "/challenges/{big}",
+                                  "/admin/challenges/{big}", "/admin/teams/{big}/report.json"])
+@pytest.mark.parametrize("big", [2**31, 2**63, 2**64 + 5, 10**30])
+def test_ids_beyond_the_database_are_404(app: Any, services: Any, ids: dict[str, int], path: str, big: int) -> None:
+    _, headers = team_with_token(services, f"Big {path} {big}"[:60])
+    url = path.format(big=big)
+    response = app.test_client().open(url, method="POST" if path.endswith(("attempts", "unlock")) else "GET",
+                                      headers=headers, json={"answer": "x"})
+    assert response.status_code == 404
+    if url.startswith("/api/"):
+        _error(response, 404)
+
+
+def test_a_deeply_nested_json_body_is_400_and_writes_nothing(app: Any, services: Any, ids: dict[str, int]) -> None:
+    team_id, headers = team_with_token(services, "Nesters")
+    body = '{"answer": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = app.test_client().post(f"/api/v1/challenges/{ids['Open']}/attempts", data=body,
+                                      headers={**headers, "Content-Type": "application/json"})
+    assert "JSON object" in _error(response, 400)
+    assert _stored(services, team_id, ids["Open"]) == Counter()
+
+
+def test_nul_in_an_answer_a_login_or_a_join_is_400(app: Any, services: Any, ids: dict[str, int]) -> None:
+    team_id, headers = team_with_token(services, "Nullers")
+    assert "NUL" in _error(_post(app, ids["Open"], "DRILL{\x00}", headers), 400)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    login = client.post("/login", data={"csrf_token": token, "name": "adm\x00in", "password": "x\x00"})
+    assert login.status_code == 400 and "NUL" in login.get_data(as_text=True)
+    join = client.post("/join", data={"csrf_token": token, "join_code": "\x00", "name": "n", "password": "p",
+                                      "confirm": "p"})
+    assert join.status_code == 400
+    assert _stored(services, team_id, ids["Open"]) == Counter()
+
+
+# --- leaks ------------------------------------------------------------------------------------
+
+
+def test_freeze_verdicts_tell_nothing_the_frozen_board_hides(app: Any, services: Any, ids: dict[str, int]) -> None:
+    teams = [team_with_token(services, f"Curve {i}") for i in range(4)]
+    assert _post(app, ids["Curve"], "DRILL{curve}", teams[0][1]).get_json()["points"] == 500
+    with services.database.session() as session:
+        organizer.clock_action(session, "freeze", utcnow(), "test")
+    for _, headers in teams[1:]:
+        frozen = _post(app, ids["Curve"], "DRILL{curve}", headers).get_json()
+        assert frozen["result"] == "correct" and frozen["points"] == 500 and "first_blood" not in frozen
+    again = _post(app, ids["Curve"], "DRILL{curve}", teams[3][1]).get_json()
+    assert again == {"result": "already_solved", "points": 500}
+    public = {c["name"]: c for c in app.test_client().get("/api/v1/challenges", headers=teams[0][1])
+              .get_json()["challenges"]}
+    assert (public["Curve"]["value"], public["Curve"]["solves"]) == (500, 1)
+
+
+def test_the_board_never_names_an_anonymised_challenge(app: Any, services: Any, ids: dict[str, int]) -> None:
+    _, headers = team_with_token(services, "Openers")
+    assert _post(app, ids["Open"], "DRILL{open}", headers).get_json()["result"] == "correct"
+    assert _post(app, ids["Secret Room"], "DRILL{secret}", headers).get_json()["result"] == "correct"
+    page = app.test_client().get("/board").get_data(as_text=True)
+    snapshot = app.extensions["drillboard"].cache.snapshot()
+    assert "Secret Room" not in page and "Secret Room" not in json.dumps(snapshot)
+    assert "Secret Room" not in app.test_client().get("/api/v1/scoreboard/ctftime").get_data(as_text=True)
+
+
+def test_a_saved_session_cookie_stops_working_at_logout(app: Any, services: Any) -> None:
+    with services.database.session() as session:
+        team = organizer.create_team(session, "Cookie Team", "KZ", "test")
+        accounts.create_member(session, team, "cookie", "correct horse")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"csrf_token": token, "name": "cookie", "password": "correct horse"}) \
+        .status_code == 302
+    saved = client.get_cookie("session").value
+    assert client.get("/challenges").status_code == 200
+    page = client.get("/challenges").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", saved)
+    assert thief.get("/challenges").status_code == 302  # to the login page: the old cookie is dead
+    assert thief.get("/api/v1/challenges").status_code == 401
+
+
+def test_no_write_on_refusals(app: Any, services: Any, ids: dict[str, int]) -> None:
+    with services.database.session() as session:
+        before = session.scalar(select(func.count()).select_from(Submission))
+    _, headers = team_with_token(services, "Refused Team")
+    for body in ({"answer": ""}, {"answer": 5}, {"nothing": 1}, []):
+        _error(app.test_client().post(f"/api/v1/challenges/{ids['Open']}/attempts", json=body, headers=headers), 400)
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == before

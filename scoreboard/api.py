@@ -61,8 +61,8 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def json_body() -> dict[str, Any]:
     data = inputs.json_object()
     if data is None:
-        raise Refused("the body must be a JSON object such as {\"answer\": \"...\"}, without NUL characters "
-                      f"or more than {inputs.MAX_DEPTH} levels of nesting")
+        raise Refused("the body must be a JSON object such as {\"answer\": \"...\"}, nested at most "
+                      f"{inputs.MAX_DEPTH} levels deep")
     return data
 
 

@@ -31,7 +31,9 @@ def seed(services: Services) -> dict[str, Any] | None:
         admin, password, token = accounts.create_admin(session, "admin")
         created = {"admin": {"name": admin.name, "password": password, "token": token}, "teams": teams,
                    "challenges": len(diff.added)}
-    path = services.settings.instance / "first-run.json"
-    path.write_text(json.dumps(created, indent=1, ensure_ascii=False))
-    path.chmod(0o600)
+        # Written before the commit: if anything fails from here, the next start seeds (and writes) again;
+        # once the rows exist, the password and join codes are already on disk.
+        path = services.settings.instance / "first-run.json"
+        path.write_text(json.dumps(created, indent=1, ensure_ascii=False))
+        path.chmod(0o600)
     return created

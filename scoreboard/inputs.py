@@ -30,31 +30,25 @@ def _refuse_nul() -> None:
                 abort(400, description="text must not contain NUL characters")
 
 
-def depth(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether ``value`` nests lists and objects no deeper than ``limit`` and holds no NUL."""
+def shallow(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` nests lists and objects no deeper than ``limit``."""
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return False
-        elif isinstance(item, (list, dict)):
+        if isinstance(item, (list, dict)):
             if level > limit:
                 return False
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
-            if isinstance(item, dict):
-                stack.extend((key, level + 1) for key in item)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
     return True
 
 
 def json_object() -> dict[str, Any] | None:
-    """The request's JSON object, or None if the body is not one, nests too deep or holds NUL."""
+    """The request's JSON object, or None if the body is not one or nests absurdly deep."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # deeper than the parser itself can go
         return None
-    return data if isinstance(data, dict) and depth(data) else None
+    return data if isinstance(data, dict) and shallow(data) else None
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,7 @@ from .config import Settings
 from .db import Database
 from .ratelimit import MemoryLimiter, RedisLimiter
 from .snapshot import BoardCache
-from .web import Services, close_session
+from .web import CookieSessions, Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="en",
         JSON_SORT_KEYS=False,
     )
+    app.session_interface = CookieSessions()
     if settings.proxy_hops:
         # Behind a reverse proxy: take the client address (kept with every submission) from it.
         from werkzeug.middleware.proxy_fix import ProxyFix

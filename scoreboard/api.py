@@ -16,7 +16,18 @@ from .attempts import Attempt, RateLimited
 from .challenges import Refused
 from .models import utcnow
 from .openapi import document
-from .web import actor, bearer_token, catalog, client_address, db, error, public_counts, services, solved_by
+from .snapshot import encode
+from .web import (
+    actor,
+    bearer_token,
+    catalog,
+    client_address,
+    db,
+    error,
+    public_counts,
+    services,
+    solved_by,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -68,9 +79,13 @@ def json_body() -> dict[str, Any]:
 
 @bp.get("/challenges")
 @team_required
-def list_challenges() -> Any:
+def list_challenges() -> Response:
     team_id = actor().team_id
-    return {"challenges": challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())}
+    known, built, solved = catalog(), services().cache.current(), solved_by(team_id)
+    key = (known.version, built.number, services().caches.solves.epoch, len(solved))
+    body = services().caches.listings.get(team_id, key, lambda: encode({
+        "challenges": challenges.list_for_team(known, solved, built.counts, utcnow())}))
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/challenges/<int:challenge_id>")

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import count
 from operator import methodcaller
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +26,7 @@ from .clock import Clock
 from .models import Answer, Challenge, Solve
 
 T = TypeVar("T")
+_loads = count(1)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Catalog:
     title: str
     home_timezone: str
     title_translations: dict[str, Any]
+    version: int = 0  # a new number each time the catalog is loaded: it keys what is built from it
 
     def solved_names(self, solved: Iterable[int]) -> set[str]:
         return {self.challenges[cid].name for cid in solved if cid in self.challenges}
@@ -95,7 +98,7 @@ def load_catalog(session: Session) -> Catalog:
     }
     row = events.drill(session)
     return Catalog(challenges, events.clock_of(row), row.first_blood_bonus, row.title, row.home_timezone,
-                   pack_text.title_translations(session, row.title))
+                   pack_text.title_translations(session, row.title), next(_loads))
 
 
 class Cached(Generic[T]):
@@ -108,7 +111,7 @@ class Cached(Generic[T]):
     def __init__(self, sessions: Callable[[], Session], load: Callable[[Session], T]) -> None:
         self.sessions, self.load = sessions, load
         self._value: T | None = None
-        self._generation = 0
+        self._epoch = 0  # one more at every drop: a load that saw an older state is not kept
         self._pending: list[Callable[[T], None]] | None = None
         self._load_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -121,14 +124,14 @@ class Cached(Generic[T]):
             if self._value is not None:
                 return self._value
             with self._state_lock:
-                generation, self._pending = self._generation, []
+                epoch, self._pending = self._epoch, []
             with self.sessions() as session:
                 value = self.load(session)
             with self._state_lock:
                 for change in self._pending:
                     change(value)
                 self._pending = None
-                if generation == self._generation:
+                if epoch == self._epoch:
                     self._value = value
             return value
 
@@ -142,8 +145,13 @@ class Cached(Generic[T]):
 
     def invalidate(self) -> None:
         with self._state_lock:
-            self._generation += 1
+            self._epoch += 1
             self._value = None
+
+    @property
+    def epoch(self) -> int:
+        """How many times the value was dropped: part of the key of what is built from it."""
+        return self._epoch
 
 
 class Tokens:
@@ -201,6 +209,26 @@ def load_solves(session: Session) -> Solves:
     return solves
 
 
+class Listings:
+    """Each team's encoded challenge list, reused until what it is built from moves on.
+
+    The list is read before every attempt (it is how players see what is open); built from
+    the catalog, the public board and the team's own solves, it is the same bytes until one
+    of them changes.
+    """
+
+    def __init__(self) -> None:
+        self._by_team: dict[int | None, tuple[tuple[Any, ...], bytes]] = {}
+
+    def get(self, team_id: int | None, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
+        found = self._by_team.get(team_id)
+        if found is not None and found[0] == key:
+            return found[1]
+        body = build()
+        self._by_team[team_id] = (key, body)
+        return body
+
+
 class Caches:
     """The per-process caches, kept in step with the event stream."""
 
@@ -208,6 +236,7 @@ class Caches:
         self.catalog = Cached(sessions, load_catalog)
         self.solves = Cached(sessions, load_solves)
         self.tokens = Tokens(sessions)
+        self.listings = Listings()
 
     def apply(self, kinds_and_payloads: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Bring the caches up to date with changes read from the stream (or just committed)."""

@@ -146,6 +146,8 @@ class Live:
 
     def start(self) -> None:
         """Serve: the pump, the board builder, the clock and (with Redis) the wake-up listener."""
+        if self.running:
+            return  # every request calls this: the common case takes no lock
         with self._start_lock:
             if self.running:
                 return

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import count
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +28,7 @@ from .models import Event, utcnow
 from .scoring import Board
 
 log = logging.getLogger(__name__)
+_builds = count(1)
 
 
 def time_key(clock: Clock, now: datetime) -> tuple[Any, ...]:
@@ -34,7 +36,8 @@ def time_key(clock: Clock, now: datetime) -> tuple[Any, ...]:
     return (clock.public_cutoff(now), clock.frozen(now), clock.phase(now))
 
 
-def _encode(data: Any) -> bytes:
+def encode(data: Any) -> bytes:
+    """Compact UTF-8 JSON, as every pre-encoded answer is sent."""
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -51,6 +54,7 @@ class Built:
     content: dict[str, Any]  # the snapshot without "seq"
     body: bytes  # content encoded, starting with "{"
     encoded: dict[str, bytes] = field(default_factory=dict)
+    number: int = field(default_factory=lambda: next(_builds))  # keys what readers build from it
 
     def snapshot(self) -> dict[str, Any]:
         return {"seq": self.seq, **self.content}
@@ -91,9 +95,9 @@ def build(session: Session, now: datetime) -> Built:
         **board.public_grid(session, cutoff, now),
     }
     built = Built(as_of, seq, time_key(clock, now), result, frozen, board.solve_counts(session, cutoff), content,
-                  _encode(content))
+                  encode(content))
     built.encoded = {
-        "scoreboard": _encode({"standings": standings, "frozen": frozen}),
+        "scoreboard": encode({"standings": standings, "frozen": frozen}),
         "ctftime": ctftime.encode(ctftime.feed(standings, content["challenges"], content["solves"],
                                                content["first_blood_bonus"])),
     }

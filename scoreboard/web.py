@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, jsonify, request
+from flask import Flask, Request, current_app, g, jsonify, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,16 @@ class Services:
     live: Any = None
     # (revision before, revision now) of the schema migration this process ran at start.
     migrated: tuple[str | None, str] | None = None
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus the signing machinery for requests without a cookie
+    (API clients with a bearer token, observers): they get an empty session for free."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def services() -> Services:

@@ -125,19 +125,18 @@ def unlock_hint(hint_id: int) -> Any:
     return hint
 
 
-def _cached(name: str) -> Response:
-    return Response(services().cache.encoded(name), mimetype="application/json",
-                    headers={"Cache-Control": "no-cache"})
+def _json(body: bytes) -> Response:
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "no-cache"})
 
 
 @bp.get("/scoreboard")
 def scoreboard() -> Response:
-    return _cached("scoreboard")
+    return _json(services().cache.current().scoreboard())
 
 
 @bp.get("/scoreboard/ctftime")
 def ctftime() -> Response:
-    return _cached("ctftime")
+    return _json(services().cache.snapshot().ctftime())
 
 
 @bp.get("/openapi.json")

@@ -20,7 +20,7 @@ from . import events, organizer, rescore
 from .caches import Caches
 from .db import Database
 from .models import utcnow
-from .snapshot import BoardCache, Built
+from .snapshot import BoardCache, Built, Snapshot
 from .stream import Pump, Row
 
 NAMESPACE = "/live"
@@ -44,7 +44,7 @@ class Live:
         self._start_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._packet: tuple[int, int, str] | None = None  # (id of the board, seq, encoded snapshot)
+        self._packet: tuple[int, int, str] | None = None  # (board number, seq, encoded snapshot)
         self._redis_down_since: float | None = None
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
         socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
@@ -108,13 +108,13 @@ class Live:
     def _on_resync(self, _data: Any = None) -> None:
         self._send_snapshot(request.sid, self.cache.fresh())
 
-    def _send_snapshot(self, sid: str | None, built: Built) -> None:
+    def _send_snapshot(self, sid: str | None, snapshot: Snapshot) -> None:
         """The pre-encoded snapshot as one Socket.IO packet, encoded once per board and seq."""
         packet = self._packet
-        if packet is None or packet[0] != id(built) or packet[1] != built.seq:
+        if packet is None or packet[0] != snapshot.number or packet[1] != snapshot.seq:
             # Socket.IO's EVENT packet: type 2, the namespace, then the JSON array.
-            text = f'2{NAMESPACE},["snapshot",{built.snapshot_bytes().decode()}]'
-            packet = self._packet = (id(built), built.seq, text)
+            text = f'2{NAMESPACE},["snapshot",{snapshot.encoded().decode()}]'
+            packet = self._packet = (snapshot.number, snapshot.seq, text)
         server = self.socketio.server
         if sid is None:
             targets = [eio_sid for _, eio_sid in server.manager.get_participants(NAMESPACE, None)]

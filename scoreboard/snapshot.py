@@ -2,9 +2,11 @@
 
 The lesson from CTFd and RootTheBox: compute once per change and serve every reader the same
 bytes until the next change; wrong attempts touch nothing. When serving, one background task
-rebuilds after changes (a burst of solves folds into one rebuild) and swaps the finished
-result in, so a reader never waits for a rebuild; it gets the latest finished board. Without
-that task (the CLI, in-process tests) a stale board is rebuilt by the next reader. No Flask.
+rebuilds the standings after changes (a burst of solves folds into one rebuild) and swaps the
+finished result in, so a reader never waits for a rebuild; it gets the latest finished board.
+The full snapshot (feed, chart, grid) is made only when an observer asks for it, once per
+board. Without the background task (the CLI, in-process tests) a stale board is rebuilt by the
+next reader. No Flask here.
 """
 from __future__ import annotations
 
@@ -43,24 +45,51 @@ def encode(data: Any) -> bytes:
 
 @dataclass
 class Built:
-    """One finished board: the standings, the snapshot's content and the encoded answers."""
+    """One finished board: the standings and what the challenge list needs, at one moment.
 
-    as_of: int  # the id of the last event its content reflects
+    Built after every burst of changes, so it holds only what is cheap to compute; the full
+    snapshot (feed, chart, grid) is made from it on demand (``Snapshot``).
+    """
+
+    as_of: int  # the id of the last event it reflects
     seq: int  # the last public seq it reflects
     key: tuple[Any, ...]
     board: Board
     frozen: bool
     counts: dict[int, int]  # public solve counts per challenge (honour the freeze)
-    content: dict[str, Any]  # the snapshot without "seq"
-    body: bytes  # content encoded, starting with "{"
-    encoded: dict[str, bytes] = field(default_factory=dict)
     number: int = field(default_factory=lambda: next(_builds))  # keys what readers build from it
+    _scoreboard: bytes | None = None
 
-    def snapshot(self) -> dict[str, Any]:
+    def scoreboard(self) -> bytes:
+        """``/api/v1/scoreboard``, encoded once per board (the first reader pays)."""
+        if self._scoreboard is None:
+            self._scoreboard = encode({"standings": [row.as_dict() for row in self.board.standings],
+                                       "frozen": self.frozen})
+        return self._scoreboard
+
+
+@dataclass
+class Snapshot:
+    """What a new or resyncing observer gets: the board with its feed, chart and grid, encoded."""
+
+    number: int  # the board it was made for: valid until the board moves on
+    seq: int
+    content: dict[str, Any]  # without "seq"
+    body: bytes  # content encoded, starting with "{"
+    _ctftime: bytes | None = None
+
+    def as_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, **self.content}
 
-    def snapshot_bytes(self) -> bytes:
+    def encoded(self) -> bytes:
         return b'{"seq":%d,' % self.seq + self.body[1:]
+
+    def ctftime(self) -> bytes:
+        if self._ctftime is None:
+            content = self.content
+            self._ctftime = ctftime.encode(ctftime.feed(content["standings"], content["challenges"],
+                                                        content["solves"], content["first_blood_bonus"]))
+        return self._ctftime
 
 
 @contextmanager
@@ -78,30 +107,33 @@ def _one_moment(sessions: Callable[[], Session]) -> Iterator[Session]:
             session.rollback()
 
 
+def _moment(session: Session) -> tuple[int, int]:
+    return session.execute(select(func.coalesce(func.max(Event.id), 0), func.coalesce(func.max(Event.seq), 0))).one()
+
+
 def build(session: Session, now: datetime) -> Built:
-    """Read the public board at one moment and encode everything readers ask for."""
-    as_of, seq = session.execute(select(func.coalesce(func.max(Event.id), 0), func.coalesce(func.max(Event.seq), 0))).one()
+    """Rank the public board at one moment (the cheap part, after every burst of changes)."""
+    as_of, seq = _moment(session)
     clock = events.clock_of(events.drill(session))
     cutoff = clock.public_cutoff(now)
-    result = board.compute(session, cutoff, as_of)
-    standings = [row.as_dict() for row in result.standings]
-    frozen = clock.frozen(now)
+    return Built(as_of, seq, time_key(clock, now), board.compute(session, cutoff, as_of), clock.frozen(now),
+                 board.solve_counts(session, cutoff))
+
+
+def take_snapshot(session: Session, number: int, now: datetime) -> Snapshot:
+    """The whole public picture at one moment (the dear part, only when somebody asks)."""
+    _, seq = _moment(session)
+    clock = events.clock_of(events.drill(session))
+    cutoff = clock.public_cutoff(now)
     content = {
-        "standings": standings,
+        "standings": [row.as_dict() for row in board.compute(session, cutoff).standings],
         "recent_solves": board.recent_solves(session, cutoff),
         "announcements": board.public_announcements(session),
-        "frozen": frozen,
+        "frozen": clock.frozen(now),
         "clock": clock.as_dict(now),
         **board.public_grid(session, cutoff, now),
     }
-    built = Built(as_of, seq, time_key(clock, now), result, frozen, board.solve_counts(session, cutoff), content,
-                  encode(content))
-    built.encoded = {
-        "scoreboard": encode({"standings": standings, "frozen": frozen}),
-        "ctftime": ctftime.encode(ctftime.feed(standings, content["challenges"], content["solves"],
-                                               content["first_blood_bonus"])),
-    }
-    return built
+    return Snapshot(number, seq, content, encode(content))
 
 
 class BoardCache:
@@ -112,7 +144,7 @@ class BoardCache:
     (the re-scorer publishes standings from it).
     """
 
-    MIN_GAP = 0.05  # seconds between background rebuilds at the least
+    MIN_GAP = 0.1  # seconds between background rebuilds at the least
 
     def __init__(self, sessions: Callable[[], Session], clock: Callable[[], Clock]) -> None:
         self.sessions, self.clock = sessions, clock
@@ -121,6 +153,8 @@ class BoardCache:
         self._stale = True
         self._owed = False  # a change committed here whose standings are not published yet
         self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
         self._fresh = threading.Condition()
         self._dirty = threading.Event()
         self._background = False
@@ -138,24 +172,28 @@ class BoardCache:
             built = self.rebuild(now)
         return built
 
-    def fresh(self, timeout: float = 1.0) -> Built:
-        """The board once pending changes are built in (for a client that asks to resync)."""
+    def fresh(self, timeout: float = 1.0) -> Snapshot:
+        """The snapshot once pending changes are built in (for a client that connects or resyncs)."""
         if self._background and self._stale:
             with self._fresh:
                 self._fresh.wait_for(lambda: not self._stale, timeout)
-        return self.current()
+        return self.snapshot()
 
     def board(self) -> Board:
         return self.current().board
 
-    def encoded(self, name: str) -> bytes:
-        """Pre-encoded JSON: ``scoreboard``, ``ctftime`` or ``snapshot``."""
+    def snapshot(self) -> Snapshot:
+        """The snapshot of the current board, made by the first reader that needs it."""
         built = self.current()
-        return built.snapshot_bytes() if name == "snapshot" else built.encoded[name]
-
-    def snapshot(self) -> dict[str, Any]:
-        """The snapshot new and resyncing clients get; shared, so callers must not modify it."""
-        return self.current().snapshot()
+        taken = self._snapshot
+        if taken is not None and taken.number == built.number:
+            return taken
+        with self._snapshot_lock:  # readers arriving together share one
+            taken = self._snapshot
+            if taken is None or taken.number != built.number:
+                with _one_moment(self.sessions) as session:
+                    taken = self._snapshot = take_snapshot(session, built.number, utcnow())
+        return taken
 
     # --- changes ------------------------------------------------------------------------
 
@@ -176,7 +214,11 @@ class BoardCache:
             elif self._owed:
                 self.rebuild()  # the CLI and in-process callers publish their standings at once
         elif seq is not None and not self._stale and self._built is not None and seq > self._built.seq:
-            self._built.seq = seq  # a standings event: the content is the same, its seq moves on
+            # A standings event: the content is the same, its seq moves on.
+            self._built.seq = seq
+            taken = self._snapshot
+            if taken is not None and taken.number == self._built.number and seq > taken.seq:
+                taken.seq = seq
 
     def rebuild(self, now: datetime | None = None) -> Built:
         with self._lock:
@@ -209,8 +251,8 @@ class BoardCache:
                 self.rebuild()
             except Exception:  # noqa: BLE001 - a failed build must not stop the next one
                 log.exception("building the board failed")
-            # Under a steady stream of solves keep building to at most a third of the time.
-            sleep(max(self.MIN_GAP, 2 * (time.monotonic() - started)))
+            # Under a steady stream of solves keep building to at most a quarter of the time.
+            sleep(max(self.MIN_GAP, 3 * (time.monotonic() - started)))
 
     def stop(self) -> None:
         self._stop.set()

@@ -223,6 +223,6 @@ def download(file_id: int, name: str) -> Any:
 
 @bp.get("/board")
 def board_page() -> Any:
-    snapshot = services().cache.snapshot()
+    snapshot = services().cache.snapshot().as_dict()
     names = pack_text.challenge_names(db(), [c["id"] for c in snapshot.get("challenges", [])], i18n.language())
     return render_template("board.html", snapshot=snapshot, challenge_names=names)

@@ -418,11 +418,11 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     expect(wrong).to_have_count(1)
     expect(wrong.first).to_contain_text(WEB_INTRUSION_WRONG)
 
-    # --- 12. the audit log holds every action above, once each ----------------------------------
+    # --- 12. the audit log holds every action above, once each, and every solve -------------------
     nav(page, "Audit log")
     actions = Counter(page.locator("#audit tbody tr td:nth-child(3)").all_inner_texts())
     expected = {"clock.set": 1, "team.create": 3, "pack.load": 1, "challenge.schedule": 1, "clock.start": 1,
-                "announce": 1, "award": 1, "clock.freeze": 1, "clock.end": 1}
+                "announce": 1, "award": 1, "clock.freeze": 1, "clock.end": 1, "solve": 2}
     assert {k: actions.get(k, 0) for k in expected} == expected, actions
     assert set(actions) == set(expected), f"unexpected audit actions: {actions}"
     expect(page.locator("#audit tbody tr", has_text="award")).to_contain_text("Incident report: clear timeline")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from . import board, events
 from .clock import Clock
 from .db import insert_ignore
-from .models import Challenge, Hint, HintUnlock, Solve
+from .models import Challenge, Hint, HintUnlock, Solve, Submission
 from .text import render_markdown
 
 
@@ -177,3 +177,14 @@ def unlock_hint(session: Session, hint_id: int, team_id: int, user_id: int | Non
 
 def team_solve_count(session: Session, challenge_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Solve).where(Solve.challenge_id == challenge_id)) or 0
+
+
+def attempts_left(session: Session, team_id: int) -> dict[int, int]:
+    """Wrong answers a team may still give, for each challenge that limits them (``attempts``)."""
+    wrong = dict(session.execute(
+        select(Submission.challenge_id, func.count()).where(Submission.team_id == team_id,
+                                                             Submission.verdict == "incorrect")
+        .group_by(Submission.challenge_id)
+    ).all())
+    limited = session.execute(select(Challenge.id, Challenge.max_attempts).where(Challenge.max_attempts > 0))
+    return {cid: max(0, limit - wrong.get(cid, 0)) for cid, limit in limited}

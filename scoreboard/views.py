@@ -14,9 +14,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import LANGUAGES, accounts, attempts, challenges, events, names, results
-from .challenges import Refused
-from .models import File, utcnow
+from . import LANGUAGES, accounts, attempts, challenges, events, kiosk, names, results
+from .challenges import NotFound, Refused
+from .models import File, Hint, utcnow
 from .names import COUNTRIES
 from .web import actor, client_address, db, services
 
@@ -138,9 +138,10 @@ def _translated(item: dict[str, Any]) -> dict[str, Any]:
 @member_required
 def challenge_list() -> Any:
     items = challenges.list_for_team(db(), current_user.team_id, utcnow())
+    left = challenges.attempts_left(db(), current_user.team_id)
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        groups.setdefault(item["category"], []).append(_translated(item))
+        groups.setdefault(item["category"], []).append(_translated({**item, "attempts_left": left.get(item["id"])}))
     return render_template("challenges.html", groups=groups)
 
 
@@ -152,6 +153,7 @@ def challenge_page(challenge_id: int) -> Any:
     except Refused as err:
         flash(str(err), "error")
         return redirect(url_for("views.challenge_list"))
+    data["attempts_left"] = challenges.attempts_left(db(), current_user.team_id).get(challenge_id)
     return render_template("challenge.html", c=_translated(data))
 
 
@@ -174,17 +176,39 @@ def answer(challenge_id: int) -> Any:
     return redirect(url_for("views.challenge_page", challenge_id=challenge_id))
 
 
-@bp.post("/hints/<int:hint_id>/unlock")
+def _hint_offer(hint_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The hint as its team sees it, with its challenge; refused when either is out of reach."""
+    row = db().get(Hint, hint_id)
+    if row is None or row.removed:
+        raise NotFound("no such hint")
+    data = challenges.detail_for_team(db(), row.challenge_id, current_user.team_id, utcnow())
+    return next(h for h in data["hints"] if h["id"] == hint_id), _translated(data)
+
+
+@bp.route("/hints/<int:hint_id>/unlock", methods=["GET", "POST"])
 @member_required
 def unlock(hint_id: int) -> Any:
+    """Without JavaScript: a page that says what the hint costs, then its form unlocks it."""
     try:
-        hint = challenges.unlock_hint(db(), hint_id, current_user.team_id, current_user.id, utcnow())
+        hint, challenge = _hint_offer(hint_id)
+    except Refused as err:
+        flash(str(err), "error")
+        return redirect(url_for("views.challenge_list"))
+    back = url_for("views.challenge_page", challenge_id=challenge["id"])
+    if hint["unlocked"]:
+        flash(_("Your team has already unlocked this hint."), "ok")
+        return redirect(f"{back}#hint-{hint_id}")
+    if request.method == "GET" or request.form.get("confirmed") != "1":
+        return render_template("hint_confirm.html", hint=hint, challenge=challenge, back=back)
+    try:
+        challenges.unlock_hint(db(), hint_id, current_user.team_id, current_user.id, utcnow())
         db().commit()
     except Refused as err:
         db().rollback()
         flash(str(err), "error")
-        return redirect(url_for("views.challenge_list"))
-    return redirect(url_for("views.challenge_page", challenge_id=hint["challenge_id"]))
+        return redirect(back)
+    flash(_("Hint unlocked: %(cost)s points were taken from your team's score.", cost=hint["cost"]), "ok")
+    return redirect(f"{back}#hint-{hint_id}")
 
 
 @bp.get("/team")
@@ -215,4 +239,14 @@ def download(file_id: int, name: str) -> Any:
 
 @bp.get("/board")
 def board_page() -> Any:
-    return render_template("board.html", snapshot=services().cache.snapshot())
+    """The observers' board; ``?kiosk=1`` is its projector mode (``page`` and ``dwell`` for the rotation)."""
+    snapshot = services().cache.snapshot()
+    drill = events.drill(db())
+    face = kiosk.wall_clock(drill.home_timezone, events.clock_of(drill), utcnow())
+    if request.args.get("kiosk") != "1":
+        return render_template("board.html", snapshot=snapshot, face=face)
+    rows, page, pages = kiosk.page_of(snapshot["standings"], request.args.get("page", type=int))
+    dwell = kiosk.dwell(request.args.get("dwell"))
+    return render_template("board_kiosk.html", snapshot=snapshot, face=face, rows=rows, page=page, pages=pages,
+                           dwell=dwell, next_page=url_for("views.board_page", kiosk=1, page=page % pages + 1,
+                                                          dwell=dwell))

@@ -12,7 +12,7 @@ from typing import Any
 from .clock import Clock, zone
 
 # Rows that fit a 16:9 screen at the projector's smallest row height (6vh, see app.css).
-ROWS_PER_PAGE = 12
+ROWS_PER_PAGE = 11
 # Seconds each panel (a page of standings, the chart, a page of the grid) stays on screen.
 DWELL, MIN_DWELL, MAX_DWELL = 12, 2, 300
 

@@ -217,6 +217,11 @@ def test_screenshots(shared_server: Any, browser: Browser, screenshot_dir: Path)
             board.page.wait_for_timeout(400)
             _no_horizontal_overflow(board.page)
             board.page.screenshot(path=str(screenshot_dir / f"board-{width}.png"), full_page=True)
+            if width == 1920:  # the projector mode with the demo's ten teams
+                board.page.goto(base + "/board?kiosk=1")
+                expect(board.page.locator("#standings tbody tr:not([hidden])")).to_have_count(10)
+                board.page.wait_for_timeout(400)
+                board.page.screenshot(path=str(screenshot_dir / "board-kiosk-10.png"))
 
             team = Watched(member)
             team.page.goto(f"{base}/challenges/{web_id}")
@@ -230,5 +235,5 @@ def test_screenshots(shared_server: Any, browser: Browser, screenshot_dir: Path)
         finally:
             observer.close()
             member.close()
-    for name in ("board-1920", "board-390", "challenge-1920", "challenge-390"):
+    for name in ("board-1920", "board-390", "board-kiosk-10", "challenge-1920", "challenge-390"):
         assert (screenshot_dir / f"{name}.png").stat().st_size > 10_000

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from livekit import ANSWERS, join, scoreboard
+from livekit import ANSWERS, join, member_context, scoreboard
 from playwright.sync_api import Browser, BrowserContext, Page
 
 pytestmark = pytest.mark.browser
@@ -41,11 +41,6 @@ def visit(page: Page, base: str, paths: list[str]) -> list[str]:
     return found
 
 
-def member_context(browser: Browser, member: Any, viewport: dict[str, int]) -> BrowserContext:
-    context = browser.new_context(viewport=viewport)
-    context.add_cookies([{"name": "session", "value": member.http.cookies["session"], "url": member.base_url}])
-    return context
-
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str, tmp_path: Path) -> None:
@@ -69,7 +64,7 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
         found += visit(page, base, ["/", "/login", "/join", "/board", "/board?kiosk=1"])
 
         # --- a team member -------------------------------------------------------------------------
-        contexts.append(member_context(browser, member, viewport))
+        contexts.append(member_context(browser, member, viewport=viewport))
         page = contexts[-1].new_page()
         found += visit(page, base, ["/challenges", f"/challenges/{web}", f"/challenges/{ids['Wallet Pivot']}",
                                     "/team", f"/hints/{hint}/unlock"])

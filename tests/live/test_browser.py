@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from livekit import ANSWERS, PASSWORD, join, max_event_id, scoreboard
+from livekit import ANSWERS, PASSWORD, join, max_event_id, member_context, scoreboard
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -41,12 +41,6 @@ def open_board(context: BrowserContext, base: str) -> Watched:
 def team_id(base: str, team: str) -> int:
     return next(row["team_id"] for row in scoreboard(base)["standings"] if row["team"] == team)
 
-
-def member_context(browser: Browser, member: Any, **options: Any) -> BrowserContext:
-    """A browser context already logged in as ``member`` (a livekit.Member)."""
-    context = browser.new_context(**options)
-    context.add_cookies([{"name": "session", "value": member.http.cookies["session"], "url": member.base_url}])
-    return context
 
 
 def test_member_answers_and_board_updates_live(shared_server: Any, browser: Browser) -> None:

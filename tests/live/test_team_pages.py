@@ -6,19 +6,14 @@ import re
 from typing import Any
 
 import pytest
-from livekit import join, scoreboard
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from livekit import join, member_context, scoreboard
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
 WALLET = "Wallet Pivot"  # attempts: 2 in the demo pack
 WEB = "Web Server Intrusion"  # a 25-point hint, "The upload"
 
-
-def member_context(browser: Browser, member: Any, **options: Any) -> BrowserContext:
-    context = browser.new_context(**options)
-    context.add_cookies([{"name": "session", "value": member.http.cookies["session"], "url": member.base_url}])
-    return context
 
 
 def score(base: str, team: str) -> int:

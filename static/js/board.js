@@ -162,6 +162,7 @@
     const scale = this;
     const span = scale && scale.max - scale.min;
     const fields = span && span < 20 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" } : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    fields.timeZone = wallFormat.resolvedOptions().timeZone;  /* the clock's zone */
     return new Date(value).toLocaleTimeString([], fields);
   }
 
@@ -223,10 +224,9 @@
   }
 
   /* The hall's time in the drill's home zone (the browser's own zone if it does not know it). */
-  const clockBox = document.getElementById("clock");
   let wallFormat;
   try {
-    wallFormat = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: clockBox.dataset.zone || "UTC" });
+    wallFormat = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: document.body.dataset.zone || "UTC" });
   } catch (e) {
     wallFormat = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   }

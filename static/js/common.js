@@ -15,11 +15,18 @@ window.Drillboard = (function () {
     return { status: response.status, headers: response.headers, data: data };
   }
 
-  /* Times are sent in UTC; show them in the viewer's own zone. */
+  /* Times are sent in UTC; show them in the viewer's own zone, or on the board (body[data-zone])
+     in the drill's home zone, as its clock does. */
   function formatTimes(root) {
+    const zone = document.body && document.body.dataset.zone;
+    let options = {};
+    try {
+      if (zone) options = { timeZone: zone, hourCycle: "h23" };
+      new Date().toLocaleTimeString([], options);
+    } catch (e) { options = {}; }
     (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
       const when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) { el.textContent = when.toLocaleTimeString(); el.title = when.toLocaleString(); }
+      if (!isNaN(when)) { el.textContent = when.toLocaleTimeString([], options); el.title = when.toLocaleString([], options); }
     });
   }
 

@@ -177,6 +177,9 @@ def test_the_clock_shows_the_drills_own_zone_and_the_countdown(hall: Any, browse
         expect(page.locator("#clock .zone")).to_have_text("Almaty (UTC+05:00)")
         expect(page.locator("#clock-countdown")).to_contain_text("ends in 2:5")
         assert _wall(page)[:5] in _near_now(), _wall(page)
+        solved = page.locator("#feed time").first  # the feed's times read in the same zone
+        expect(solved).to_have_text(datetime.fromisoformat(solved.get_attribute("datetime"))
+                                    .astimezone(ZoneInfo(ZONE)).strftime("%H:%M:%S"))
     finally:
         context.close()
 

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from . import challenges, clock, events, i18n, organizer, pack_text, packs, results, rosters, submissions
-from .attempts import regrade
 from .board import challenge_values, solve_counts
 from .challenges import Refused
 from .models import Announcement, AuditEntry, Award, Challenge, Pack, PackLoad, Submission, Team, User, utcnow
@@ -84,19 +83,9 @@ def dashboard() -> Any:
         "correct": session.scalar(select(func.count()).select_from(Submission).where(Submission.verdict == "correct")),
     }
     standings = results.standings(session)[:10]
-    return render_template("admin/dashboard.html", stats=stats, standings=standings, drill=events.drill(session))
-
-
-@bp.post("/clock/<action>")
-def clock_action(action: str) -> Any:
-    try:
-        organizer.clock_action(db(), action, utcnow(), _label())
-    except Refused as err:
-        return _refused(err, "admin.dashboard")
-    done = {"start": _("The drill has started."), "pause": _("The drill is paused."),
-            "resume": _("The drill is running again."), "freeze": _("The board is frozen now."),
-            "end": _("The drill has ended.")}
-    return _done(done[action], "admin.dashboard")
+    drill = events.drill(session)
+    return render_template("admin/dashboard.html", stats=stats, standings=standings, drill=drill,
+                           actions=organizer.clock_actions_allowed(drill, utcnow()))
 
 
 @bp.post("/clock")
@@ -106,7 +95,9 @@ def clock_set() -> Any:
         organizer.set_clock(db(), utcnow(), _label(), **times)
     except Refused as err:
         return _refused(err, "admin.dashboard")
-    return _done(_("Clock times saved."), "admin.dashboard")
+    drill = events.drill(db())
+    return _done(_("Clock times saved: start %(start)s, freeze %(freeze)s, end %(end)s.", start=_utc(drill.starts_at),
+                   freeze=_utc(drill.freeze_at), end=_utc(drill.ends_at)), "admin.dashboard")
 
 
 # --- packs ------------------------------------------------------------------------------------
@@ -212,10 +203,14 @@ def challenge_list() -> Any:
 @bp.post("/challenges/<int:challenge_id>/schedule")
 def challenge_schedule(challenge_id: int) -> Any:
     try:
-        organizer.schedule(db(), challenge_id, _form_time("release_at"), _label())
+        challenge = organizer.schedule(db(), challenge_id, _form_time("release_at"), _label())
     except Refused as err:
         return _refused(err, "admin.challenge_list")
-    return _done(_("Release time saved."), "admin.challenge_list")
+    if challenge.release_at:
+        message = _("Release time saved: %(name)s opens at %(when)s.", name=challenge.name, when=_utc(challenge.release_at))
+    else:
+        message = _("Release time saved: %(name)s opens with the drill.", name=challenge.name)
+    return _done(message, "admin.challenge_list")
 
 
 @bp.get("/challenges/<int:challenge_id>")
@@ -231,15 +226,6 @@ def challenge_detail(challenge_id: int) -> Any:
     return render_template("admin/challenge.html", c=preview, challenge=challenge,
                            solution_html=render_markdown(challenge.solution) if challenge.solution else None,
                            health=submissions.challenge_health(session, challenge_id))
-
-
-@bp.post("/challenges/<int:challenge_id>/regrade")
-def challenge_regrade(challenge_id: int) -> Any:
-    try:
-        changed = regrade(db(), challenge_id, utcnow(), _label())
-    except Refused as err:
-        return _refused(err, "admin.challenge_list")
-    return _done(_("Re-graded: %(n)s new solve(s).", n=len(changed)), "admin.challenge_detail", challenge_id=challenge_id)
 
 
 # --- teams ------------------------------------------------------------------------------------
@@ -279,30 +265,6 @@ def team_import() -> Any:
     return render_template("admin/imported.html", created=created)
 
 
-@bp.post("/teams/<int:team_id>/<action>")
-def team_action(team_id: int, action: str) -> Any:
-    try:
-        if action in ("disable", "enable"):
-            organizer.set_team_disabled(db(), team_id, action == "disable", _label())
-        elif action == "rotate":
-            organizer.rotate_join_code(db(), team_id, _label())
-        else:
-            abort(404)
-    except Refused as err:
-        return _refused(err, "admin.team_list")
-    return _done(_("Team updated."), "admin.team_list")
-
-
-@bp.post("/users/<int:user_id>/reset")
-def user_reset(user_id: int) -> Any:
-    try:
-        user, password = organizer.reset_member_password(db(), user_id, _label())
-    except Refused as err:
-        return _refused(err, "admin.team_list")
-    return _done(_("New password for %(name)s: %(password)s (shown once).", name=user.name, password=password),
-                 "admin.team_list")
-
-
 # --- announcements and points -------------------------------------------------------------------
 
 
@@ -312,11 +274,16 @@ def announcements() -> Any:
     if request.method == "POST":
         team_id = request.form.get("team_id") or None
         try:
-            organizer.announce(session, request.form.get("title", ""), request.form.get("body", ""), utcnow(),
-                               _user(), int(team_id) if team_id and team_id.isdigit() else None)
+            row = organizer.announce(session, request.form.get("title", ""), request.form.get("body", ""), utcnow(),
+                                     _user(), int(team_id) if team_id and team_id.isdigit() else None)
         except Refused as err:
             return _refused(err, "admin.announcements")
-        return _done(_("Announcement sent."), "admin.announcements")
+        if row.team_id is None:
+            message = _("Announcement sent: “%(title)s” is on the board and with every team.", title=row.title)
+        else:
+            message = _("Announcement sent: “%(title)s” to team %(team)s only.", title=row.title,
+                        team=session.get(Team, row.team_id).name)
+        return _done(message, "admin.announcements")
     rows = session.scalars(select(Announcement).order_by(Announcement.id.desc()).limit(100)).all()
     teams = {t.id: t.name for t in session.scalars(select(Team).order_by(Team.name))}
     return render_template("admin/announcements.html", rows=rows, teams=teams)
@@ -332,11 +299,13 @@ def awards() -> Any:
         except ValueError:
             value = raw
         try:
-            organizer.award(session, int(request.form.get("team_id") or 0), value, request.form.get("reason", ""),
-                            utcnow(), _user(), request.form.get("category") or None)
+            row = organizer.award(session, int(request.form.get("team_id") or 0), value, request.form.get("reason", ""),
+                                  utcnow(), _user(), request.form.get("category") or None)
         except Refused as err:
             return _refused(err, "admin.awards")
-        return _done(_("Points recorded."), "admin.awards")
+        signed = format(row.value, "+d")
+        return _done(_("Points recorded: %(value)s for %(team)s (%(reason)s).", value=signed,
+                       team=session.get(Team, row.team_id).name, reason=row.reason), "admin.awards")
     rows = session.execute(select(Award, Team.name).join(Team, Team.id == Award.team_id)
                            .order_by(Award.id.desc()).limit(200)).all()
     teams = session.scalars(select(Team).order_by(Team.name)).all()
@@ -416,3 +385,8 @@ def _local_input(value: Any) -> str:
     """A stored time as the value of a datetime-local input (UTC)."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M") if value else ""
 
+
+# The confirmable actions live in their own module; registered here so the check above applies.
+from . import admin_control  # noqa: E402 - it imports the helpers defined above
+
+bp.register_blueprint(admin_control.bp)

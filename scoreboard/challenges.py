@@ -5,7 +5,7 @@ detail page reads the text, files and hints from the database. No Flask here.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from . import audit, board, events, hints
 from .caches import Catalog, ChallengeDef
 from .db import insert_ignore
-from .models import Challenge, Hint, HintUnlock
+from .models import AttemptCount, Challenge, Hint, HintUnlock
 from .text import render_markdown
 
 
@@ -120,6 +120,7 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
         ],
         answerable=bool(challenge.answers),
         max_attempts=challenge.max_attempts,
+        attempts_left=attempts_left(session, catalog, team_id, [challenge.id]).get(challenge.id),
         solved_at=solved[challenge.id].isoformat() if challenge.id in solved else None,
         translations=translations,
     )
@@ -159,3 +160,22 @@ def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetim
                 "kind": "hint_unlocked", "challenge_id": challenge.id, "challenge": challenge.name,
                 "hint_id": hint.id, "cost": hint.cost, "at": now.isoformat()})
     return {"id": hint.id, "challenge_id": challenge.id, "cost": hint.cost, "content": render_markdown(hint.content)}
+
+
+def attempts_left(session: Session, catalog: Catalog, team_id: int | None,
+                  challenge_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Wrong answers the team may still give, for each challenge that limits them (``attempts``).
+
+    The limits come from the catalog; the wrong answers used from the team's counters (one
+    query), and none at all when nothing asked about has a limit (most drills).
+    """
+    wanted = catalog.challenges.keys() if challenge_ids is None else challenge_ids
+    limits = {cid: catalog.challenges[cid].max_attempts for cid in wanted
+              if cid in catalog.challenges and catalog.challenges[cid].max_attempts}
+    if team_id is None or not limits:
+        return dict(limits)
+    wrong = dict(session.execute(
+        select(AttemptCount.challenge_id, AttemptCount.wrong)
+        .where(AttemptCount.team_id == team_id, AttemptCount.challenge_id.in_(limits))
+    ).all())
+    return {cid: max(0, limit - wrong.get(cid, 0)) for cid, limit in limits.items()}

@@ -119,12 +119,12 @@ def create_admin(name: str) -> None:
 
 
 @drill.command("clock")
-@click.argument("action", type=click.Choice(["start", "pause", "resume", "freeze", "end", "set", "show"]))
+@click.argument("action", type=click.Choice(["start", "pause", "resume", "freeze", "end", "reopen", "set", "show"]))
 @click.option("--starts-at", help="ISO 8601 with zone")
 @click.option("--ends-at", help="ISO 8601 with zone")
 @click.option("--freeze-at", help="ISO 8601 with zone")
 def clock_command(action: str, starts_at: str | None, ends_at: str | None, freeze_at: str | None) -> None:
-    """Start, pause, resume, freeze or end the drill now, or set its times."""
+    """Start, pause, resume, freeze, end or reopen the drill now, or set its times."""
     now = utcnow()
     try:
         with _services().database.session() as session:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 NOT_STARTED, RUNNING, PAUSED, ENDED = "not_started", "running", "paused", "ended"
 
@@ -45,6 +45,14 @@ def parse_zone(name: Any) -> str:
     close = difflib.get_close_matches(str(name), sorted(_zones()), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise ValueError(f"{name!r} is not an IANA time zone name such as Asia/Almaty or UTC{hint}")
+
+
+def zone(name: str | None) -> tzinfo:
+    """The drill's home time zone for wall clocks; UTC when unset or not a known zone name."""
+    try:
+        return ZoneInfo(name) if name else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,18 @@ class Clock:
             return True
         return (challenge.state == "visible" and self.phase(now) != NOT_STARTED
                 and self.released(challenge.release_at, challenge.release_after, now))
+
+    def countdown(self, now: datetime) -> tuple[str, int] | None:
+        """What the hall waits for next and how many seconds away: ``to_start``, ``to_freeze`` or
+        ``to_end``; None when nothing is scheduled (or the drill is paused or over)."""
+        phase = self.phase(now)
+        if phase == NOT_STARTED and self.starts_at:
+            return "to_start", int((self.starts_at - now).total_seconds())
+        if phase == RUNNING and self.freeze_at and now < self.freeze_at:
+            return "to_freeze", int((self.freeze_at - now).total_seconds())
+        if phase == RUNNING and self.ends_at:
+            return "to_end", int((self.ends_at - now).total_seconds())
+        return None
 
     def as_dict(self, now: datetime) -> dict:
         iso = lambda t: t.isoformat() if t else None  # noqa: E731

@@ -63,6 +63,8 @@ def _schemas() -> dict[str, Any]:
             requirements={"type": "array", "items": _INT, "description": "ids of hints to unlock first"})},
         answerable={**_BOOL, "description": "false while the challenge has no accepted answer"},
         max_attempts=_INT,
+        attempts_left={"type": ["integer", "null"],
+                       "description": "wrong answers the caller's team may still give; null without a limit"},
         solved_at={"type": ["string", "null"], "format": "date-time"},
         translations=_map_of(_object(name=_STR, description_html=_STR)))]}
     task = _object(points=_INT, time={**_INT, "description": "Unix time of the solve"})

@@ -17,15 +17,25 @@ from .clock import ENDED, NOT_STARTED, PAUSED, RUNNING
 from .models import Announcement, Award, Challenge, Drill, Team, User
 from .text import render_markdown
 
-CLOCK_ACTIONS = ("start", "pause", "resume", "freeze", "end")
+CLOCK_ACTIONS = ("start", "pause", "resume", "freeze", "end", "reopen")
 
 
 def _clock_event(session: Session, row: Drill, now: datetime) -> dict[str, Any]:
     return events.record(session, "clock", events.clock_of(row).as_dict(now), now)
 
 
+def clock_actions_allowed(row: Drill, now: datetime) -> list[str]:
+    """The clock actions that make sense in the drill's state, in the order a console offers them."""
+    clock = events.clock_of(row)
+    offered = {NOT_STARTED: ["start"], RUNNING: ["pause", "freeze", "end"], PAUSED: ["resume", "freeze", "end"],
+               ENDED: ["reopen"]}[clock.phase(now)]
+    return [action for action in offered if action != "freeze" or not clock.frozen(now)]
+
+
 def clock_action(session: Session, action: str, now: datetime, actor: str) -> dict[str, Any]:
-    """Start, pause, resume, freeze or end the drill now."""
+    """Start, pause, resume, freeze, end or reopen the drill now."""
+    if action == "reopen":
+        return reopen(session, now, actor)
     row = events.drill(session)
     phase = events.clock_of(row).phase(now)
     if action == "start":
@@ -57,6 +67,30 @@ def clock_action(session: Session, action: str, now: datetime, actor: str) -> di
     else:
         raise Refused(f"unknown clock action {action!r}; use one of {', '.join(CLOCK_ACTIONS)}")
     audit.record(session, actor, f"clock.{action}", {"at": now.isoformat()})
+    announce_due(session, now)
+    return _clock_event(session, row, now)
+
+
+def reopen(session: Session, now: datetime, actor: str, ends_at: datetime | None = None) -> dict[str, Any]:
+    """Run an ended drill again (an end clicked by mistake, or extra time), until ``ends_at`` or open-ended.
+
+    A freeze already passed was revealed by the end; it is lifted rather than hiding the board
+    again. A freeze still ahead stays.
+    """
+    row = events.drill(session)
+    phase = events.clock_of(row).phase(now)
+    if phase != ENDED:
+        raise Refused(f"only an ended drill can be reopened; it is {phase.replace('_', ' ')}")
+    if ends_at is not None and ends_at <= now:
+        raise Refused("the new end must be in the future")
+    lifted = bool(row.freeze_at and row.freeze_at <= now)
+    if ends_at is not None and not lifted and row.freeze_at and row.freeze_at > ends_at:
+        raise Refused("the freeze must fall between the start and the end; choose a later end")
+    if lifted:
+        row.freeze_at, row.freeze_announced_at = None, None
+    row.ends_at, row.end_announced_at, row.paused_at = ends_at, None, None
+    audit.record(session, actor, "clock.reopen", {"at": now.isoformat(), "ends_at": ends_at.isoformat() if ends_at else None,
+                                                  "freeze_lifted": lifted})
     announce_due(session, now)
     return _clock_event(session, row, now)
 

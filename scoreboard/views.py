@@ -11,12 +11,13 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import accounts, attempts, challenges, guessing, i18n, names, pack_text, results
+from . import accounts, attempts, challenges, guessing, i18n, kiosk, names, pack_text, results
 from .attempts import Attempt
-from .challenges import Refused
-from .models import File, utcnow
+from .challenges import NotFound, Refused
+from .models import File, Hint, utcnow
 from .web import actor, catalog, client_address, db, public_counts, services, solved_by
 
 bp = Blueprint("views", __name__)
@@ -137,9 +138,11 @@ def challenge_list() -> Any:
     names: dict[str, str] = {}
     items = [_localized(item, names)
              for item in challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())]
+    left = challenges.attempts_left(db(), catalog(), team_id)
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         item["requirements"] = [names.get(name, name) for name in item["requirements"]]
+        item["attempts_left"] = left.get(item["id"])
         groups.setdefault(item["category"], []).append(item)
     return render_template("challenges.html", groups=groups)
 
@@ -176,18 +179,43 @@ def answer(challenge_id: int) -> Any:
     return redirect(url_for("views.challenge_page", challenge_id=challenge_id))
 
 
-@bp.post("/hints/<int:hint_id>/unlock")
+def _hint_offer(hint_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The hint as its team sees it, with its challenge; refused when either is out of reach."""
+    row = db().get(Hint, hint_id)
+    if row is None or row.removed:
+        raise NotFound("no such hint")
+    team_id = current_user.team_id
+    data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), row.challenge_id, team_id,
+                                      utcnow())
+    return next(h for h in data["hints"] if h["id"] == hint_id), _localized(data)
+
+
+@bp.route("/hints/<int:hint_id>/unlock", methods=["GET", "POST"])
 @member_required
 def unlock(hint_id: int) -> Any:
+    """Without JavaScript: a page that says what the hint costs, then its form unlocks it."""
+    try:
+        hint, challenge = _hint_offer(hint_id)
+    except Refused as err:
+        flash(str(err), "error")
+        return redirect(url_for("views.challenge_list"))
+    back = url_for("views.challenge_page", challenge_id=challenge["id"])
+    if hint["unlocked"]:
+        flash(_("Your team has already unlocked this hint."), "ok")
+        return redirect(f"{back}#hint-{hint_id}")
+    if request.method == "GET" or request.form.get("confirmed") != "1":
+        return render_template("hint_confirm.html", hint=hint, challenge=challenge, back=back)
     try:
         team_id = current_user.team_id
-        hint = challenges.unlock_hint(db(), catalog(), solved_by(team_id), hint_id, team_id, current_user.id, utcnow())
+        challenges.unlock_hint(db(), catalog(), solved_by(team_id), hint_id, team_id, current_user.id, utcnow())
         db().commit()
     except Refused as err:
         db().rollback()
         flash(str(err), "error")
-        return redirect(url_for("views.challenge_list"))
-    return redirect(url_for("views.challenge_page", challenge_id=hint["challenge_id"]))
+        return redirect(back)
+    flash(ngettext("Hint unlocked: %(num)s point was taken from your team's score.",
+                   "Hint unlocked: %(num)s points were taken from your team's score.", hint["cost"]), "ok")
+    return redirect(f"{back}#hint-{hint_id}")
 
 
 @bp.get("/team")
@@ -223,6 +251,15 @@ def download(file_id: int, name: str) -> Any:
 
 @bp.get("/board")
 def board_page() -> Any:
+    """The observers' board; ``?kiosk=1`` is its projector mode (``page`` and ``dwell`` for the rotation)."""
     snapshot = services().cache.snapshot().as_dict()
     names = pack_text.challenge_names(db(), [c["id"] for c in snapshot.get("challenges", [])], i18n.language())
-    return render_template("board.html", snapshot=snapshot, challenge_names=names)
+    known = catalog()
+    face = kiosk.wall_clock(known.home_timezone, known.clock, utcnow())
+    if request.args.get("kiosk") != "1":
+        return render_template("board.html", snapshot=snapshot, challenge_names=names, face=face)
+    rows, page, pages = kiosk.page_of(snapshot["standings"], request.args.get("page", type=int))
+    dwell = kiosk.dwell(request.args.get("dwell"))
+    return render_template("board_kiosk.html", snapshot=snapshot, challenge_names=names, face=face, rows=rows,
+                           page=page, pages=pages, dwell=dwell,
+                           next_page=url_for("views.board_page", kiosk=1, page=page % pages + 1, dwell=dwell))

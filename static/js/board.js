@@ -4,7 +4,16 @@
 (function () {
   const D = window.Drillboard;
   const FLAGS = "/static/vendor/flag-icons/flags/";
-  const COLORS = ["#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#f8961e", "#b5179e", "#90be6d", "#43aa8b", "#e9c46a", "#a2d2ff"];
+  const ICONS = { blood: "/static/icons/blood.svg", solved: "/static/icons/solve.svg" };
+  /* Ten lines that stay apart without relying on hue alone: Okabe–Ito colours (safe for the
+     common colour-vision deficiencies, bright enough on the dark panel) plus a dash pattern and
+     a point shape of their own, so neighbours in rank differ in all three. */
+  const LINES = [
+    ["#56b4e9", [], "circle"], ["#e69f00", [14, 6], "triangle"], ["#f0e442", [3, 5], "rect"],
+    ["#009e73", [14, 5, 3, 5], "rectRot"], ["#cc79a7", [], "star"], ["#ff7a45", [3, 5], "crossRot"],
+    ["#e8eef5", [14, 6], "circle"], ["#a58cff", [14, 5, 3, 5], "triangle"], ["#6fdc8c", [8, 4], "rect"],
+    ["#ffb3c7", [2, 3], "rectRot"],
+  ];
   const state = { rows: new Map(), challenges: [], solves: [], awards: [], bonus: 0, clock: null, frozen: false };
   let chart = null;
 
@@ -115,6 +124,15 @@
 
   /* --- grid ---------------------------------------------------------------------------- */
 
+  /* A grid cell says what it holds by shape and text, not by colour alone. */
+  function mark(td, kind) {
+    td.className = "cell " + kind;
+    const icon = el("img", "icon");
+    icon.src = ICONS[kind];
+    icon.alt = D.t(kind === "blood" ? "blood_mark" : "solve_mark");
+    td.replaceChildren(icon);
+  }
+
   function renderGrid() {
     const solved = new Set(state.solves.map(function (s) { return s[0] + ":" + s[1]; }));
     const first = new Map();
@@ -128,17 +146,20 @@
       th.title = name;
       head.append(th);
     });
+    head.querySelectorAll("th").forEach(function (th) { th.scope = "col"; });
     const thead = el("thead");
     thead.append(head);
     const body = el("tbody");
     Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; }).forEach(function (row) {
       const tr = el("tr");
-      tr.append(el("th", "", row.team));
+      const name = el("th", "", row.team);
+      name.scope = "row";
+      tr.append(name);
       state.challenges.forEach(function (c) {
         const key = row.team_id + ":" + c.id;
-        const td = el("td", solved.has(key) ? (first.get(c.id) === row.team_id ? "cell blood" : "cell solved") : "cell");
+        const td = el("td", "cell");
         td.dataset.cell = key;
-        td.textContent = solved.has(key) ? "●" : "";
+        if (solved.has(key)) mark(td, first.get(c.id) === row.team_id ? "blood" : "solved");
         tr.append(td);
       });
       body.append(tr);
@@ -153,6 +174,7 @@
     const scale = this;
     const span = scale && scale.max - scale.min;
     const fields = span && span < 20 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
+    if (D.zone) { fields.timeZone = D.zone; fields.hourCycle = "h23"; }  /* the projector: the hall's zone, like its clock */
     return new Date(value).toLocaleTimeString(D.lang, fields);
   }
 
@@ -175,21 +197,29 @@
       const points = start ? [{ x: start, y: 0 }] : [];
       changes.forEach(function (c) { total += c[1]; points.push({ x: c[0], y: total }); });
       points.push({ x: Date.now(), y: row.score });
-      return { label: row.team, data: points, borderColor: COLORS[index], backgroundColor: COLORS[index], stepped: true, pointRadius: 2, borderWidth: 3 };
+      const line = LINES[index % LINES.length];
+      return { label: row.team, data: points, borderColor: line[0], backgroundColor: line[0], borderDash: line[1],
+        pointStyle: line[2], stepped: true, pointRadius: 4, borderWidth: 3 };
     });
     if (!chart) {
       Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;  /* CJK names need a CJK font */
+      /* Labels as large as the text around the chart: the projector mode makes that large. */
+      const box = document.getElementById("chart").parentNode;
+      const size = parseFloat(getComputedStyle(box).fontSize) || 16;
+      Chart.defaults.font.size = size;
       chart = new Chart(document.getElementById("chart"), {
         type: "line",
         data: { datasets: datasets },
         options: {
           animation: false, maintainAspectRatio: false, parsing: false,
           scales: {
-            x: { type: "linear", ticks: { color: "#cfd8e3", maxTicksLimit: 8, callback: timeLabel }, grid: { color: "#233" } },
-            y: { beginAtZero: true, ticks: { color: "#cfd8e3" }, grid: { color: "#233" } },
+            x: { type: "linear", ticks: { color: "#cfd8e3", maxTicksLimit: 8, callback: timeLabel }, grid: { color: "#2a3d55" } },
+            y: { beginAtZero: true, ticks: { color: "#cfd8e3" }, grid: { color: "#2a3d55" } },
           },
-          /* On a phone the legend would eat the plot; the table above names the teams. */
-          plugins: { legend: { display: window.innerWidth > 700, labels: { color: "#e8eef5", font: { size: 14 } } } },
+          /* On a phone the legend would eat the plot; the table above names the teams. The
+             legend draws each line with its colour and dash. */
+          plugins: { legend: { display: window.innerWidth > 700, position: "bottom",
+            labels: { color: "#e8eef5", usePointStyle: true, pointStyle: "line", pointStyleWidth: size * 2.5 } } },
         },
       });
     } else {
@@ -259,7 +289,7 @@
       while (feed.children.length > 20) feed.lastChild.remove();
       state.solves.push([s.team_id, s.challenge_id, s.at]);
       const cell = grid.querySelector('[data-cell="' + s.team_id + ":" + s.challenge_id + '"]');
-      if (cell) { cell.className = s.first_blood ? "cell blood" : "cell solved"; cell.textContent = "●"; }
+      if (cell) mark(cell, s.first_blood ? "blood" : "solved");
       const challenge = state.challenges.find(function (c) { return c.id === s.challenge_id; });
       if (challenge && s.first_blood) challenge.value = s.points - state.bonus;
     },

@@ -22,23 +22,41 @@ window.Drillboard = (function () {
     datetime: { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
   };
 
-  /* Times are sent in UTC; show them in the viewer's own zone, with the zone named. */
+  /* The zone a page's times read in: the viewer's own (undefined), or on the projector
+     (body[data-zone]) the drill's home zone, which its clock names once for the whole hall. */
+  const zone = (function () {
+    const wanted = document.body && document.body.dataset.zone;
+    try {
+      if (wanted) { new Intl.DateTimeFormat(lang, { timeZone: wanted }); return wanted; }
+    } catch (e) { /* a zone this browser does not know: the viewer's own */ }
+    return undefined;
+  })();
+
+  function timeOptions(style) {
+    const options = Object.assign({}, TIME_STYLES[style] || TIME_STYLES.datetime);
+    if (zone) { delete options.timeZoneName; options.timeZone = zone; options.hourCycle = "h23"; }
+    return options;
+  }
+
+  /* Times are sent in UTC; show them in the viewer's own zone with the zone named (or the hall's). */
   function formatTimes(root) {
     (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
       const when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      el.textContent = when.toLocaleString(lang, TIME_STYLES[el.dataset.style] || TIME_STYLES.datetime);
-      el.title = when.toLocaleString(lang, { dateStyle: "full", timeStyle: "long" });
+      el.textContent = when.toLocaleString(lang, timeOptions(el.dataset.style));
+      el.title = when.toLocaleString(lang, { dateStyle: "full", timeStyle: "long", timeZone: zone });
     });
   }
 
-  /* The drill's home zone (pack.yml `timezone`): its time now, next to the viewer's own. */
+  /* The drill's home zone (pack.yml `timezone`): its time now, next to the viewer's own; the
+     projector's wall clock (data-seconds) counts the seconds on a 24-hour dial. */
   function tickHomeZone() {
     const box = document.getElementById("home-zone");
     if (!box) return;
+    const fields = { hour: "2-digit", minute: "2-digit", timeZone: box.dataset.zone };
+    if (box.dataset.seconds) { fields.second = "2-digit"; fields.hourCycle = "h23"; }
     try {
-      box.querySelector(".home-time").textContent =
-        new Date().toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", timeZone: box.dataset.zone });
+      box.querySelector(".home-time").textContent = new Date().toLocaleTimeString(lang, fields);
     } catch (e) { /* a zone this browser does not know: keep the server's text */ }
   }
 
@@ -96,5 +114,5 @@ window.Drillboard = (function () {
     tickHomeZone();
     setInterval(tickHomeZone, 1000);
   });
-  return { postJSON: postJSON, formatTimes: formatTimes, toast: toast, connect: connect, t: t, lang: lang };
+  return { postJSON: postJSON, formatTimes: formatTimes, toast: toast, connect: connect, t: t, lang: lang, zone: zone };
 })();

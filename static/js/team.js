@@ -43,6 +43,15 @@
         } else if (r.status === 200) {
           let text = D.t("incorrect");
           if (r.data.message) text += " " + r.data.message;
+          if (r.data.attempts_left === 0) {
+            /* Used up: the form says so and stops offering an answer the server would refuse. */
+            show(text + " " + D.t("no_attempts_left"), "incorrect");
+            input.disabled = true;
+            button.disabled = true;
+            const left = document.getElementById("attempts-left");
+            if (left) left.remove();
+            return;
+          }
           if (typeof r.data.attempts_left === "number") text += " " + D.t("attempts_left", { n: r.data.attempts_left });
           show(text, "incorrect");
           input.select();
@@ -70,8 +79,12 @@
       if (document.querySelector('[data-requires~="' + id + '"]')) { window.location.reload(); return; }
       const content = document.createElement("div");
       content.className = "hint-content";
+      content.tabIndex = -1;
       content.innerHTML = r.data.content;  /* sanitised server-side */
       hintForm.replaceWith(content);
+      /* Focus moves to what was bought, and the polite live region says what it cost. */
+      content.focus();
+      D.toast(D.t("hint_unlocked_self", { cost: r.data.cost }), "ok");
     });
   });
 

@@ -77,6 +77,10 @@ def shown_time(moment: datetime) -> str:
     return f'time[datetime="{moment.astimezone(timezone.utc).replace(second=0, microsecond=0).isoformat()}"]'
 
 
+def shown_utc(moment: datetime) -> str:
+    """How a console message (plain text) names that time: in UTC, written so."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:00 UTC")
+
 
 def flash_ok(page: Page) -> Any:
     return page.locator("p.flash.ok")
@@ -103,6 +107,13 @@ def api_scoreboard(base_url: str) -> dict[str, Any]:
     response = requests.get(base_url + "/api/v1/scoreboard", timeout=5)
     response.raise_for_status()
     return response.json()
+
+
+def confirm(page: Page, action: str, heading: str) -> None:
+    """A clock button leads to a page naming what will happen; only its button acts."""
+    page.locator(f"button[data-action={action}]").click()
+    expect(page.locator("h1")).to_have_text(heading)
+    page.locator("#confirm").click()
 
 
 def answer(member: Page, base: str, challenge: str, text: str, expected: str) -> None:
@@ -254,7 +265,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     row = page.locator("#challenges tbody tr", has=page.get_by_role("link", name=SPOOFED, exact=True))
     row.locator("input[name=release_at]").fill(local_input(release))
     row.get_by_role("button", name="Save").click()
-    expect(flash_ok(page)).to_contain_text("Release time saved")
+    expect(flash_ok(page)).to_contain_text(f"Release time saved: {SPOOFED} opens at {shown_utc(release)}.")
     scheduled = page.locator("ol.schedule li", has_text=SPOOFED)
     expect(scheduled.locator(shown_time(release))).to_have_count(1)
     expect(scheduled.locator(".badge")).to_have_text("scheduled")
@@ -263,8 +274,8 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
 
     # --- 6. start now ----------------------------------------------------------------------------
     nav(page, "Clock")
-    page.locator("button[data-action=start]").click()
-    expect(flash_ok(page)).to_contain_text("The drill has started.")
+    confirm(page, "start", "Start the drill now?")
+    expect(flash_ok(page)).to_contain_text("Drill started: teams can see the challenges and answer now.")
     expect(page.locator("#phase")).to_have_text("running")
     nav(page, "Challenges & injects")
     expect(page.locator("ol.schedule li", has_text=SPOOFED).locator(".badge")).to_have_text("open")
@@ -284,7 +295,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     page.locator("input[name=title]").fill("Lunch at noon in hall B")
     page.locator("textarea[name=body]").fill("Bring your **badge**.")
     page.get_by_role("button", name="Send now").click()
-    expect(flash_ok(page)).to_contain_text("Announcement sent.")
+    expect(flash_ok(page)).to_contain_text("Announcement sent: “Lunch at noon in hall B” is on the board")
     expect(board.locator("#announcements")).to_contain_text("Lunch at noon in hall B", timeout=3000)
     expect(board.locator("#announcements strong", has_text="badge")).to_have_count(1)
 
@@ -321,7 +332,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     page.locator("input[name=value]").fill("50")
     page.locator("input[name=reason]").fill("Incident report: clear timeline")
     page.get_by_role("button", name="Record").click()
-    expect(flash_ok(page)).to_contain_text("Points recorded.")
+    expect(flash_ok(page)).to_contain_text("Points recorded: +50 for Aurora (Incident report: clear timeline).")
     expect(page.locator("#awards tbody tr").first).to_contain_text("+50")
     award_score = first_score + 50
     expect(board_score(board, "Aurora")).to_have_text(str(award_score), timeout=3000)
@@ -339,8 +350,8 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
 
     # --- 10. freeze; a solve during the freeze stays hidden until the end reveals it -------------
     nav(page, "Clock")
-    page.locator("button[data-action=freeze]").click()
-    expect(flash_ok(page)).to_contain_text("The board is frozen now.")
+    confirm(page, "freeze", "Freeze the public board now?")
+    expect(flash_ok(page)).to_contain_text("Board frozen: solves from now on stay hidden")
     expect(page.locator("main .big")).to_contain_text("frozen")
     expect(board.locator("#frozen-banner")).to_be_visible(timeout=3000)
 
@@ -353,8 +364,8 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     assert public["frozen"] is True
     assert dict((t, s) for t, s, _ in standings_of(public["standings"]))["Aurora"] == award_score
 
-    page.locator("button[data-action=end]").click()
-    expect(flash_ok(page)).to_contain_text("The drill has ended.")
+    confirm(page, "end", "End the drill now?")
+    expect(flash_ok(page)).to_contain_text("Drill ended: answers are closed and the board shows the final standings.")
     expect(page.locator("#phase")).to_have_text("ended")
     final_score = award_score + frozen_solve_points
     expect(board_score(board, "Aurora")).to_have_text(str(final_score), timeout=5000)
@@ -479,7 +490,7 @@ def test_board_open_before_start_gets_the_challenges(server_factory: Any, page: 
         page.locator("main input[name=name]").fill("chief")
         page.locator("main input[name=password]").fill(chief["password"])
         page.locator("main form button[type=submit]").click()
-        page.locator("button[data-action=start]").click()
+        confirm(page, "start", "Start the drill now?")
         expect(page.locator("#phase")).to_have_text("running")
         expect(board.locator("#clock-phase")).to_have_text("running", timeout=3000)
 

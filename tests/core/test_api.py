@@ -245,6 +245,25 @@ def test_attempt_verdicts_and_points(services: Any, client: Any, ids: dict[str, 
     assert listed["Second Door"]["solved"] is True and listed["Second Door"]["solves"] == 1
 
 
+def test_detail_says_how_many_wrong_answers_are_left(services: Any, client: Any, make_pack: Any) -> None:
+    folder = make_pack({}, files={"w/limited/challenge.yml": "name: Limited\nvalue: 50\nattempts: 2\nflags: ['DRILL{x}']\n",
+                                  "w/free/challenge.yml": "name: Free\nvalue: 50\nflags: ['DRILL{y}']\n"}, name="limits")
+    with services.database.session() as session:
+        packs.load(session, folder, services.settings.files_dir)
+    (_, a), (_, b) = team_with_token(services, "Limit A"), team_with_token(services, "Limit B")
+    ids = {c["name"]: c["id"] for c in client.get("/api/v1/challenges", headers=a).get_json()["challenges"]}
+
+    def left(headers: dict[str, str], name: str = "Limited") -> Any:
+        return client.get(f"/api/v1/challenges/{ids[name]}", headers=headers).get_json()["attempts_left"]
+
+    assert left(a) == 2 and left(a, "Free") is None
+    post(client, ids["Limited"], "wrong", a)
+    assert left(a) == 1 and left(b) == 2, "one team's wrong answers are its own"
+    post(client, ids["Limited"], "wrong again", a)
+    assert left(a) == 0
+    assert post(client, ids["Limited"], "DRILL{x}", a).status_code == 403
+
+
 def test_dynamic_value_falls_for_every_solver(client: Any, ids: dict[str, int], team_a: Any, team_b: Any) -> None:
     (a_id, a), (b_id, b) = team_a, team_b
     cid = ids["Curve"]

@@ -179,9 +179,9 @@ def test_hint_requirements_are_enforced_on_the_page(services: Any, app: Any, mak
     page = f"/challenges/{stored(services, 'Hinted').id}"
     html = client.get(page).get_data(as_text=True)
     assert "Unlock First first." in html and "SECOND-TEXT" not in html and "FREE-TEXT" not in html
-    client.post(f"/hints/{second}/unlock", data={"csrf_token": csrf(client, page)})
+    client.post(f"/hints/{second}/unlock", data={"csrf_token": csrf(client, page), "confirmed": "1"})
     assert "SECOND-TEXT" not in client.get(page).get_data(as_text=True)
-    client.post(f"/hints/{first}/unlock", data={"csrf_token": csrf(client, page)})
+    client.post(f"/hints/{first}/unlock", data={"csrf_token": csrf(client, page), "confirmed": "1"})
     html = client.get(page).get_data(as_text=True)
     assert "FIRST-TEXT" in html and "FREE-TEXT" in html and "SECOND-TEXT" not in html
 

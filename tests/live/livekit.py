@@ -259,6 +259,13 @@ def apply_delta(rows: list[dict[str, Any]], delta: list[dict[str, Any]]) -> list
 _names = itertools.count(1)
 
 
+def member_context(browser: Any, member: Member, **options: Any) -> Any:
+    """A playwright browser context already logged in as ``member`` (options: viewport, ...)."""
+    context = browser.new_context(**options)
+    context.add_cookies([{"name": "session", "value": member.http.cookies["session"], "url": member.base_url}])
+    return context
+
+
 def join(srv: Any, team: str, name: str | None = None) -> Member:
     """A new member of a seeded team, logged in through /join (user names are unique)."""
     codes = {row["name"]: row["join_code"] for row in srv.first_run["teams"]}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from livekit import ANSWERS, PASSWORD, join, max_seq, scoreboard
+from livekit import ANSWERS, PASSWORD, join, max_seq, member_context, scoreboard
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -41,12 +41,6 @@ def open_board(context: BrowserContext, base: str) -> Watched:
 def team_id(base: str, team: str) -> int:
     return next(row["team_id"] for row in scoreboard(base)["standings"] if row["team"] == team)
 
-
-def member_context(browser: Browser, member: Any, **options: Any) -> BrowserContext:
-    """A browser context already logged in as ``member`` (a livekit.Member)."""
-    context = browser.new_context(**options)
-    context.add_cookies([{"name": "session", "value": member.http.cookies["session"], "url": member.base_url}])
-    return context
 
 
 def test_member_answers_and_board_updates_live(shared_server: Any, browser: Browser) -> None:
@@ -217,6 +211,11 @@ def test_screenshots(shared_server: Any, browser: Browser, screenshot_dir: Path)
             board.page.wait_for_timeout(400)
             _no_horizontal_overflow(board.page)
             board.page.screenshot(path=str(screenshot_dir / f"board-{width}.png"), full_page=True)
+            if width == 1920:  # the projector mode with the demo's ten teams
+                board.page.goto(base + "/board?kiosk=1")
+                expect(board.page.locator("#standings tbody tr:not([hidden])")).to_have_count(10)
+                board.page.wait_for_timeout(400)
+                board.page.screenshot(path=str(screenshot_dir / "board-kiosk-10.png"))
 
             team = Watched(member)
             team.page.goto(f"{base}/challenges/{web_id}")
@@ -230,5 +229,5 @@ def test_screenshots(shared_server: Any, browser: Browser, screenshot_dir: Path)
         finally:
             observer.close()
             member.close()
-    for name in ("board-1920", "board-390", "challenge-1920", "challenge-390"):
+    for name in ("board-1920", "board-390", "board-kiosk-10", "challenge-1920", "challenge-390"):
         assert (screenshot_dir / f"{name}.png").stat().st_size > 10_000

@@ -18,8 +18,8 @@ from flask_socketio import SocketIO, join_room
 
 from . import events, organizer, rescore
 from .caches import Caches
-from .db import Database
-from .models import utcnow
+from .db import Database, insert_ignore
+from .models import Drill, utcnow
 from .snapshot import BoardCache, Built
 from .stream import Pump, Row
 
@@ -151,6 +151,10 @@ class Live:
                 return
             self.running = True
         self.pump.start()
+        with self.database.session() as session:
+            # The board is built read-only (PostgreSQL refuses the insert there): make the drill
+            # row first, without failing when another worker starting at once makes it too.
+            insert_ignore(session, Drill, id=1)
         built = self.cache.rebuild()
         with self.database.session() as session:
             rescore.baseline(session, built)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import engineio
 import requests
 import socketio
 import yaml
@@ -66,6 +67,19 @@ def leaked_flags(payload: Any) -> list[str]:
     return sorted(flag for flag in FLAG_STRINGS if flag in text)
 
 
+class _InOrderEngineIO(engineio.Client):
+    """python-engineio hands every message to a new thread, so on a busy machine the handlers
+    can run (and record) out of arrival order; run them in the reading thread, as a browser does."""
+
+    def _trigger_event(self, event: str, *args: Any, run_async: bool = False, **kwargs: Any) -> Any:
+        return super()._trigger_event(event, *args, **kwargs)
+
+
+class _InOrderClient(socketio.Client):
+    def _engineio_client_class(self) -> type:
+        return _InOrderEngineIO
+
+
 class LiveClient:
     """A python-socketio client on /live that records every event it receives, in order."""
 
@@ -73,7 +87,7 @@ class LiveClient:
         self.label = label
         self.events: list[tuple[str, Any]] = []
         self._cond = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = _InOrderClient(reconnection=False)
         self.sio.on("*", self._record, namespace=NAMESPACE)
         headers = {"Cookie": cookie} if cookie else {}
         self.sio.connect(base_url, namespaces=[NAMESPACE], transports=["websocket"], headers=headers,

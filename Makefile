@@ -3,16 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench
+.PHONY: run test bench chromium nginx
 
 run: $(VENV)/.runtime
 	$(PY) app.py
 
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium nginx
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev chromium
+bench: $(VENV)/.dev chromium nginx
 	$(PY) bench/run.py
 	$(PY) bench/solve_to_screen.py
 
@@ -29,3 +29,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 # Browser tests drive Debian's Chromium (playwright cannot download its own browser here).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
+# The scale-out test and benchmark put Debian's nginx in front of the workers (docker/cluster.py).
+nginx:
+	@test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx >/dev/null)

@@ -7,16 +7,16 @@ PY := $(VENV)/bin/python
 CATALOGS := scoreboard/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test bench messages chromium
+.PHONY: run test bench messages chromium nginx
 
 run: $(VENV)/.runtime $(MO)
 	$(PY) app.py
 
-test: $(VENV)/.dev chromium $(MO)
+test: $(VENV)/.dev chromium nginx $(MO)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev chromium $(MO)
+bench: $(VENV)/.dev chromium nginx $(MO)
 	$(PY) bench/run.py
 	$(PY) bench/solve_to_screen.py
 
@@ -45,3 +45,7 @@ messages: $(VENV)/.runtime
 chromium:
 	@(test -x /usr/bin/chromium && fc-list :lang=zh | grep -q .) || \
 		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
+# The scale-out test and benchmark put Debian's nginx in front of the workers (docker/cluster.py).
+nginx:
+	@test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx >/dev/null)

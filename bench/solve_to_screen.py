@@ -9,8 +9,11 @@ Prints p50, p99 and max over every (solve, board) pair. Figures only, no asserti
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import requests
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import demo_answers, demo_server, make_teams, percentile  # noqa: E402
+from run import ROOT, single  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -27,6 +30,25 @@ WATCH = """() => {
   new MutationObserver(() => window.__drawn.push(Date.now()))
     .observe(document.getElementById('feed'), {childList: true});
 }"""
+
+
+def demo_answers() -> dict[str, str]:
+    """Every demo challenge's answer, as the pack's own solver derives it from the files."""
+    return json.loads(subprocess.check_output([sys.executable, str(ROOT / "challenges/drill-demo/tools/solve_all.py")]))
+
+
+def make_teams(env: dict, count: int) -> list[str]:
+    tokens = []
+    for i in range(count):
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "drill", "create-team", f"Bench {i:03d}",
+                              "--country", "KZ"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        tokens.append(json.loads(out.stdout)["token"])
+    return tokens
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct))] if ordered else float("nan")
 
 
 def drawn_at(page: object, index: int, timeout: float = 10.0) -> float:
@@ -47,7 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     answers = demo_answers()
     latencies: list[float] = []
-    with demo_server() as (base, env), sync_playwright() as pw:
+    with tempfile.TemporaryDirectory() as tmp, single(Path(tmp), demo=True) as served, sync_playwright() as pw:
+        base, env = served.url, served.env
         tokens = make_teams(env, args.solves)
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         pages = []

@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
-from . import audit, i18n, inputs
+from . import audit, events, i18n, inputs
 from .caches import Caches
 from .config import Settings
 from .db import Database
@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     database = Database(settings.database_url, audit.key_from(settings.secret_key))
     migrated = database.migrate()
     with database.session() as session:
+        # The rows every reader expects, made once here: boards are built in read-only
+        # transactions, where PostgreSQL refuses to create them.
+        events.ensure_drill(session)
         audit.seal(session)
     redis_client = None
     if settings.redis_url:

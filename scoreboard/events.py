@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .clock import RUNNING, Clock, public_name
-from .db import lock_stream
+from .db import insert_ignore, lock_stream
 from .models import Challenge, Drill, Event, utcnow
 
 # Kinds after which the public board may read differently: the snapshot is rebuilt and the
@@ -32,10 +32,14 @@ def drill(session: Session) -> Drill:
     """The one drill row, created on first use."""
     row = session.get(Drill, 1)
     if row is None:
-        row = Drill(id=1)
-        session.add(row)
-        session.flush()
+        row = ensure_drill(session)
     return row
+
+
+def ensure_drill(session: Session) -> Drill:
+    """Create the drill row unless it exists; two workers starting at once both succeed."""
+    insert_ignore(session, Drill, id=1)
+    return session.get(Drill, 1)
 
 
 def clock_of(row: Drill) -> Clock:

@@ -85,7 +85,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
 
     def window(limit: int, seconds: int) -> MemoryLimiter:
-        return RedisLimiter(redis_client, limit, seconds) if redis_client else MemoryLimiter(limit, seconds)
+        if redis_client is None:
+            return MemoryLimiter(limit, seconds)
+        return RedisLimiter(redis_client, limit, seconds, prefix=settings.channel)
 
     caches = Caches(database.sessions)
     services = Services(settings, database, BoardCache(database.sessions, lambda: caches.catalog.get().clock), caches,
@@ -97,7 +99,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["drillboard"] = services
 
     # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.
-    socketio = SocketIO(app, message_queue=settings.redis_url, async_mode=_async_mode(), always_connect=True,
+    socketio = SocketIO(app, message_queue=settings.redis_url, channel=f"{settings.channel}:socketio",
+                        async_mode=_async_mode(), always_connect=True,
                         cors_allowed_origins=None, manage_session=False)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -106,7 +109,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import admin, api, cli, live, views
 
-    services.live = live.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds)
+    services.live = live.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
+                              wake_channel=f"{settings.channel}:events")
     if settings.background:
         # Whatever server runs the app, its first request starts the clock and the stream.
         app.before_request(services.live.start)

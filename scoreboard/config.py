@@ -1,6 +1,7 @@
 """Settings, read once from the environment so every process of a deployment agrees."""
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -51,6 +52,12 @@ class Settings:
             self.database_url = f"sqlite:///{self.instance / 'drillboard.db'}"
         if not self.secret_key:
             self.secret_key = _secret_key(self.instance)
+
+    @property
+    def channel(self) -> str:
+        """This drill's name on a shared Redis: pub/sub channels ignore Redis's database numbers,
+        so two drills on one Redis must not hear each other's events or share limits."""
+        return "drillboard:" + hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
 
     @property
     def files_dir(self) -> Path:

@@ -81,7 +81,9 @@ class Database:
             # Connections to a local file are cheap; with too few, requests queue for one.
             kwargs.update(connect_args={"check_same_thread": False, "timeout": 10}, pool_size=32, max_overflow=32)
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # Under gevent every request is a greenlet holding a connection: keep enough open that they
+            # are not opened and closed under load (a few workers × 30 stays under PostgreSQL's 100).
+            kwargs.update(pool_size=20, max_overflow=10, pool_recycle=1800)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -24,7 +24,6 @@ from .snapshot import BoardCache, Built, Snapshot
 from .stream import Pump, Row
 
 NAMESPACE = "/live"
-WAKE_CHANNEL = "drillboard:events"
 log = logging.getLogger(__name__)
 
 
@@ -32,9 +31,9 @@ class Live:
     """One per process: hears every commit and every stream row, and runs the serving tasks."""
 
     def __init__(self, socketio: SocketIO, database: Database, caches: Caches, cache: BoardCache,
-                 redis_client: Any, tick_seconds: float) -> None:
+                 redis_client: Any, tick_seconds: float, wake_channel: str = "drillboard:events") -> None:
         self.socketio, self.database, self.caches, self.cache = socketio, database, caches, cache
-        self.redis, self.tick_seconds = redis_client, tick_seconds
+        self.redis, self.tick_seconds, self.wake_channel = redis_client, tick_seconds, wake_channel
         self.pump = Pump(database.sessions)
         self.pump.listeners.append(self._rows)
         self.pump.on_reset.append(self._reset)
@@ -44,7 +43,10 @@ class Live:
         self._start_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._packet: tuple[int, int, str] | None = None  # (board number, seq, encoded snapshot)
+        self._packet: tuple[Snapshot, int, str] | None = None  # (the snapshot, its seq, encoded)
+        # The last seq sent to this worker's clients: a client that connects must get a snapshot
+        # at least this new, or it would miss what was sent before it joined.
+        self._sent_seq = 0
         self._redis_down_since: float | None = None
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
         socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
@@ -79,7 +81,9 @@ class Live:
                 # Every worker reads every row: send to this worker's clients only.
                 self._send(row.kind, row.payload, ignore_queue=True)
         seqs = [row.seq for row in rows if row.seq is not None]
-        self.cache.changed([row.kind for row in rows], max(seqs) if seqs else None)
+        if seqs:
+            self._sent_seq = seqs[-1]
+        self.cache.changed([row.kind for row in rows], seqs)
 
     def _built(self, built: Built, owed: bool) -> None:
         if owed:
@@ -90,7 +94,7 @@ class Live:
         """The stream went backwards (a restore): everyone starts again from a fresh snapshot."""
         self.caches.apply([("board", {})])
         self.cache.changed(["board"])
-        self._send_snapshot(None, self.cache.fresh())
+        self._send_snapshot(None, self.cache.snapshot())
 
     def _send(self, kind: str, payload: Any, **kwargs: Any) -> None:
         try:
@@ -103,18 +107,18 @@ class Live:
     def _on_connect(self, _auth: Any = None) -> None:
         if current_user.is_authenticated and current_user.team_id is not None:
             join_room(f"team:{current_user.team_id}")
-        self._send_snapshot(request.sid, self.cache.fresh())
+        self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
 
     def _on_resync(self, _data: Any = None) -> None:
-        self._send_snapshot(request.sid, self.cache.fresh())
+        self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
 
     def _send_snapshot(self, sid: str | None, snapshot: Snapshot) -> None:
         """The pre-encoded snapshot as one Socket.IO packet, encoded once per board and seq."""
         packet = self._packet
-        if packet is None or packet[0] != snapshot.number or packet[1] != snapshot.seq:
+        if packet is None or packet[0] is not snapshot or packet[1] != snapshot.seq:
             # Socket.IO's EVENT packet: type 2, the namespace, then the JSON array.
             text = f'2{NAMESPACE},["snapshot",{snapshot.encoded().decode()}]'
-            packet = self._packet = (snapshot.number, snapshot.seq, text)
+            packet = self._packet = (snapshot, snapshot.seq, text)
         server = self.socketio.server
         if sid is None:
             targets = [eio_sid for _, eio_sid in server.manager.get_participants(NAMESPACE, None)]
@@ -137,7 +141,7 @@ class Live:
         if self.redis is None:
             return
         try:
-            self.redis.publish(WAKE_CHANNEL, b"1")
+            self.redis.publish(self.wake_channel, b"1")
             self._redis_down_since = None
         except Exception:  # noqa: BLE001 - without Redis the others still catch up on their tick
             if self._redis_down_since is None:
@@ -196,7 +200,7 @@ class Live:
         while not self._stop.is_set():
             try:
                 pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(WAKE_CHANNEL)
+                pubsub.subscribe(self.wake_channel)
                 for _message in pubsub.listen():
                     self._wake.set()
                     if self._stop.is_set():

@@ -71,14 +71,14 @@ return false
 class RedisLimiter(MemoryLimiter):
     """The same windows in Redis sorted sets shared by all workers."""
 
-    def __init__(self, client: Any, limit: int, window: float) -> None:
+    def __init__(self, client: Any, limit: int, window: float, prefix: str = "drillboard") -> None:
         super().__init__(limit, window)
-        self.client = client
+        self.client, self.prefix = client, prefix
         self._script = client.register_script(_ACQUIRE)
         self._down_since: float | None = None
 
     def _name(self, key: str) -> str:
-        return f"drillboard:window:{key}"
+        return f"{self.prefix}:window:{key}"
 
     def _lost(self) -> None:
         if self._down_since is None:

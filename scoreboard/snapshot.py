@@ -72,7 +72,7 @@ class Built:
 class Snapshot:
     """What a new or resyncing observer gets: the board with its feed, chart and grid, encoded."""
 
-    number: int  # the board it was made for: valid until the board moves on
+    key: tuple[Any, ...]  # what time alone changes (the freeze, the phase) when it was taken
     seq: int
     content: dict[str, Any]  # without "seq"
     body: bytes  # content encoded, starting with "{"
@@ -120,7 +120,7 @@ def build(session: Session, now: datetime) -> Built:
                  board.solve_counts(session, cutoff))
 
 
-def take_snapshot(session: Session, number: int, now: datetime) -> Snapshot:
+def take_snapshot(session: Session, now: datetime) -> Snapshot:
     """The whole public picture at one moment (the dear part, only when somebody asks)."""
     _, seq = _moment(session)
     clock = events.clock_of(events.drill(session))
@@ -133,7 +133,7 @@ def take_snapshot(session: Session, number: int, now: datetime) -> Snapshot:
         "clock": clock.as_dict(now),
         **board.public_grid(session, cutoff, now),
     }
-    return Snapshot(number, seq, content, encode(content))
+    return Snapshot(time_key(clock, now), seq, content, encode(content))
 
 
 class BoardCache:
@@ -155,7 +155,6 @@ class BoardCache:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
-        self._fresh = threading.Condition()
         self._dirty = threading.Event()
         self._background = False
         self._stop = threading.Event()
@@ -172,27 +171,25 @@ class BoardCache:
             built = self.rebuild(now)
         return built
 
-    def fresh(self, timeout: float = 1.0) -> Snapshot:
-        """The snapshot once pending changes are built in (for a client that connects or resyncs)."""
-        if self._background and self._stale:
-            with self._fresh:
-                self._fresh.wait_for(lambda: not self._stale, timeout)
-        return self.snapshot()
-
     def board(self) -> Board:
         return self.current().board
 
-    def snapshot(self) -> Snapshot:
-        """The snapshot of the current board, made by the first reader that needs it."""
+    def snapshot(self, min_seq: int | None = None) -> Snapshot:
+        """A snapshot holding every public event up to ``min_seq`` (default: the current board's).
+
+        Taken by the first reader that needs one and shared until a newer seq is asked for: a
+        client that connects gets a snapshot at least as new as every event already sent.
+        """
         built = self.current()
+        need = built.seq if min_seq is None else min_seq
         taken = self._snapshot
-        if taken is not None and taken.number == built.number:
+        if taken is not None and taken.seq >= need and taken.key == built.key:
             return taken
         with self._snapshot_lock:  # readers arriving together share one
             taken = self._snapshot
-            if taken is None or taken.number != built.number:
+            if taken is None or taken.seq < need or taken.key != built.key:
                 with _one_moment(self.sessions) as session:
-                    taken = self._snapshot = take_snapshot(session, built.number, utcnow())
+                    taken = self._snapshot = take_snapshot(session, utcnow())
         return taken
 
     # --- changes ------------------------------------------------------------------------
@@ -205,20 +202,23 @@ class BoardCache:
         """A change committed in this process: the next board built publishes its standings."""
         self._owed = True
 
-    def changed(self, kinds: list[str], seq: int | None = None) -> None:
-        """Hear of committed events: rebuild after board changes, else just move the seq on."""
+    def changed(self, kinds: list[str], seqs: list[int] | None = None) -> None:
+        """Hear of committed events (``seqs``: the public ones, consecutive): rebuild after board
+        changes; after others (a ``standings`` event) what is built still holds, at the new seq."""
         if any(kind in events.BOARD_KINDS for kind in kinds):
             self._stale = True
             if self._background:
                 self._dirty.set()
             elif self._owed:
                 self.rebuild()  # the CLI and in-process callers publish their standings at once
-        elif seq is not None and not self._stale and self._built is not None and seq > self._built.seq:
-            # A standings event: the content is the same, its seq moves on.
-            self._built.seq = seq
-            taken = self._snapshot
-            if taken is not None and taken.number == self._built.number and seq > taken.seq:
-                taken.seq = seq
+            return
+        if not seqs:
+            return
+        built, taken = self._built, self._snapshot
+        if built is not None and not self._stale and built.seq == seqs[0] - 1:
+            built.seq = seqs[-1]
+        if taken is not None and taken.seq == seqs[0] - 1:
+            taken.seq = seqs[-1]
 
     def rebuild(self, now: datetime | None = None) -> Built:
         with self._lock:
@@ -231,8 +231,6 @@ class BoardCache:
                 self._stale, self._owed = True, self._owed or owed
                 raise
             self._built = built
-        with self._fresh:
-            self._fresh.notify_all()
         for listener in self.on_built:
             listener(built, owed)
         return built

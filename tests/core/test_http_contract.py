@@ -153,7 +153,9 @@ def runner(shared_server: Any) -> Any:
 
 
 def test_cli_export_matches_the_scoreboard(shared_server: Any, player: Any, runner: Any) -> None:
-    board = requests.get(api(shared_server, "/scoreboard"), timeout=10).json()["standings"]
+    truth = json.loads(runner.invoke(args=["drill", "export", "--format", "json"]).stdout)["standings"]
+    board = eventually(lambda: requests.get(api(shared_server, "/scoreboard"), timeout=10).json()["standings"],
+                       lambda b: b == truth)
     feed = requests.get(api(shared_server, "/scoreboard/ctftime"), timeout=10).json()
     out = {"json": shared_server.cli("export", "--format", "json").stdout}     # one real process start ...
     for fmt in ("csv", "ctftime"):                                    # ... and the same command in-process

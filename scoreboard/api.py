@@ -80,11 +80,9 @@ def json_body() -> dict[str, Any]:
 @bp.get("/challenges")
 @team_required
 def list_challenges() -> Response:
-    team_id = actor().team_id
-    known, built, solved = catalog(), services().cache.current(), solved_by(team_id)
-    key = (known.version, built.number, services().caches.solves.epoch, len(solved))
-    body = services().caches.listings.get(team_id, key, lambda: encode({
-        "challenges": challenges.list_for_team(known, solved, built.counts, utcnow())}))
+    built = services().cache.current()
+    body = services().listings.body(catalog(), built.number, built.counts, solved_by(actor().team_id), utcnow(),
+                                    encode)
     return Response(body, mimetype="application/json")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, board, events, grading
@@ -121,12 +121,13 @@ def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: 
     return False, None
 
 
-# Built once; a plain table INSERT skips the ORM's per-row bookkeeping on the hottest path.
+# Built once; plain table statements skip the ORM's per-row bookkeeping on the hottest path.
 _INSERT_SUBMISSION = Submission.__table__.insert().returning(Submission.__table__.c.id)
+_SOLVES_OF = select(func.count(), func.min(Solve.id)).where(Solve.challenge_id == bindparam("challenge_id"))
 
 
 def _store(session: Session, attempt: Attempt, answer: str, verdict: str) -> int:
-    return session.execute(_INSERT_SUBMISSION, {
+    return session.connection().execute(_INSERT_SUBMISSION, {
         "team_id": attempt.team_id, "user_id": attempt.user_id, "challenge_id": attempt.challenge_id,
         "answer": answer, "verdict": verdict, "at": attempt.now, "source": attempt.source}).scalar_one()
 
@@ -246,8 +247,7 @@ def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
     audit.cover(session, f"team:{attempt.team_name}", "solve", "solve", solve_id, {
         "team_id": attempt.team_id, "challenge_id": challenge.id, "user_id": attempt.user_id,
         "submission_id": submission_id, "at": attempt.now})
-    count, first_id = session.execute(
-        select(func.count(), func.min(Solve.id)).where(Solve.challenge_id == challenge.id)).one()
+    count, first_id = session.connection().execute(_SOLVES_OF, {"challenge_id": challenge.id}).one()
     first = first_id == solve_id
     points = board.value_of(challenge, count) + (catalog.first_blood_bonus if first else 0)
     payload = {"team": attempt.team_name, "team_id": attempt.team_id, "challenge": public_name(challenge),

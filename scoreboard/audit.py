@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .db import lock_stream
@@ -52,9 +52,13 @@ def _mac(key: bytes, *parts: Any) -> str:
     return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
-def _entry_mac(key: bytes, entry: AuditEntry) -> str:
-    return _mac(key, entry.prev_hash, _plain(entry.at), entry.actor, entry.action, entry.subject, entry.subject_id,
-                entry.payload)
+_FIELDS = ("prev_hash", "at", "actor", "action", "subject", "subject_id", "payload")
+
+
+def _entry_mac(key: bytes, entry: Any) -> str:
+    """The MAC of an entry (a row or a dict of its fields)."""
+    get = entry.get if isinstance(entry, dict) else lambda name: getattr(entry, name)
+    return _mac(key, *(_plain(get(name)) for name in _FIELDS))
 
 
 def _head_mac(key: bytes, last_id: int, last_hash: str) -> str:
@@ -65,34 +69,37 @@ def _key(session: Session) -> bytes:
     return session.info["audit_key"]
 
 
+# Built once: every solve appends to the chain.
+_HEAD = select(AuditHead.hash).where(AuditHead.id == 1)
+_INSERT = AuditEntry.__table__.insert().returning(AuditEntry.__table__.c.id)
+
+
 def record(session: Session, actor: str, action: str, payload: dict[str, Any],
-           subject: tuple[str, int] | None = None) -> AuditEntry:
-    """Append an entry to the chain in the caller's transaction."""
+           subject: tuple[str, int] | None = None) -> int:
+    """Append an entry to the chain in the caller's transaction; returns its id."""
     lock_stream(session)  # one chain: appends are serialised with the event stream
     key = _key(session)
-    head = session.get(AuditHead, 1, populate_existing=True) or _new_head(session, key)
-    entry = AuditEntry(at=utcnow(), actor=actor[:100], action=action[:50],
-                       payload=json.loads(json.dumps(payload, default=_json)), prev_hash=head.hash,
-                       subject=subject[0] if subject else None, subject_id=subject[1] if subject else None)
-    entry.hash = _entry_mac(key, entry)
-    session.add(entry)
-    session.flush()
-    head.last_id, head.hash, head.mac = entry.id, entry.hash, _head_mac(key, entry.id, entry.hash)
-    return entry
+    connection = session.connection()
+    prev = connection.execute(_HEAD).scalar()
+    if prev is None:
+        prev = GENESIS
+        connection.execute(insert(AuditHead).values(id=1, last_id=0, hash=GENESIS, mac=_head_mac(key, 0, GENESIS)))
+    entry = {"at": utcnow(), "actor": actor[:100], "action": action[:50], "prev_hash": prev,
+             "payload": json.loads(json.dumps(payload, default=_json)),
+             "subject": subject[0] if subject else None, "subject_id": subject[1] if subject else None}
+    entry["hash"] = _entry_mac(key, entry)
+    entry_id = connection.execute(_INSERT, entry).scalar_one()
+    connection.execute(update(AuditHead).where(AuditHead.id == 1).values(
+        last_id=entry_id, hash=entry["hash"], mac=_head_mac(key, entry_id, entry["hash"])))
+    return entry_id
 
 
 def cover(session: Session, actor: str, action: str, table: str, row_id: int, values: dict[str, Any],
-          **extra: Any) -> AuditEntry:
+          **extra: Any) -> int:
     """Record a score-bearing row as it is now (again after each legitimate change of it)."""
     columns = SCORE_ROWS[table][1]
     row = {column: _plain(values.get(column)) for column in columns}
     return record(session, actor, action, {"row": row, **extra}, (table, row_id))
-
-
-def _new_head(session: Session, key: bytes) -> AuditHead:
-    head = AuditHead(id=1, last_id=0, hash=GENESIS, mac=_head_mac(key, 0, GENESIS))
-    session.add(head)
-    return head
 
 
 def _entries(session: Session) -> Iterator[AuditEntry]:

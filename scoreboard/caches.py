@@ -148,11 +148,6 @@ class Cached(Generic[T]):
             self._epoch += 1
             self._value = None
 
-    @property
-    def epoch(self) -> int:
-        """How many times the value was dropped: part of the key of what is built from it."""
-        return self._epoch
-
 
 class Tokens:
     """API token → its owner, for the most recently used tokens (a miss reads the database)."""
@@ -209,26 +204,6 @@ def load_solves(session: Session) -> Solves:
     return solves
 
 
-class Listings:
-    """Each team's encoded challenge list, reused until what it is built from moves on.
-
-    The list is read before every attempt (it is how players see what is open); built from
-    the catalog, the public board and the team's own solves, it is the same bytes until one
-    of them changes.
-    """
-
-    def __init__(self) -> None:
-        self._by_team: dict[int | None, tuple[tuple[Any, ...], bytes]] = {}
-
-    def get(self, team_id: int | None, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
-        found = self._by_team.get(team_id)
-        if found is not None and found[0] == key:
-            return found[1]
-        body = build()
-        self._by_team[team_id] = (key, body)
-        return body
-
-
 class Caches:
     """The per-process caches, kept in step with the event stream."""
 
@@ -236,7 +211,6 @@ class Caches:
         self.catalog = Cached(sessions, load_catalog)
         self.solves = Cached(sessions, load_solves)
         self.tokens = Tokens(sessions)
-        self.listings = Listings()
 
     def apply(self, kinds_and_payloads: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Bring the caches up to date with changes read from the stream (or just committed)."""

@@ -5,7 +5,7 @@ detail page reads the text, files and hints from the database. No Flask here.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -63,10 +63,14 @@ def ensure_unlocked(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[i
         raise Forbidden("solve " + ", ".join(repr(n) for n in missing) + " first")
 
 
-def _summary(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, datetime],
-             counts: Mapping[int, int]) -> dict[str, Any]:
-    names = _solved_in_pack(catalog, challenge, solved) if challenge.requirements else set()
-    locked = any(name not in names for name in challenge.requirements)
+def _locked(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, datetime]) -> bool:
+    if not challenge.requirements:
+        return False
+    names = _solved_in_pack(catalog, challenge, solved)
+    return any(name not in names for name in challenge.requirements)
+
+
+def _summary(challenge: ChallengeDef, solved: bool, locked: bool, counts: Mapping[int, int]) -> dict[str, Any]:
     hidden_name = locked and challenge.anonymize
     return {
         "id": challenge.id,
@@ -74,7 +78,7 @@ def _summary(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, dat
         "category": challenge.category,
         "value": board.value_of(challenge, counts.get(challenge.id, 0)),
         "solves": counts.get(challenge.id, 0),
-        "solved": challenge.id in solved,
+        "solved": solved,
         "locked": locked,
         "requirements": [] if hidden_name else list(challenge.requirements),
         "tags": list(challenge.tags),
@@ -86,8 +90,37 @@ def _summary(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, dat
 def list_for_team(catalog: Catalog, solved: Mapping[int, datetime], counts: Mapping[int, int], now: datetime,
                   preview: bool = False) -> list[dict[str, Any]]:
     """The caller's visible challenges with current (public) values and the team's solved marks."""
-    return [_summary(catalog, c, solved, counts) for c in catalog.challenges.values()
+    return [_summary(c, c.id in solved, _locked(catalog, c, solved), counts) for c in catalog.challenges.values()
             if catalog.clock.shows(c, now, preview)]
+
+
+class Listings:
+    """The challenge list as JSON, assembled from pieces encoded once per board.
+
+    Every player reads the list before every attempt. Between two boards each challenge reads
+    the same for every team but for two marks (solved, locked), so its four possible pieces are
+    encoded once and each team's list is joined from them.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[int, int] | None = None
+        self._open: list[ChallengeDef] = []
+        self._pieces: dict[tuple[int, bool, bool], bytes] = {}
+
+    def body(self, catalog: Catalog, board_number: int, counts: Mapping[int, int], solved: Mapping[int, datetime],
+             now: datetime, encode: Callable[[Any], bytes]) -> bytes:
+        key = (catalog.version, board_number)
+        if key != self._key:  # what is open, values and solve counts come with the board
+            self._open = [c for c in catalog.challenges.values() if catalog.clock.shows(c, now)]
+            self._pieces, self._key = {}, key
+        parts = []
+        for challenge in self._open:
+            marks = (challenge.id, challenge.id in solved, _locked(catalog, challenge, solved))
+            piece = self._pieces.get(marks)
+            if piece is None:
+                piece = self._pieces[marks] = encode(_summary(challenge, marks[1], marks[2], counts))
+            parts.append(piece)
+        return b'{"challenges":[' + b",".join(parts) + b"]}"
 
 
 def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, datetime], counts: Mapping[int, int],
@@ -98,7 +131,7 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
         ensure_unlocked(catalog, definition, solved)
     challenge = session.get(Challenge, challenge_id)
     readable = hints.readable(challenge.hints, _unlocked_hints(session, team_id))
-    data = _summary(catalog, definition, solved, counts)
+    data = _summary(definition, definition.id in solved, _locked(catalog, definition, solved), counts)
     data["locked"] = False
     translations = {
         lang: {"name": t.get("name", challenge.name),

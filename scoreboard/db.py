@@ -33,17 +33,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_IGNORING: dict[tuple[str, type], Any] = {}
+
+
 def insert_ignore(session: Session, model: type, **values: Any) -> Any:
     """INSERT that yields to a unique constraint instead of failing; the new key, or None.
 
     This is how "counts once" is enforced by the database, not by a Python check, and it
     works inside the caller's transaction on both SQLite and PostgreSQL without SAVEPOINTs.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    key = next(iter(model.__table__.primary_key.columns))
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
-    return session.execute(statement).scalar()
+    connection = session.connection()
+    dialect = connection.dialect.name
+    statement = _IGNORING.get((dialect, model))
+    if statement is None:  # built once per table: this is on the path of every solve
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        key = next(iter(model.__table__.primary_key.columns))
+        statement = _IGNORING[(dialect, model)] = insert(model.__table__).on_conflict_do_nothing().returning(key)
+    return connection.execute(statement, values).scalar()
 
 
 def lock_stream(session: Session) -> None:

@@ -50,6 +50,18 @@ def _outbox(session: Session) -> list[dict[str, Any]]:
     return session.info.setdefault("outbox", [])
 
 
+# Built once: appending to the stream is on the path of every solve.
+_NEXT_SEQ = select(func.coalesce(func.max(Event.seq), 0) + 1)
+_INSERT = Event.__table__.insert()
+
+
+def _append(session: Session, kind: str, seq: int | None, payload: dict[str, Any], at: datetime | None,
+            held: bool) -> None:
+    session.connection().execute(_INSERT, {"kind": kind, "seq": seq, "payload": payload, "at": at or utcnow(),
+                                           "held": held})
+    _outbox(session).append({"kind": kind, "payload": payload, "room": None})
+
+
 def record(session: Session, kind: str, payload: dict[str, Any], at: datetime | None = None,
            held: bool = False) -> dict[str, Any]:
     """Append a public event; returns the payload with its ``seq``.
@@ -58,18 +70,16 @@ def record(session: Session, kind: str, payload: dict[str, Any], at: datetime | 
     observers learn of it from the snapshot after the reveal.
     """
     lock_stream(session)
-    seq = None if held else session.scalar(select(func.coalesce(func.max(Event.seq), 0) + 1))
+    seq = None if held else session.connection().execute(_NEXT_SEQ).scalar()
     full = payload if held else {"seq": seq, **payload}
-    session.add(Event(kind=kind, seq=seq, payload=full, at=at or utcnow(), held=held))
-    _outbox(session).append({"kind": kind, "payload": full, "room": None})
+    _append(session, kind, seq, full, at, held)
     return full
 
 
 def mark(session: Session, kind: str, payload: dict[str, Any] | None = None) -> None:
     """Append an internal change (no seq, never sent) that other workers must hear of."""
     lock_stream(session)
-    session.add(Event(kind=kind, seq=None, payload=payload or {}, at=utcnow(), held=False))
-    _outbox(session).append({"kind": kind, "payload": payload or {}, "room": None})
+    _append(session, kind, None, payload or {}, None, False)
 
 
 def notify_team(session: Session, team_id: int, kind: str, payload: dict[str, Any]) -> None:

@@ -23,8 +23,14 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _refuse_nul() -> None:
-    for values in (request.args, request.form):
+    sources = [request.args] if request.query_string else []
+    if request.mimetype in FORMS:  # a JSON body is checked where it is read
+        sources.append(request.form)
+    for values in sources:
         for value in values.values():
             if "\x00" in value:
                 abort(400, description="text must not contain NUL characters")

@@ -144,7 +144,7 @@ class BoardCache:
     (the re-scorer publishes standings from it).
     """
 
-    MIN_GAP = 0.1  # seconds between background rebuilds at the least
+    MIN_GAP = 0.25  # seconds between background rebuilds at the least
 
     def __init__(self, sessions: Callable[[], Session], clock: Callable[[], Clock]) -> None:
         self.sessions, self.clock = sessions, clock

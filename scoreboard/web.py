@@ -1,7 +1,7 @@
 """Request plumbing shared by the API, the team pages and the console: sessions, the caller."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Request, current_app, g, jsonify, request
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from .accounts import Actor, actor_for_user
 from .caches import Caches, Catalog
+from .challenges import Listings
 from .config import Settings
 from .db import Database
 from .ratelimit import MemoryLimiter
@@ -30,6 +31,7 @@ class Services:
     name_limiter: MemoryLimiter
     address_limiter: MemoryLimiter
     live: Any = None
+    listings: Listings = field(default_factory=Listings)
     # (revision before, revision now) of the schema migration this process ran at start.
     migrated: tuple[str | None, str] | None = None
 

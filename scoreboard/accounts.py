@@ -51,6 +51,14 @@ class Actor:
         return self.role == "admin"
 
     @property
+    def is_judge(self) -> bool:
+        return self.role == "judge"
+
+    @property
+    def is_red_team(self) -> bool:
+        return self.role == "red_team"
+
+    @property
     def label(self) -> str:
         if self.user_name:
             return self.user_name
@@ -145,11 +153,25 @@ def create_member(session: Session, team: Team, name: str, password: str) -> Use
     return _create_user(session, name, password, "member", team)
 
 
+# Accounts that are not a team's: organizers, judges of reports, the red team.
+STAFF_ROLES = ("admin", "judge", "red_team")
+
+
+def create_staff(session: Session, name: str, role: str, team: Team | None = None) -> tuple[User, str, str]:
+    """An organizer, judge or red-team account; returns it with a generated password and an API token.
+
+    A judge may also belong to a team (``team``): judging then skips that team's reports.
+    """
+    if role not in STAFF_ROLES:
+        raise AccountError(f"unknown role {role!r}; use one of {', '.join(STAFF_ROLES)}")
+    password = secrets.token_urlsafe(12)
+    user = _create_user(session, name, password, role, team if role == "judge" else None)
+    return user, password, new_token(session, user=user)
+
+
 def create_admin(session: Session, name: str) -> tuple[User, str, str]:
     """An organizer account; returns it with a generated password and an API token."""
-    password = secrets.token_urlsafe(12)
-    user = _create_user(session, name, password, "admin", None)
-    return user, password, new_token(session, user=user)
+    return create_staff(session, name, "admin")
 
 
 def is_organizer(session: Session, name: str) -> bool:

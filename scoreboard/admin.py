@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from . import challenges, clock, events, i18n, organizer, pack_text, packs, results, rosters, submissions
 from .board import challenge_values, solve_counts
-from .challenges import Refused
+from .errors import Refused
 from .models import Announcement, AuditEntry, Award, Challenge, Pack, PackLoad, Submission, Team, User, utcnow
 from .text import render_markdown
 from .web import actor, catalog, db, public_counts, services

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from . import events, organizer
 from .admin import _done, _form_time, _label, _refused, _utc
 from .attempts import regrade
-from .challenges import Refused
+from .errors import Refused
 from .models import Challenge, Team, User, utcnow
 from .web import db
 

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 
 from . import attempts, challenges, inputs
 from .attempts import Attempt, RateLimited
-from .challenges import Refused
+from .errors import Refused
 from .models import utcnow
 from .openapi import document
 from .snapshot import encode

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from . import audit, board, events, grading
 from .caches import Catalog, ChallengeDef
-from .challenges import Forbidden, Refused, ensure_unlocked, visible
+from .challenges import ensure_unlocked, visible
 from .clock import public_name
 from .db import insert_ignore, lock_stream
+from .errors import Forbidden, Refused
 from .models import Answer, AttemptCount, Capture, Challenge, Solve, Submission, Team, User
 from .ratelimit import MemoryLimiter
 

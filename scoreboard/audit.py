@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .db import lock_stream
-from .models import AuditEntry, AuditHead, Award, HintUnlock, Solve, utcnow
+from .models import AuditEntry, AuditHead, Award, Deduction, Grade, HintUnlock, Solve, utcnow
 
 GENESIS = "0" * 64
 # The tables whose rows carry points, and the columns an audit entry records of each row.
@@ -29,6 +29,9 @@ SCORE_ROWS: dict[str, tuple[type, tuple[str, ...]]] = {
     "solve": (Solve, ("team_id", "challenge_id", "user_id", "submission_id", "at")),
     "award": (Award, ("team_id", "value", "reason", "category", "challenge_id", "author_id", "at")),
     "hint_unlock": (HintUnlock, ("team_id", "hint_id", "user_id", "at")),
+    "grade": (Grade, ("team_id", "challenge_id", "report_id", "points", "comment", "at", "released_at")),
+    "deduction": (Deduction, ("team_id", "points", "reason", "evidence", "evidence_name", "author_id", "at",
+                              "voided_at", "void_reason", "voided_by_id")),
 }
 
 

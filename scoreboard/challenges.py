@@ -15,27 +15,9 @@ from sqlalchemy.orm import Session
 from . import audit, board, events, hints
 from .caches import Catalog, ChallengeDef
 from .db import insert_ignore
+from .errors import Forbidden, NotFound
 from .models import AttemptCount, Challenge, Hint, HintUnlock
 from .text import render_markdown
-
-
-class Refused(Exception):
-    """A request the rules refuse; ``status`` is the HTTP status an API would answer with."""
-
-    status = 400
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        if status:
-            self.status = status
-
-
-class NotFound(Refused):
-    status = 404
-
-
-class Forbidden(Refused):
-    status = 403
 
 
 def visible(catalog: Catalog, challenge_id: int, now: datetime, preview: bool = False) -> ChallengeDef:

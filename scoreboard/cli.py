@@ -11,10 +11,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from . import accounts, audit, backup, events, organizer, packs, results, rosters
-from .challenges import Refused
+from . import accounts, audit, backup, events, names, organizer, packs, results, rosters
 from .clock import parse_time
-from .models import AuditEntry, utcnow
+from .errors import Refused
+from .models import AuditEntry, Team, utcnow
 from .web import Services
 
 drill = AppGroup("drill", help="Run a Drillboard drill.")
@@ -113,6 +113,30 @@ def create_admin(name: str) -> None:
         with services.database.session() as session:
             user, password, token = accounts.create_admin(session, name)
             out = {"id": user.id, "name": user.name, "password": password, "token": token}
+    except ValueError as err:
+        _fail(str(err))
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@drill.command("create-user")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["judge", "red_team", "admin"]),
+              help="judge: grades reports; red_team: records deductions; admin: an organizer")
+@click.option("--team", "team_name", help="a judge who is also a member of this team (never judges its reports)")
+def create_user(name: str, role: str, team_name: str | None) -> None:
+    """Create a judge, red-team or organizer account; prints id, name, role, password and token as JSON."""
+    services = _services()
+    services.database.migrate()
+    try:
+        with services.database.session() as session:
+            team = None
+            if team_name is not None:
+                team = session.scalar(select(Team).where(Team.name_key == names.name_key(team_name)))
+                if team is None:
+                    _fail(f"no team named {team_name!r}")
+            user, password, token = accounts.create_staff(session, name, role, team)
+            out = {"id": user.id, "name": user.name, "role": user.role, "password": password, "token": token,
+                   "team_id": user.team_id}
     except ValueError as err:
         _fail(str(err))
     click.echo(json.dumps(out, ensure_ascii=False))

@@ -22,7 +22,8 @@ from .models import Challenge, Drill, Event, utcnow
 # Kinds after which the public board may read differently: the snapshot is rebuilt and the
 # standings re-scored only for these, never for a wrong answer. "hint" (a hint bought) and
 # "board" (a re-grade, a restore) are internal and never sent to clients.
-BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board", "hint"}
+BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board", "hint", "graded",
+               "deduction", "reveal"}
 # Kinds after which cached challenge definitions, the clock or accounts may be stale.
 CATALOG_KINDS = {"pack", "clock", "catalog", "board"}
 ACCOUNT_KINDS = {"team", "accounts", "board"}

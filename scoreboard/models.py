@@ -65,6 +65,15 @@ class Drill(Base):
     # Set once the matching public event has been emitted, so exactly one worker emits it.
     freeze_announced_at: Mapped[datetime | None]
     end_announced_at: Mapped[datetime | None]
+    # Exercise control (pack.yml): category weights {"flags": 50, "reports": 30, "deductions": 20},
+    # how a second marker's grade combines with the first ("average" | "lead"; none: one marker),
+    # and whether grades reach teams when given ("immediate") or when organizers release them.
+    weights: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    second_marker: Mapped[str | None] = mapped_column(String(10))
+    grade_release: Mapped[str] = mapped_column(String(10), default="manual")
+    # The closing ceremony: None (the end lifts the freeze), "hold" (the public board stays
+    # frozen after the end until organizers reveal), "revealing", "revealed".
+    reveal: Mapped[str | None] = mapped_column(String(12))
 
 
 class Pack(Base):
@@ -129,6 +138,11 @@ class Challenge(Base):
     position: Mapped[int] = mapped_column(default=0)
     # A challenge dropped from its pack is retired, not deleted: its submissions stay.
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Report tasks: [{"criterion", "points", "comment_required"}] and when revisions stop
+    # (a fixed time, or seconds after the drill starts).
+    rubric: Mapped[list[Any]] = mapped_column(default=list)
+    deadline_at: Mapped[datetime | None]
+    deadline_after: Mapped[int | None]
 
     pack: Mapped[Pack] = relationship(back_populates="challenges")
     answers: Mapped[list[Answer]] = relationship(
@@ -199,7 +213,7 @@ class User(Base):
     name_key: Mapped[str] = mapped_column(String(100), unique=True)
     name_skeleton: Mapped[str | None] = mapped_column(String(400))
     password_hash: Mapped[str] = mapped_column(String(200))
-    # member | admin; later judge | redteam.
+    # member | admin | judge | red_team (a judge may also be a member of a team).
     role: Mapped[str] = mapped_column(String(20), default="member")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -384,3 +398,85 @@ class AuditHead(Base):
     last_id: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
+
+
+class Report(Base):
+    """One version of a team's report on a report task; every version is kept."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("team_id", "challenge_id", "version", name="uq_report_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    files: Mapped[list[ReportFile]] = relationship(order_by="ReportFile.id", cascade="all, delete-orphan")
+
+
+class ReportFile(Base):
+    """An attachment of a report version; judges see it renamed (``attachment-N.ext``)."""
+
+    __tablename__ = "report_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+
+
+class Mark(Base):
+    """One judge's marking of one report version: a score per rubric criterion and a comment."""
+
+    __tablename__ = "mark"
+    __table_args__ = (UniqueConstraint("report_id", "judge_id", name="uq_mark_report_judge"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    scores: Mapped[list[Any]] = mapped_column(default=list)
+    comments: Mapped[list[Any]] = mapped_column(default=list)  # per criterion ("" when none)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Grade(Base):
+    """A team's final grade on a report task (one per team and task): carries points once released."""
+
+    __tablename__ = "grade"
+    __table_args__ = (UniqueConstraint("team_id", "challenge_id", name="uq_grade_team_challenge"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
+    points: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None]
+
+
+class Deduction(Base):
+    """A red-team attack that succeeded against a team: points taken, with reason and evidence."""
+
+    __tablename__ = "deduction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    points: Mapped[int]  # > 0, deducted
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_path: Mapped[str | None] = mapped_column(String(500))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class RevealProgress(Base):
+    """How far the closing ceremony has revealed one team's held changes (all up to ``until``)."""
+
+    __tablename__ = "reveal_progress"
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), primary_key=True)
+    until: Mapped[datetime]

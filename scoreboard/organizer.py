@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from . import accounts, audit, events
-from .challenges import NotFound, Refused
 from .clock import ENDED, NOT_STARTED, PAUSED, RUNNING
+from .errors import NotFound, Refused
 from .models import Announcement, Award, Challenge, Drill, Team, User
 from .text import render_markdown
 

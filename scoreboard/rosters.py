@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import accounts, names, organizer
-from .challenges import Refused
+from .errors import Refused
 
 MAX_ROWS = 1000
 

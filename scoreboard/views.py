@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from . import accounts, attempts, challenges, guessing, i18n, kiosk, names, pack_text, results
 from .attempts import Attempt
-from .challenges import NotFound, Refused
+from .errors import NotFound, Refused
 from .models import File, Hint, utcnow
 from .web import actor, catalog, client_address, db, public_counts, services, solved_by
 

@@ -13,8 +13,8 @@ from corekit import team_with_token
 from sqlalchemy import func, select
 
 from scoreboard import accounts, create_app, organizer, packs
-from scoreboard.challenges import Refused
 from scoreboard.config import Settings
+from scoreboard.errors import Refused
 from scoreboard.models import HintUnlock, Solve, Submission, utcnow
 
 SOLUTION = "SOLUTION-walkthrough-7c1e: read the log, then grep"

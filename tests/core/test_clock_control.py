@@ -13,8 +13,8 @@ from corekit import team_with_token
 from sqlalchemy import func, select
 
 from scoreboard import accounts, events, kiosk, organizer
-from scoreboard.challenges import Refused
 from scoreboard.clock import Clock
+from scoreboard.errors import Refused
 from scoreboard.models import AuditEntry, Event, Team, utcnow
 
 

@@ -13,7 +13,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 from scoreboard import accounts, organizer, packs
-from scoreboard.challenges import Refused
+from scoreboard.errors import Refused
 from scoreboard.models import Drill
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from . import events
 from .clock import public_name
-from .models import Announcement, Award, Challenge, Event, Hint, HintUnlock, Solve, Team
-from .scoring import Board, Standing, dynamic_value, rank
+from .models import Announcement, Award, Challenge, Deduction, Event, Grade, Hint, HintUnlock, Solve, Team
+from .scoring import Board, Standing, dynamic_value, rank, weighted
 from .text import render_markdown
 
 RECENT = 20
@@ -43,7 +43,31 @@ def challenge_values(session: Session, cutoff: datetime | None = None) -> dict[i
 
 def compute(session: Session, cutoff: datetime | None = None, version: int = 0,
             include_disabled: bool = False) -> Board:
-    """Rank every team from solves, first bloods, awards and hint costs up to ``cutoff``."""
+    """Rank every team up to ``cutoff`` from its three categories of points.
+
+    flags: solves (with first bloods), awards, less hint costs; reports: released grades;
+    deductions: the red team's, unless voided. With pack.yml ``weights`` the score is the
+    weighted sum (``scoring.weighted``); each standing carries the breakdown either way.
+    """
+    flags = _flag_points(session, cutoff)
+    reports = _report_points(session, cutoff)
+    deducted = _deducted_points(session, cutoff)
+    weights = events.drill(session).weights
+    query = select(Team.id, Team.name, Team.country)
+    if not include_disabled:
+        query = query.where(Team.disabled.is_(False))
+    rows = []
+    for team_id, name, country in session.execute(query):
+        flag_points, n, flag_last = flags.get(team_id, (0, 0, None))
+        report_points, report_last = reports.get(team_id, (0, None))
+        breakdown = {"flags": flag_points, "reports": report_points, "deductions": deducted.get(team_id, 0)}
+        last = max((t for t in (flag_last, report_last) if t), default=None)
+        rows.append(Standing(team_id, name, country, weighted(breakdown, weights), n, last, breakdown=breakdown))
+    return Board(version, rank(rows))
+
+
+def _flag_points(session: Session, cutoff: datetime | None) -> dict[int, tuple[int, int, datetime | None]]:
+    """Per team: solve points with first bloods, plus awards, less hint costs; solves; last gain."""
     values = challenge_values(session, cutoff)
     bonus = events.drill(session).first_blood_bonus
     first = select(Solve.challenge_id, func.min(Solve.id).label("first_id")).group_by(Solve.challenge_id)
@@ -75,20 +99,38 @@ def compute(session: Session, cutoff: datetime | None = None, version: int = 0,
         .group_by(HintUnlock.team_id).subquery()
     )
     query = (
-        select(Team.id, Team.name, Team.country,
+        select(Team.id,
                func.coalesce(solves.c.points, 0) + func.coalesce(awards.c.points, 0) - func.coalesce(costs.c.cost, 0),
                func.coalesce(solves.c.n, 0), solves.c.last, awards.c.last)
         .outerjoin(solves, solves.c.team_id == Team.id)
         .outerjoin(awards, awards.c.team_id == Team.id)
         .outerjoin(costs, costs.c.team_id == Team.id)
     )
-    if not include_disabled:
-        query = query.where(Team.disabled.is_(False))
-    rows = []
-    for team_id, name, country, score, n, last_solve, last_award in session.execute(query):
+    result = {}
+    for team_id, score, n, last_solve, last_award in session.execute(query):
         last = max((t for t in (_aware(last_solve), _aware(last_award)) if t), default=None)
-        rows.append(Standing(team_id, name, country, int(score or 0), int(n or 0), last))
-    return Board(version, rank(rows))
+        result[team_id] = (int(score or 0), int(n or 0), last)
+    return result
+
+
+def _report_points(session: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
+    """Per team: released report grades and when the last was released."""
+    query = (select(Grade.team_id, func.sum(Grade.points), func.max(Grade.released_at))
+             .where(Grade.released_at.is_not(None)).group_by(Grade.team_id))
+    if cutoff:
+        query = query.where(Grade.released_at <= cutoff)
+    return {team_id: (int(points or 0), _aware(last)) for team_id, points, last in session.execute(query)}
+
+
+def _deducted_points(session: Session, cutoff: datetime | None) -> dict[int, int]:
+    """Per team: points the red team took, leaving out deductions voided (by ``cutoff``)."""
+    query = select(Deduction.team_id, func.sum(Deduction.points)).group_by(Deduction.team_id)
+    if cutoff:
+        query = query.where(Deduction.at <= cutoff,
+                            or_(Deduction.voided_at.is_(None), Deduction.voided_at > cutoff))
+    else:
+        query = query.where(Deduction.voided_at.is_(None))
+    return {team_id: int(points or 0) for team_id, points in session.execute(query)}
 
 
 def _aware(value: Any) -> datetime | None:

@@ -16,6 +16,20 @@ def dynamic_value(initial: int, decay: int, minimum: int, solves: int, function:
     return max(minimum, math.ceil(((minimum - initial) / decay**2) * s**2 + initial))
 
 
+CATEGORIES = ("flags", "reports", "deductions")
+
+
+def weighted(breakdown: dict[str, int], weights: dict[str, int] | None) -> int:
+    """A team's score from its category points: their plain sum (deductions subtracted), or with
+    pack.yml ``weights`` (percentages) each category counted at its weight: with flags 50,
+    reports 30, deductions 20, a team with 400, 200 and 50 scores 200 + 60 - 10 = 250."""
+    sign = {"flags": 1, "reports": 1, "deductions": -1}
+    if not weights:
+        return sum(sign[c] * breakdown.get(c, 0) for c in CATEGORIES)
+    total = sum(sign[c] * weights.get(c, 0) * breakdown.get(c, 0) for c in CATEGORIES)
+    return round(total / 100)
+
+
 @dataclass
 class Standing:
     team_id: int
@@ -25,6 +39,8 @@ class Standing:
     solves: int = 0
     last_solve_at: datetime | None = None
     pos: int = 0
+    # Points per category before weighting: {"flags", "reports", "deductions"} (deductions >= 0).
+    breakdown: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -35,6 +51,7 @@ class Standing:
             "score": self.score,
             "solves": self.solves,
             "last_solve_at": self.last_solve_at.isoformat() if self.last_solve_at else None,
+            "breakdown": self.breakdown,
         }
 
 

@@ -38,7 +38,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 messages: $(VENV)/.runtime
 	$(VENV)/bin/pybabel -q extract -F babel.cfg --add-location=file --sort-by-file --no-wrap \
 		--project=Drillboard --copyright-holder="Drillboard authors" -o $(CATALOGS)/messages.pot .
-	$(VENV)/bin/pybabel -q update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --ignore-obsolete --no-wrap
+	$(VENV)/bin/pybabel -q update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --ignore-obsolete --no-fuzzy-matching --no-wrap
 
 # Browser tests drive Debian's Chromium (playwright cannot download its own browser here); the
 # board needs a CJK font to show Chinese (fonts-noto-cjk).

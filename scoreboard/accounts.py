@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import names
+from .errors import N_, Refused
 from .models import ApiToken, Team, User
 
 _hasher = PasswordHasher()
@@ -25,7 +26,7 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 
 
-class AccountError(ValueError):
+class AccountError(Refused, ValueError):
     """Refused input; the message tells the person what to change."""
 
 
@@ -67,7 +68,7 @@ class Actor:
 
 def hash_password(password: str) -> str:
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise AccountError(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise AccountError(N_("the password must be %(min)s to %(max)s characters"), min=MIN_PASSWORD, max=MAX_PASSWORD)
     return _hasher.hash(password)
 
 
@@ -104,10 +105,20 @@ def actor_for_user(user: User) -> Actor | None:
     return Actor(user.id, user.name, user.role, team.id if team else None, team.name if team else None)
 
 
+_TAKEN = {"team": N_("a team named %(name)r already exists; choose another name"),
+          "user": N_("a user named %(name)r already exists; choose another name")}
+_LOOKALIKE = {
+    "team": N_("%(name)r looks the same as the existing team %(existing)r (letters from another alphabet that "
+               "look alike); choose a name that reads differently"),
+    "user": N_("%(name)r looks the same as the existing user %(existing)r (letters from another alphabet that "
+               "look alike); choose a name that reads differently"),
+}
+
+
 def _add_named(session: Session, row: Team | User, what: str) -> None:
     """Add a team or user whose normalised name, and whose look, must be unique; the database has
     the last word."""
-    taken = AccountError(f"a {what} named {row.name!r} already exists; choose another name")
+    taken = AccountError(_TAKEN[what], name=row.name)
     model = type(row)
     row.name_key, row.name_skeleton = names.name_key(row.name), names.skeleton(row.name)
     with session.no_autoflush:  # the new row is not ready to flush before the check
@@ -116,8 +127,7 @@ def _add_named(session: Session, row: Team | User, what: str) -> None:
     if exists:
         raise taken
     if lookalike is not None:
-        raise AccountError(f"{row.name!r} looks the same as the existing {what} {lookalike!r} (letters from "
-                           "another alphabet that look alike); choose a name that reads differently")
+        raise AccountError(_LOOKALIKE[what], name=row.name, existing=lookalike)
     session.add(row)
     try:
         session.flush()
@@ -145,7 +155,7 @@ def join_team(session: Session, join_code: str, name: str, password: str) -> Use
     code = join_code.strip() if isinstance(join_code, str) and "\0" not in join_code else ""
     team = session.scalar(select(Team).where(Team.join_code == code)) if code else None
     if team is None or team.disabled:
-        raise BadJoinCode("that join code is not valid; ask your organizers for your team's code")
+        raise BadJoinCode(N_("that join code is not valid; ask your organizers for your team's code"))
     return _create_user(session, name, password, "member", team)
 
 
@@ -163,7 +173,7 @@ def create_staff(session: Session, name: str, role: str, team: Team | None = Non
     A judge may also belong to a team (``team``): judging then skips that team's reports.
     """
     if role not in STAFF_ROLES:
-        raise AccountError(f"unknown role {role!r}; use one of {', '.join(STAFF_ROLES)}")
+        raise AccountError(N_("unknown role %(role)r; use one of %(roles)s"), role=role, roles=", ".join(STAFF_ROLES))
     password = secrets.token_urlsafe(12)
     user = _create_user(session, name, password, role, team if role == "judge" else None)
     return user, password, new_token(session, user=user)

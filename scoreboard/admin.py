@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from . import challenges, clock, events, i18n, organizer, pack_text, packs, results, rosters, submissions
 from .board import challenge_values, solve_counts
-from .errors import Refused
+from .errors import N_, Refused
 from .models import Announcement, AuditEntry, Award, Challenge, Pack, PackLoad, Submission, Team, User, utcnow
 from .text import render_markdown
 from .web import actor, catalog, db, public_counts, services
@@ -51,7 +51,7 @@ def _done(message: str, endpoint: str, **values: Any) -> Any:
 
 def _refused(err: Exception, endpoint: str, **values: Any) -> Any:
     db().rollback()
-    flash(str(err), "error")
+    flash(i18n.refusal(err), "error")
     return redirect(url_for(endpoint, **values))
 
 
@@ -66,7 +66,8 @@ def _form_time(name: str) -> Any:
         try:
             return clock.parse_time(raw + "+00:00")
         except ValueError:
-            raise Refused(_("%(value)s is not a date and time such as 2026-11-25T09:00.", value=repr(raw))) from None
+            raise Refused(N_("%(value)s is not a date and time between the years 1970 and 9000, such as "
+                             "2026-11-25T09:00."), value=repr(raw)) from None
 
 
 # --- dashboard and clock -------------------------------------------------------------------
@@ -114,14 +115,14 @@ def _pack_source(form: dict[str, Any]) -> Path:
     if form.get("upload_id"):
         upload_id = form["upload_id"]
         if not upload_id.isalnum():
-            raise Refused(_("Unknown upload; upload the pack again."))
+            raise Refused(N_("Unknown upload; upload the pack again."))
         path = _uploads() / f"{upload_id}.zip"
         if not path.exists():
-            raise Refused(_("That upload has expired; upload the pack again."))
+            raise Refused(N_("That upload has expired; upload the pack again."))
         return path
     folder = (form.get("path") or "").strip()
     if not folder:
-        raise Refused(_("Choose a .zip file to upload or give the path of a pack folder on the server."))
+        raise Refused(N_("Choose a .zip file to upload or give the path of a pack folder on the server."))
     return Path(folder)
 
 

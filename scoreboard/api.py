@@ -9,11 +9,13 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from . import attempts, challenges, inputs
 from .attempts import Attempt, RateLimited
-from .errors import Refused
+from .errors import N_, Refused
+from .i18n import refusal
 from .models import utcnow
 from .openapi import document
 from .snapshot import encode
@@ -36,8 +38,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def _refused(err: Refused) -> Any:
     db().rollback()
     if isinstance(err, RateLimited):
-        return error(str(err), 429, **{"Retry-After": str(err.retry_after)})
-    return error(str(err), err.status)
+        return error(refusal(err), 429, **{"Retry-After": str(err.retry_after)})
+    return error(refusal(err), err.status)
 
 
 @bp.before_request
@@ -46,13 +48,13 @@ def _csrf_for_cookie_sessions() -> Any:
     if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
         return None
     if actor() is None:
-        return error("log in or send 'Authorization: Bearer <token>'", 401)
+        return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except CSRFError as err:
-        return error(f"missing or bad CSRF token: {err.description}", 400)
+        return error(_("missing or bad CSRF token: %(why)s", why=err.description), 400)
     except Exception as err:  # noqa: BLE001 - wtforms raises ValidationError
-        return error(f"missing or bad CSRF token: {err}", 400)
+        return error(_("missing or bad CSRF token: %(why)s", why=err), 400)
     return None
 
 
@@ -61,9 +63,9 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         who = actor()
         if who is None:
-            return error("log in or send 'Authorization: Bearer <token>'", 401)
+            return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
         if who.team_id is None and not who.is_admin:
-            return error("this account belongs to no team", 403)
+            return error(_("this account belongs to no team"), 403)
         return view(*args, **kwargs)
 
     return wrapper
@@ -72,8 +74,8 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def json_body() -> dict[str, Any]:
     data = inputs.json_object()
     if data is None:
-        raise Refused("the body must be a JSON object such as {\"answer\": \"...\"}, nested at most "
-                      f"{inputs.MAX_DEPTH} levels deep")
+        raise Refused(N_("the body must be a JSON object such as {\"answer\": \"...\"}, nested at most "
+                         "%(depth)s levels deep"), depth=inputs.MAX_DEPTH)
     return data
 
 
@@ -99,10 +101,10 @@ def get_challenge(challenge_id: int) -> Any:
 def attempt(challenge_id: int) -> Any:
     who = actor()
     if who.team_id is None:
-        raise Refused("organizers have no team to submit for", 403)
+        raise Refused(N_("organizers have no team to submit for"), 403)
     body = json_body()
     if "answer" not in body:
-        raise Refused("missing 'answer'")
+        raise Refused(N_("missing 'answer'"))
     verdict = attempts.record(
         db(), catalog(), solved_by(who.team_id),
         Attempt(who.team_id, who.team_name, who.user_id, challenge_id, body["answer"], client_address(), utcnow()),
@@ -115,7 +117,7 @@ def attempt(challenge_id: int) -> Any:
 def unlock_hint(hint_id: int) -> Any:
     who = actor()
     if who.team_id is None:
-        raise Refused("organizers have no team", 403)
+        raise Refused(N_("organizers have no team"), 403)
     session = db()
     hint = challenges.unlock_hint(session, catalog(), solved_by(who.team_id), hint_id, who.team_id, who.user_id,
                                   utcnow())
@@ -149,9 +151,9 @@ def register_error_pages(app: Any) -> None:
         if request.path.startswith("/api/"):
             code = getattr(err, "code", 500) or 500
             message = {
-                404: "no such endpoint", 405: "method not allowed here",
-                413: "the request body is too large",
-            }.get(code, getattr(err, "description", None) or "internal error")
+                404: _("no such endpoint"), 405: _("method not allowed here"),
+                413: _("the request body is too large"), 500: _("internal error"),
+            }.get(code) or getattr(err, "description", None) or _("internal error")
             return error(message, code)
         return err
 

@@ -19,22 +19,27 @@ from sqlalchemy.orm import Session
 from . import audit, board, events, grading
 from .caches import Catalog, ChallengeDef
 from .challenges import ensure_unlocked, visible
-from .clock import public_name
+from .clock import ENDED, NOT_STARTED, PAUSED, public_name
 from .db import insert_ignore, lock_stream
-from .errors import Forbidden, Refused
+from .errors import N_, Forbidden, NotFound, Refused
 from .models import Answer, AttemptCount, Capture, Challenge, Solve, Submission, Team, User
 from .ratelimit import MemoryLimiter
 
 # The stored verdict of a right answer that does not solve yet (``logic: all`` or ``team``):
 # it is not a wrong answer, so it counts against no limit.
 PARTIAL = "partial"
+# Why answers are not taken, by the drill's phase.
+_CLOSED = {NOT_STARTED: N_("the drill has not started; answers are not accepted yet"),
+           PAUSED: N_("the drill is paused; answers are not accepted now"),
+           ENDED: N_("the drill has ended; answers are not accepted now")}
+_NO_ATTEMPTS_LEFT = N_("no attempts left: this challenge allows %(allowed)s")
 
 
 class RateLimited(Refused):
     status = 429
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many wrong answers; try again in {retry_after} s")
+        super().__init__(N_("too many wrong answers; try again in %(seconds)s s"), seconds=retry_after)
         self.retry_after = retry_after
 
 
@@ -73,18 +78,18 @@ class Attempt:
 
 def clean_answer(answer: Any) -> str:
     if not isinstance(answer, str):
-        raise Refused("'answer' must be a string")
+        raise Refused(N_("'answer' must be a string"))
     answer = answer.strip()
     if not answer:
-        raise Refused("'answer' must not be empty")
+        raise Refused(N_("'answer' must not be empty"))
     if "\x00" in answer:
-        raise Refused("'answer' must not contain NUL characters")
+        raise Refused(N_("'answer' must not contain NUL characters"))
     if len(answer) > grading.MAX_ANSWER:
-        raise Refused(f"'answer' is longer than {grading.MAX_ANSWER} characters")
+        raise Refused(N_("'answer' is longer than %(max)s characters"), max=grading.MAX_ANSWER)
     try:
         answer.encode("utf-8")
     except UnicodeEncodeError:
-        raise Refused("'answer' is not valid Unicode text") from None
+        raise Refused(N_("'answer' is not valid Unicode text")) from None
     return answer
 
 
@@ -156,10 +161,10 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], a
     challenge = visible(catalog, attempt.challenge_id, attempt.now)
     clock = catalog.clock
     if not clock.accepts_attempts(attempt.now):
-        raise Forbidden(f"the drill is {clock.phase(attempt.now).replace('_', ' ')}; answers are not accepted now")
+        raise Forbidden(_CLOSED[clock.phase(attempt.now)])
     ensure_unlocked(catalog, challenge, solved)
     if not challenge.answers:
-        raise Forbidden("this challenge takes no answers yet")
+        raise Forbidden(N_("this challenge takes no answers yet"))
     if challenge.id in solved:
         _store(session, attempt, answer, "already_solved")
         return Verdict("already_solved", _public_points(session, catalog, challenge, attempt.team_id, attempt.now))
@@ -216,7 +221,7 @@ def _grade(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
         used = session.scalar(select(AttemptCount.wrong).where(
             AttemptCount.team_id == attempt.team_id, AttemptCount.challenge_id == challenge.id)) or 0
         if used >= limited:
-            raise Forbidden(f"no attempts left: this challenge allows {limited}")
+            raise Forbidden(_NO_ATTEMPTS_LEFT, allowed=limited)
     correct, message = _matches(session, challenge, challenge.answers, attempt.team_id, answer, attempt.now,
                                 attempt.user_id)
     if not correct and message:  # a right answer that does not finish the challenge yet
@@ -228,7 +233,7 @@ def _grade(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
     if limited:
         used = _take_attempt(session, attempt.team_id, challenge)
         if used is None:  # answers racing in took the last attempts first
-            raise Forbidden(f"no attempts left: this challenge allows {limited}")
+            raise Forbidden(_NO_ATTEMPTS_LEFT, allowed=limited)
         left = limited - used
     _store(session, attempt, answer, "incorrect")
     return Verdict("incorrect", 0, attempts_left=left)
@@ -271,7 +276,7 @@ def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> l
     """
     challenge = session.get(Challenge, challenge_id)
     if challenge is None:
-        raise Refused("no such challenge", 404)
+        raise NotFound(N_("no such challenge"))
     answers = session.scalars(select(Answer).where(Answer.challenge_id == challenge_id).order_by(Answer.position)).all()
     solved = set(session.scalars(select(Solve.team_id).where(Solve.challenge_id == challenge_id)))
     wrong = session.scalars(

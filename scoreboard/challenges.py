@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from . import audit, board, events, hints
 from .caches import Catalog, ChallengeDef
 from .db import insert_ignore
-from .errors import Forbidden, NotFound
+from .errors import N_, Forbidden, NotFound
 from .models import AttemptCount, Challenge, Hint, HintUnlock
 from .text import render_markdown
 
@@ -24,9 +24,9 @@ def visible(catalog: Catalog, challenge_id: int, now: datetime, preview: bool = 
     """The challenge if the caller may see it: 404 when unknown or hidden, 403 before release."""
     challenge = catalog.challenges.get(challenge_id)
     if challenge is None or (challenge.state != "visible" and not preview):
-        raise NotFound("no such challenge")
+        raise NotFound(N_("no such challenge"))
     if not catalog.clock.shows(challenge, now, preview):
-        raise Forbidden("this challenge is not released yet")
+        raise Forbidden(N_("this challenge is not released yet"))
     return challenge
 
 
@@ -42,7 +42,7 @@ def ensure_unlocked(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[i
     names = _solved_in_pack(catalog, challenge, solved)
     missing = [name for name in challenge.requirements if name not in names]
     if missing:
-        raise Forbidden("solve " + ", ".join(repr(n) for n in missing) + " first")
+        raise Forbidden(N_("solve %(names)s first"), names=", ".join(repr(n) for n in missing))
 
 
 def _locked(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, datetime]) -> bool:
@@ -153,7 +153,7 @@ def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetim
     """Pay a hint's cost once per team and return its content; a second unlock costs nothing."""
     hint = session.get(Hint, hint_id)
     if hint is None or hint.removed:
-        raise NotFound("no such hint")
+        raise NotFound(N_("no such hint"))
     challenge = visible(catalog, hint.challenge_id, now)
     ensure_unlocked(catalog, challenge, solved)
     existing = session.scalar(select(HintUnlock.id).where(HintUnlock.team_id == team_id, HintUnlock.hint_id == hint_id))
@@ -161,9 +161,10 @@ def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetim
         siblings = session.get(Challenge, hint.challenge_id).hints
         waiting = hints.waiting_for(hint, siblings, _unlocked_hints(session, team_id))
         if waiting:
-            raise Forbidden("unlock " + ", ".join(repr(h.title or f"hint {h.position + 1}") for h in waiting) + " first")
+            raise Forbidden(N_("unlock %(hints)s first"),
+                            hints=", ".join(repr(h.title or f"hint {h.position + 1}") for h in waiting))
         if hint.cost and not catalog.clock.accepts_attempts(now):
-            raise Forbidden("hints can be unlocked only while the drill is running")
+            raise Forbidden(N_("hints can be unlocked only while the drill is running"))
         # A teammate unlocking it at the same moment finds the row there: it is paid once.
         values = {"team_id": team_id, "hint_id": hint_id, "user_id": user_id, "at": now}
         unlock_id = insert_ignore(session, HintUnlock, **values)

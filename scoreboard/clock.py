@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 NOT_STARTED, RUNNING, PAUSED, ENDED = "not_started", "running", "paused", "ended"
+# Times a drill can sensibly hold: the clock adds hours and days to them without overflowing.
+YEARS = (1970, 9000)
 
 _DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
 
@@ -30,7 +32,13 @@ def parse_time(text: str | datetime) -> datetime:
     value = text if isinstance(text, datetime) else datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError(f"{text!s} has no time zone; add one, e.g. 2026-11-25T09:00:00+08:00")
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:  # year 1 or 9999 moved across a zone
+        value = None
+    if value is None or not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"{text!s} is not a time between the years {YEARS[0]} and {YEARS[1]}")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -27,9 +27,23 @@ class Refused(Exception):
             self.status = status
 
     def text(self, translate: Callable[[str], str] | None = None) -> str:
-        """The sentence, translated by ``translate`` (a gettext) when given."""
+        """The sentence, translated by ``translate`` (a gettext) when given.
+
+        A parameter that is itself a refusal (a problem within a row of a file, say), or a list
+        of them, is put into words the same way.
+        """
         template = translate(self.message) if translate else self.message
-        return template % self.params if self.params else template
+        if not self.params:
+            return template
+        return template % {key: _words(value, translate) for key, value in self.params.items()}
+
+
+def _words(value: Any, translate: Callable[[str], str] | None) -> Any:
+    if isinstance(value, Refused):
+        return value.text(translate)
+    if isinstance(value, list) and value and all(isinstance(item, Refused) for item in value):
+        return "; ".join(item.text(translate) for item in value)
+    return value
 
 
 class NotFound(Refused):

@@ -17,6 +17,7 @@ from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from .errors import Refused
 from .names import COUNTRIES
 
 LANGUAGES = ("en", "ru", "zh")
@@ -69,6 +70,11 @@ def time_tag(value: datetime | str | None, style: str = "datetime") -> Markup | 
 def zone_now(zone: str, now: datetime | None = None) -> str:
     """The time now in the drill's home zone, for pages read without JavaScript."""
     return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+def refusal(err: Exception) -> str:
+    """A domain refusal in the reader's language: the API's ``error``, a flash message."""
+    return err.text(_) if isinstance(err, Refused) else str(err)
 
 
 def phase_label(phase: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; SQLite's is wider, but ids never get there
@@ -33,7 +34,7 @@ def _refuse_nul() -> None:
     for values in sources:
         for value in values.values():
             if "\x00" in value:
-                abort(400, description="text must not contain NUL characters")
+                abort(400, description=_("text must not contain NUL characters"))
 
 
 def shallow(value: Any, limit: int = MAX_DEPTH) -> bool:

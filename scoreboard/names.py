@@ -7,6 +7,8 @@ from importlib.metadata import distribution
 
 from babel import Locale
 
+from .errors import N_, Refused
+
 # Babel's territory list minus macro-regions and private-use codes.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 COUNTRIES: dict[str, str] = {
@@ -18,21 +20,39 @@ COUNTRIES: dict[str, str] = {
 MAX_NAME = 64
 
 
-class NameError_(ValueError):
+class NameError_(Refused, ValueError):
     """A name or code a person must change; the message says how."""
 
 
-def display_name(raw: str, what: str = "name") -> str:
-    """NFC-normalise, strip and collapse white space; refuse empty, overlong and control text."""
+# One sentence per kind of name: a translation agrees with its noun (gender, case).
+_PROBLEMS = {
+    "team name": (N_("the team name must be text"), N_("the team name must not be empty"),
+                  N_("the team name must be at most %(max)s characters"),
+                  N_("the team name contains invisible or control characters")),
+    "user name": (N_("the user name must be text"), N_("the user name must not be empty"),
+                  N_("the user name must be at most %(max)s characters"),
+                  N_("the user name contains invisible or control characters")),
+    "member name": (N_("the member name must be text"), N_("the member name must not be empty"),
+                    N_("the member name must be at most %(max)s characters"),
+                    N_("the member name contains invisible or control characters")),
+}
+
+
+def display_name(raw: str, what: str) -> str:
+    """NFC-normalise, strip and collapse white space; refuse empty, overlong and control text.
+
+    ``what`` is "team name", "user name" or "member name".
+    """
+    not_text, empty, too_long, invisible = _PROBLEMS[what]
     if not isinstance(raw, str):
-        raise NameError_(f"{what} must be text")
+        raise NameError_(not_text)
     name = " ".join(unicodedata.normalize("NFC", raw).split())
     if not name:
-        raise NameError_(f"{what} must not be empty")
+        raise NameError_(empty)
     if len(name) > MAX_NAME:
-        raise NameError_(f"{what} must be at most {MAX_NAME} characters")
+        raise NameError_(too_long, max=MAX_NAME)
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name):
-        raise NameError_(f"{what} contains invisible or control characters")
+        raise NameError_(invisible)
     return name
 
 
@@ -74,5 +94,5 @@ def skeleton(name: str) -> str:
 def country_code(raw: str) -> str:
     code = (raw or "").strip().upper()
     if code not in COUNTRIES:
-        raise NameError_(f"unknown country code {raw!r}: use an ISO 3166 alpha-2 code such as KZ")
+        raise NameError_(N_("unknown country code %(code)r: use an ISO 3166 alpha-2 code such as KZ"), code=raw)
     return code

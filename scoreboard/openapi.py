@@ -46,7 +46,8 @@ _NULLABLE_STR = {"type": ["string", "null"]}
 def _schemas() -> dict[str, Any]:
     standing = _object(
         pos=_INT, team=_STR, team_id=_INT, country=_STR, score=_INT, solves=_INT,
-        last_solve_at={"type": ["string", "null"], "format": "date-time"})
+        last_solve_at={"type": ["string", "null"], "format": "date-time"},
+        breakdown=_object(flags=_INT, reports=_INT, deductions=_INT))
     summary = _object(
         ("id", "name", "category", "value", "solves", "solved", "locked"),
         id=_INT, name=_STR, category=_STR, value=_INT, solves=_INT, solved=_BOOL, locked=_BOOL,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from . import accounts, audit, events
 from .clock import ENDED, NOT_STARTED, PAUSED, RUNNING
-from .errors import NotFound, Refused
+from .errors import N_, NotFound, Refused
 from .models import Announcement, Award, Challenge, Drill, Team, User
 from .text import render_markdown
 
@@ -40,32 +40,33 @@ def clock_action(session: Session, action: str, now: datetime, actor: str) -> di
     phase = events.clock_of(row).phase(now)
     if action == "start":
         if phase != NOT_STARTED:
-            raise Refused(f"the drill is already {phase.replace('_', ' ')}")
+            raise Refused(N_("the drill has already started"))
         row.starts_at, row.paused_at = now, None
         if row.ends_at and row.ends_at <= now:
             row.ends_at = None
     elif action == "pause":
         if phase != RUNNING:
-            raise Refused(f"only a running drill can be paused; it is {phase.replace('_', ' ')}")
+            raise Refused(N_("only a running drill can be paused"))
         row.paused_at = now
     elif action == "resume":
         if phase != PAUSED:
-            raise Refused("the drill is not paused")
+            raise Refused(N_("the drill is not paused"))
         row.paused_at = None
     elif action == "freeze":
         if phase == ENDED:
-            raise Refused("the drill has ended")
+            raise Refused(N_("the drill has ended"))
         if row.freeze_at and row.freeze_at <= now:
-            raise Refused("the board is already frozen")
+            raise Refused(N_("the board is already frozen"))
         row.freeze_at = now
     elif action == "end":
         if phase == ENDED:
-            raise Refused("the drill has already ended")
+            raise Refused(N_("the drill has already ended"))
         row.ends_at = now
         row.starts_at = row.starts_at or now
         row.paused_at = None
     else:
-        raise Refused(f"unknown clock action {action!r}; use one of {', '.join(CLOCK_ACTIONS)}")
+        raise Refused(N_("unknown clock action %(action)r; use one of %(actions)s"), action=action,
+                      actions=", ".join(CLOCK_ACTIONS))
     audit.record(session, actor, f"clock.{action}", {"at": now.isoformat()})
     announce_due(session, now)
     return _clock_event(session, row, now)
@@ -80,12 +81,12 @@ def reopen(session: Session, now: datetime, actor: str, ends_at: datetime | None
     row = events.drill(session)
     phase = events.clock_of(row).phase(now)
     if phase != ENDED:
-        raise Refused(f"only an ended drill can be reopened; it is {phase.replace('_', ' ')}")
+        raise Refused(N_("only an ended drill can be reopened"))
     if ends_at is not None and ends_at <= now:
-        raise Refused("the new end must be in the future")
+        raise Refused(N_("the new end must be in the future"))
     lifted = bool(row.freeze_at and row.freeze_at <= now)
     if ends_at is not None and not lifted and row.freeze_at and row.freeze_at > ends_at:
-        raise Refused("the freeze must fall between the start and the end; choose a later end")
+        raise Refused(N_("the freeze must fall between the start and the end; choose a later end"))
     if lifted:
         row.freeze_at, row.freeze_announced_at = None, None
     row.ends_at, row.end_announced_at, row.paused_at = ends_at, None, None
@@ -101,9 +102,9 @@ def set_clock(session: Session, now: datetime, actor: str, **times: datetime | N
     merged = {key: times.get(key, getattr(row, key)) for key in ("starts_at", "ends_at", "freeze_at")}
     start, end, freeze = merged["starts_at"], merged["ends_at"], merged["freeze_at"]
     if start and end and end <= start:
-        raise Refused("the end must be after the start; change ends_at or starts_at")
+        raise Refused(N_("the end must be after the start; change the end or the start"))
     if freeze and ((start and freeze < start) or (end and freeze > end)):
-        raise Refused("the freeze must fall between the start and the end")
+        raise Refused(N_("the freeze must fall between the start and the end"))
     for key, value in times.items():
         setattr(row, key, value)
     if "freeze_at" in times and (freeze is None or freeze > now):
@@ -144,11 +145,11 @@ def award(session: Session, team_id: int, value: Any, reason: Any, now: datetime
     """Add (or, negative, deduct) points with a reason; shows on the team page and the board."""
     team = session.get(Team, team_id)
     if team is None:
-        raise NotFound("no such team")
+        raise NotFound(N_("no such team"))
     if isinstance(value, bool) or not isinstance(value, int) or value == 0 or abs(value) > 100_000:
-        raise Refused("points must be a non-zero whole number between -100000 and 100000")
+        raise Refused(N_("points must be a non-zero whole number between -100000 and 100000"))
     if not isinstance(reason, str) or not reason.strip():
-        raise Refused("a reason is required: say why the points are awarded or deducted")
+        raise Refused(N_("a reason is required: say why the points are awarded or deducted"))
     row = Award(team_id=team.id, value=value, reason=reason.strip(), category=category,
                 author_id=actor.id if actor else None, at=now)
     session.add(row)
@@ -165,13 +166,13 @@ def announce(session: Session, title: Any, body: Any, now: datetime, actor: User
              team_id: int | None = None) -> Announcement:
     """Post an announcement to everyone, or privately to one team."""
     if not isinstance(title, str) or not title.strip():
-        raise Refused("an announcement needs a title")
+        raise Refused(N_("an announcement needs a title"))
     if not isinstance(body, str):
-        raise Refused("the announcement body must be text")
+        raise Refused(N_("the announcement body must be text"))
     if len(title) > 200 or len(body) > 20_000:
-        raise Refused("the announcement is too long (title ≤ 200, body ≤ 20000 characters)")
+        raise Refused(N_("the announcement is too long (title ≤ 200, body ≤ 20000 characters)"))
     if team_id is not None and session.get(Team, team_id) is None:
-        raise NotFound("no such team")
+        raise NotFound(N_("no such team"))
     row = Announcement(title=title.strip(), body=body, team_id=team_id, author_id=actor.id if actor else None, at=now)
     session.add(row)
     session.flush()
@@ -188,7 +189,7 @@ def announce(session: Session, title: Any, body: Any, now: datetime, actor: User
 def set_team_disabled(session: Session, team_id: int, disabled: bool, actor: str) -> Team:
     team = session.get(Team, team_id)
     if team is None:
-        raise NotFound("no such team")
+        raise NotFound(N_("no such team"))
     team.disabled = disabled
     audit.record(session, actor, "team.disable" if disabled else "team.enable", {"team_id": team.id})
     events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country,
@@ -197,10 +198,7 @@ def set_team_disabled(session: Session, team_id: int, disabled: bool, actor: str
 
 
 def create_team(session: Session, name: Any, country: Any, actor: str) -> Team:
-    try:
-        team = accounts.create_team(session, name, country)
-    except ValueError as err:
-        raise Refused(str(err)) from None
+    team = accounts.create_team(session, name, country)  # refuses with an AccountError
     audit.record(session, actor, "team.create", {"team_id": team.id, "name": team.name, "country": team.country})
     events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country, "disabled": False})
     return team
@@ -210,7 +208,7 @@ def schedule(session: Session, challenge_id: int, release_at: datetime | None, a
     """Set (or clear) when a challenge opens; the ticker emits ``release`` when it does."""
     challenge = session.get(Challenge, challenge_id)
     if challenge is None or challenge.removed:
-        raise NotFound("no such challenge")
+        raise NotFound(N_("no such challenge"))
     challenge.release_at, challenge.release_after = release_at, None
     challenge.release_announced_at = None
     events.mark(session, "catalog", {"challenge_id": challenge.id})
@@ -226,7 +224,7 @@ def audit_pack(session: Session, actor: str, diff: Any) -> None:
 def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
     team = session.get(Team, team_id)
     if team is None:
-        raise NotFound("no such team")
+        raise NotFound(N_("no such team"))
     accounts.rotate_join_code(team)
     audit.record(session, actor, "team.rotate_join_code", {"team_id": team.id})
     return team
@@ -236,7 +234,7 @@ def reset_member_password(session: Session, user_id: int, actor: str) -> tuple[U
     """A new random password for a member; their open sessions end."""
     user = session.get(User, user_id)
     if user is None or user.role != "member":
-        raise NotFound("no such member")
+        raise NotFound(N_("no such member"))
     password = accounts.reset_password(session, user)
     audit.record(session, actor, "user.reset_password", {"user_id": user.id, "name": user.name})
     return user, password

@@ -27,7 +27,7 @@ def export(session: Session, fmt: str) -> str:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, ["pos", "team", "team_id", "country", "score", "solves", "last_solve_at"],
-                                lineterminator="\n")
+                                lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
         return out.getvalue()

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from . import accounts, attempts, challenges, guessing, i18n, kiosk, names, pack_text, results
 from .attempts import Attempt
-from .errors import NotFound, Refused
+from .errors import N_, NotFound, Refused
 from .models import File, Hint, utcnow
 from .web import actor, catalog, client_address, db, public_counts, services, solved_by
 
@@ -67,7 +67,7 @@ def join() -> Any:
                 db().rollback()
                 if not isinstance(err, accounts.BadJoinCode):
                     ticket.right()
-                flash(str(err), "error")
+                flash(i18n.refusal(err), "error")
             else:
                 ticket.right()
                 login_user(user)
@@ -155,7 +155,7 @@ def challenge_page(challenge_id: int) -> Any:
         data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
                                           utcnow())
     except Refused as err:
-        flash(str(err), "error")
+        flash(i18n.refusal(err), "error")
         return redirect(url_for("views.challenge_list"))
     return render_template("challenge.html", c=_localized(data))
 
@@ -171,7 +171,7 @@ def answer(challenge_id: int) -> Any:
         verdict = attempts.record(db(), catalog(), solved_by(team.id), attempt, services().limiter)
     except Refused as err:
         db().rollback()
-        flash(str(err), "error")
+        flash(i18n.refusal(err), "error")
     else:
         messages = {"correct": _("Correct! +%(points)s points.", points=verdict.points),
                     "incorrect": _("Incorrect."), "already_solved": _("Your team already solved this.")}
@@ -183,7 +183,7 @@ def _hint_offer(hint_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The hint as its team sees it, with its challenge; refused when either is out of reach."""
     row = db().get(Hint, hint_id)
     if row is None or row.removed:
-        raise NotFound("no such hint")
+        raise NotFound(N_("no such hint"))
     team_id = current_user.team_id
     data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), row.challenge_id, team_id,
                                       utcnow())
@@ -197,7 +197,7 @@ def unlock(hint_id: int) -> Any:
     try:
         hint, challenge = _hint_offer(hint_id)
     except Refused as err:
-        flash(str(err), "error")
+        flash(i18n.refusal(err), "error")
         return redirect(url_for("views.challenge_list"))
     back = url_for("views.challenge_page", challenge_id=challenge["id"])
     if hint["unlocked"]:
@@ -211,7 +211,7 @@ def unlock(hint_id: int) -> Any:
         db().commit()
     except Refused as err:
         db().rollback()
-        flash(str(err), "error")
+        flash(i18n.refusal(err), "error")
         return redirect(back)
     flash(ngettext("Hint unlocked: %(num)s point was taken from your team's score.",
                    "Hint unlocked: %(num)s points were taken from your team's score.", hint["cost"]), "ok")

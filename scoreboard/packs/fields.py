@@ -13,7 +13,7 @@ from .. import clock
 from .report import short
 
 MAX_INT = 2**31 - 1  # a 32-bit signed integer column
-FIRST_YEAR, LAST_YEAR = 1970, 9000
+FIRST_YEAR, LAST_YEAR = clock.YEARS
 
 
 def type_name(value: Any) -> str:

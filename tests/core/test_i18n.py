@@ -19,7 +19,7 @@ from scoreboard.models import Drill
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "scoreboard" / "translations"
 DEMO = ROOT / "challenges" / "drill-demo"
-PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sr]|\{\w+\}")
 CHALLENGE = """\
 name: Beacon
 category: Network
@@ -97,6 +97,34 @@ def test_picker_choice_is_remembered_over_accept_language(client: Any) -> None:
     assert current == "中文" and 'href="/lang/ru"' in page and ">Русский<" in page
     client.get("/lang/xx")
     assert html_lang(client.get("/").text) == "zh-Hans", "an unknown language changes nothing"
+
+
+def _translation(lang: str, message: str) -> str:
+    with (CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=lang)[message].string
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+def test_api_errors_speak_the_callers_language(services: Any, client: Any, make_pack: Any, lang: str) -> None:
+    """An API client gets its Accept-Language: refusals from the domain (with their values filled
+    in) and from the edge alike, as one readable sentence in {"error": ...}."""
+    with services.database.session() as session:
+        packs.load(session, make_pack({"one": yaml.safe_load(CHALLENGE)}), services.settings.files_dir)
+        team = organizer.create_team(session, "Polyglots", "KZ", "test")
+        headers = {"Authorization": f"Bearer {accounts.new_token(session, team=team)}", "Accept-Language": lang}
+    cid = client.get("/api/v1/challenges", headers=headers).get_json()[0]["id"]
+    cases = [
+        (client.post(f"/api/v1/challenges/{cid}/attempts", json={}, headers=headers), 400, "missing 'answer'", {}),
+        (client.post(f"/api/v1/challenges/{cid}/attempts", json={"answer": "x" * 1001}, headers=headers), 400,
+         "'answer' is longer than %(max)s characters", {"max": 1000}),
+        (client.get("/api/v1/challenges/2147483647", headers=headers), 404, "no such challenge", {}),
+        (client.get("/api/v1/challenges", headers={"Accept-Language": lang}), 401,
+         "log in or send 'Authorization: Bearer <token>'", {}),
+    ]
+    for reply, status, message, params in cases:
+        translated = _translation(lang, message)
+        assert translated and translated != message
+        assert reply.status_code == status and reply.get_json() == {"error": translated % params if params else translated}
 
 
 # --- countries and times ------------------------------------------------------------------------

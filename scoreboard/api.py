@@ -120,12 +120,13 @@ def file_report(challenge_id: int) -> Any:
     who = actor()
     if who.team_id is None:
         raise Refused("organizers have no team to file for", 403)
+    settings, now = services().settings, utcnow()
     if request.mimetype == "multipart/form-data":
         text = request.form.get("text")
-        uploads = [reports.Upload(f.filename or "", f.read()) for f in request.files.getlist("files")]
+        uploads = [reports.Upload(f.filename or "", f.read(settings.max_report_file_bytes + 1))
+                   for f in request.files.getlist("files")]
     else:
         text, uploads = json_body().get("text"), []
-    settings, now = services().settings, utcnow()
     row = reports.submit(db(), catalog(), solved_by(who.team_id),
                          reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now), text, uploads,
                          settings.files_dir, settings.max_report_file_bytes)

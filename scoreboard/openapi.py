@@ -131,7 +131,8 @@ def document() -> dict[str, Any]:
                 ("id", "version", "status"), id=_INT, version=_INT, status={"enum": ["submitted"]}),
                 errors=(400, 401, 403, 404, 409), params=("id",), status=201,
                 body=_object(("text",), text={"type": "string", "minLength": 1, "maxLength": 50_000,
-                                              "pattern": "[^\\s]", "description": "Markdown"}))},
+                                              "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+                                              "description": "Markdown"}))},
             "/judging/reports": {"get": _op("Judges: the reports waiting for your marks, anonymised", _object(
                 reports={"type": "array", "items": _ref("QueuedReport")}), errors=(401, 403))},
             "/judging/reports/{id}": {"post": _op("Judges: mark a report against its rubric", _object(

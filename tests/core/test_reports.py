@@ -324,3 +324,73 @@ def test_a_revision_replaces_the_version_in_the_queue(services: Any, client: Any
     assert [r["id"] for r in client.get("/api/v1/judging/reports", headers=judge).get_json()["reports"]] == [new]
     stale = mark(client, old, staff(services, "jack"), [10, 10])
     assert stale.status_code == 409 and "newer version" in stale.get_json()["error"]
+
+
+# --- pages (no JavaScript) --------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+def browser_login(app: Any, name: str, password: str = PASSWORD) -> tuple[Any, str]:
+    """A fresh test client logged in through the form; returns it with its CSRF token."""
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+    return client, token
+
+
+def member(services: Any, team: str, name: str) -> int:
+    with services.database.session() as session:
+        row = organizer.create_team(session, team, "KZ", "test")
+        accounts.join_team(session, row.join_code, name, PASSWORD)
+        return row.id
+
+
+def test_a_member_files_through_the_form_and_only_the_team_sees_its_files(app: Any, services: Any,
+                                                                          make_pack: Any) -> None:
+    ids = load(services, make_pack)
+    member(services, "Blue", "bella")
+    member(services, "Red", "rick")
+    blue, token = browser_login(app, "bella")
+    page = blue.get(f"/challenges/{ids['Incident report']}").get_data(as_text=True)
+    assert 'id="report-form"' in page and "Timeline" in page and 'name="answer"' not in page
+    done = blue.post(f"/challenges/{ids['Incident report']}/report", follow_redirects=True,
+                     data={"csrf_token": token, "text": "# Findings\n\n<script>alert(1)</script>",
+                           "files": [(io.BytesIO(b"pcap"), "blue-capture.pcap")]})
+    page = done.get_data(as_text=True)
+    assert "Version 1 of your report is filed." in page and "blue-capture.pcap" in page
+    assert "<script>alert(1)</script>" not in page.split('id="report-text"')[0]  # rendered sanitised
+    assert "report filed" in blue.get("/challenges").get_data(as_text=True)
+    with services.database.session() as session:
+        file_id = session.scalar(select(ReportFile.id))
+    assert blue.get(f"/reports/files/{file_id}/blue-capture.pcap").data == b"pcap"
+    red, red_token = browser_login(app, "rick")
+    assert red.get(f"/reports/files/{file_id}/blue-capture.pcap").status_code == 404
+    assert "blue-capture" not in red.get(f"/challenges/{ids['Incident report']}").get_data(as_text=True)
+    empty = red.post(f"/challenges/{ids['Incident report']}/report", data={"csrf_token": red_token, "text": " "},
+                     follow_redirects=True)
+    assert "the report needs some text" in empty.get_data(as_text=True)
+    assert blue.post(f"/challenges/{ids['Incident report']}/report", data={"text": "no token"}).status_code == 400
+    assert count(services, Report) == 1
+
+
+def test_a_judge_lands_on_the_queue_and_the_form_refuses_a_score_above_the_maximum(app: Any, services: Any,
+                                                                                   make_pack: Any) -> None:
+    ids = load(services, make_pack)
+    _, headers = team_with_token(services, "Blue Falcons")
+    report_id = file_report(app.test_client(), ids["Incident report"], headers).get_json()["id"]
+    with services.database.session() as session:
+        _, password, _ = accounts.create_staff(session, "judy", "judge")
+    judge, token = browser_login(app, "judy", password)
+    queue = judge.get("/", follow_redirects=True).get_data(as_text=True)
+    assert f"Report #{report_id}" in queue and "Blue Falcons" not in queue and 'href="/judge"' in queue
+    form = judge.get(f"/judge/reports/{report_id}").get_data(as_text=True)
+    assert 'max="40"' in form and "Blue Falcons" not in form
+    refused = judge.post(f"/judge/reports/{report_id}", data={"csrf_token": token, "score-0": "41", "score-1": "3",
+                                                             "comment": "ok"})
+    assert refused.status_code == 400
+    assert "a score of 41 for Timeline is above its maximum of 40" in refused.get_data(as_text=True)
+    assert count(services, Mark) == 0
+    ok = judge.post(f"/judge/reports/{report_id}", follow_redirects=True,
+                    data={"csrf_token": token, "score-0": "40", "score-1": "3", "comment": "ok"})
+    assert f"Report #{report_id} is marked." in ok.get_data(as_text=True) and count(services, Mark) == 1

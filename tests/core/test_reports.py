@@ -9,7 +9,7 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, organizer, packs
+from scoreboard import accounts, audit, organizer, packs
 from scoreboard.models import AuditEntry, Drill, Event, Grade, Mark, Report, ReportFile, utcnow
 
 RUBRIC = [{"criterion": "Timeline", "points": 40, "comment_required": True},
@@ -298,6 +298,12 @@ def test_second_marker_average_and_manual_release(services: Any, client: Any, ma
     assert "1 grade released." in done.get_data(as_text=True)
     assert breakdown(client, team_id)["reports"] == 54
     assert graded_events(services)[0]["points"] == 54
+    with services.database.session() as session:
+        assert audit.verify(session) == []
+        session.scalar(select(Grade)).points = 60  # an edit behind the audit log's back shows
+        session.flush()
+        assert audit.verify(session) != []
+        session.rollback()
 
 
 def test_second_marker_lead_takes_the_first_marks(services: Any, client: Any, make_pack: Any) -> None:
@@ -394,3 +400,18 @@ def test_a_judge_lands_on_the_queue_and_the_form_refuses_a_score_above_the_maxim
     ok = judge.post(f"/judge/reports/{report_id}", follow_redirects=True,
                     data={"csrf_token": token, "score-0": "40", "score-1": "3", "comment": "ok"})
     assert f"Report #{report_id} is marked." in ok.get_data(as_text=True) and count(services, Mark) == 1
+
+
+def test_a_grade_released_during_the_freeze_is_held_back(services: Any, client: Any, make_pack: Any) -> None:
+    ids = load(services, make_pack, {"release_grades": "immediate"})
+    team_id, headers = team_with_token(services, "Blue")
+    report_id = file_report(client, ids["Incident report"], headers).get_json()["id"]
+    with services.database.session() as session:
+        organizer.clock_action(session, "freeze", utcnow(), "test")
+    assert mark(client, report_id, staff(services, "judy"), [30, 20]).status_code == 200
+    with services.database.session() as session:
+        event = session.scalar(select(Event).where(Event.kind == "graded"))
+        assert event.held and event.seq is None and "seq" not in event.payload
+    assert breakdown(client, team_id)["reports"] == 0  # the public board holds still
+    detail = client.get(f"/api/v1/challenges/{ids['Incident report']}", headers=headers).get_json()
+    assert detail["report"]["points"] == 50  # the team itself sees its grade

@@ -232,7 +232,7 @@ def overview(session: Session) -> dict[str, Any]:
     grades = []
     for grade in session.scalars(select(Grade).order_by(Grade.released_at.is_not(None), Grade.id)):
         marks = marks_of(grade.report_id)
-        grades.append({"id": grade.id, "team": teams.get(grade.team_id), "challenge": names.get(grade.challenge_id),
+        grades.append({"id": grade.id, "report_id": grade.report_id, "team": teams.get(grade.team_id), "challenge": names.get(grade.challenge_id),
                        "version": session.get(Report, grade.report_id).version, "points": grade.points,
                        "comment": grade.comment, "released_at": grade.released_at, "marks": marks,
                        "disagreement": len({tuple(m["scores"]) for m in marks}) > 1})

@@ -30,7 +30,7 @@ def release(grade_id: int) -> Any:
     try:
         judging.release(db(), grade_id, _label(), utcnow())
     except Refused as err:
-        return _refused(err.text(_), "admin.grades.page")
+        return _refused(err, "admin.grades.page")
     return _done(_("The grade is released: the team sees it and the board counts it."), "admin.grades.page")
 
 

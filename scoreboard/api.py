@@ -77,9 +77,9 @@ def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         who = actor()
         if who is None:
-            return error("log in or send 'Authorization: Bearer <token>'", 401)
+            return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
         if not judging.may_judge(who):
-            return error("only judges and organizers can grade reports", 403)
+            return error(_("only judges and organizers can grade reports"), 403)
         return view(*args, **kwargs)
 
     return wrapper
@@ -119,7 +119,7 @@ def file_report(challenge_id: int) -> Any:
     """A new version of the team's report: JSON ``{"text"}``, or multipart with ``text`` and ``files``."""
     who = actor()
     if who.team_id is None:
-        raise Refused("organizers have no team to file for", 403)
+        raise Refused(N_("organizers have no team to file for"), 403)
     settings, now = services().settings, utcnow()
     if request.mimetype == "multipart/form-data":
         text = request.form.get("text")

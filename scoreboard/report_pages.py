@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import judging, reports
+from . import i18n, judging, reports
 from .errors import Refused
 from .models import utcnow
 from .views import member_required
@@ -25,7 +25,7 @@ bp = Blueprint("reports", __name__)
 
 def _refused(err: Refused) -> None:
     db().rollback()
-    flash(err.text(_), "error")
+    flash(i18n.refusal(err), "error")
 
 
 @bp.post("/challenges/<int:challenge_id>/report")

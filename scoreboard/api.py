@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from . import attempts, challenges, inputs
+from . import attempts, challenges, inputs, judging, reports
 from .attempts import Attempt, RateLimited
 from .errors import N_, Refused
 from .i18n import refusal
@@ -71,6 +71,20 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Judges and organizers only; teams get 403, anonymous callers 401."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        who = actor()
+        if who is None:
+            return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
+        if not judging.may_judge(who):
+            return error(_("only judges and organizers can grade reports"), 403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def json_body() -> dict[str, Any]:
     data = inputs.json_object()
     if data is None:
@@ -92,8 +106,48 @@ def list_challenges() -> Response:
 @team_required
 def get_challenge(challenge_id: int) -> Any:
     team_id = actor().team_id
-    return challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
+    data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
                                       utcnow())
+    if data["kind"] == "report":
+        data["report"] = reports.status(db(), team_id, challenge_id) if team_id else None
+    return data
+
+
+@bp.post("/challenges/<int:challenge_id>/reports")
+@team_required
+def file_report(challenge_id: int) -> Any:
+    """A new version of the team's report: JSON ``{"text"}``, or multipart with ``text`` and ``files``."""
+    who = actor()
+    if who.team_id is None:
+        raise Refused(N_("organizers have no team to file for"), 403)
+    settings, now = services().settings, utcnow()
+    if request.mimetype == "multipart/form-data":
+        text = request.form.get("text")
+        uploads = [reports.Upload(f.filename or "", f.read(settings.max_report_file_bytes + 1))
+                   for f in request.files.getlist("files")]
+    else:
+        text, uploads = json_body().get("text"), []
+    row = reports.submit(db(), catalog(), solved_by(who.team_id),
+                         reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now), text, uploads,
+                         settings.files_dir, settings.max_report_file_bytes)
+    db().commit()
+    return {"id": row.id, "version": row.version, "status": "submitted"}, 201
+
+
+@bp.get("/judging/reports")
+@judge_required
+def judging_queue() -> Any:
+    return {"reports": judging.queue(db(), actor())}
+
+
+@bp.post("/judging/reports/<int:report_id>")
+@judge_required
+def judging_mark(report_id: int) -> Any:
+    body = json_body()
+    row = judging.mark(db(), actor(), report_id, body.get("scores"), body.get("comment"), body.get("comments"),
+                       now=utcnow())
+    db().commit()
+    return {"id": row.id, "report_id": report_id, "scores": row.scores}
 
 
 @bp.post("/challenges/<int:challenge_id>/attempts")

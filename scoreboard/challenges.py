@@ -58,6 +58,7 @@ def _summary(challenge: ChallengeDef, solved: bool, locked: bool, counts: Mappin
         "id": challenge.id,
         "name": "???" if hidden_name else challenge.name,
         "category": challenge.category,
+        "kind": challenge.kind,
         "value": board.value_of(challenge, counts.get(challenge.id, 0)),
         "solves": counts.get(challenge.id, 0),
         "solved": solved,
@@ -134,6 +135,7 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
             for h in challenge.hints if not h.removed
         ],
         answerable=bool(challenge.answers),
+        rubric=list(challenge.rubric or []),
         max_attempts=challenge.max_attempts,
         attempts_left=attempts_left(session, catalog, team_id, [challenge.id]).get(challenge.id),
         solved_at=solved[challenge.id].isoformat() if challenge.id in solved else None,

@@ -7,10 +7,10 @@ _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$
 
 
 def _op(summary: str, ok: dict[str, Any], *, errors: tuple[int, ...] = (401,), body: dict | None = None,
-        public: bool = False, params: tuple[str, ...] = ()) -> dict[str, Any]:
+        public: bool = False, params: tuple[str, ...] = (), status: int = 200) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
-        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": ok}}},
+        "responses": {str(status): {"description": "ok", "content": {"application/json": {"schema": ok}}},
                       **{str(code): _ERROR for code in errors}},
     }
     if params:
@@ -47,10 +47,12 @@ def _schemas() -> dict[str, Any]:
     standing = _object(
         pos=_INT, team=_STR, team_id=_INT, country=_STR, score=_INT, solves=_INT,
         last_solve_at={"type": ["string", "null"], "format": "date-time"},
-        breakdown=_object(flags=_INT, reports=_INT, deductions=_INT))
+        breakdown={**_object(flags=_INT, reports=_INT, deductions=_INT),
+                   "description": "unweighted points per category (deductions: points taken)"})
     summary = _object(
         ("id", "name", "category", "value", "solves", "solved", "locked"),
         id=_INT, name=_STR, category=_STR, value=_INT, solves=_INT, solved=_BOOL, locked=_BOOL,
+        kind={"enum": ["flag", "report"], "description": "report: judged against a rubric, filed at .../reports"},
         requirements={"type": "array", "items": _STR, "description": "names of challenges to solve first"},
         tags={"type": "array", "items": _STR},
         translations=_map_of(_object(name=_STR)))
@@ -63,6 +65,10 @@ def _schemas() -> dict[str, Any]:
             content=_NULLABLE_STR,
             requirements={"type": "array", "items": _INT, "description": "ids of hints to unlock first"})},
         answerable={**_BOOL, "description": "false while the challenge has no accepted answer"},
+        rubric={"type": "array", "items": _ref("Criterion")},
+        report={"anyOf": [{"type": "null"}, _object(
+            version=_INT, status={"enum": ["submitted", "graded"]}, points={"type": ["integer", "null"]},
+            comment=_NULLABLE_STR)], "description": "report tasks: the team's latest version (null before the first)"},
         max_attempts=_INT,
         attempts_left={"type": ["integer", "null"],
                        "description": "wrong answers the caller's team may still give; null without a limit"},
@@ -74,8 +80,16 @@ def _schemas() -> dict[str, Any]:
         standings={"type": "array", "items": _object(
             pos=_INT, team=_STR, score=_INT, taskStats=_map_of(task),
             lastAccept={**_INT, "description": "Unix time of the team's last accepted answer"})})
+    criterion = _object(("criterion", "points", "comment_required"), criterion=_STR, points=_INT,
+                        comment_required=_BOOL)
+    queued = _object(
+        id=_INT, challenge_id=_INT, challenge=_STR, version=_INT, text_html=_STR, submitted_at=_TIME,
+        rubric={"type": "array", "items": _ref("Criterion")},
+        attachments={"type": "array", "items": _object(name={**_STR, "description": "attachment-N.ext"}, size=_INT)})
     return {
         "Error": _object(("error",), error=_STR),
+        "Criterion": criterion,
+        "QueuedReport": queued,
         "Standing": standing,
         "ChallengeSummary": summary,
         "Challenge": detail,
@@ -112,6 +126,20 @@ def document() -> dict[str, Any]:
             "/hints/{id}/unlock": {"post": _op("Unlock a hint (its cost is paid once per team)", _object(
                 id=_INT, challenge_id=_INT, cost=_INT, content=_STR),
                 errors=(401, 403, 404), params=("id",))},
+            "/challenges/{id}/reports": {"post": _op("File a new version of the team's report (JSON, or multipart "
+                                                     "with 'text' and up to 5 'files')", _object(
+                ("id", "version", "status"), id=_INT, version=_INT, status={"enum": ["submitted"]}),
+                errors=(400, 401, 403, 404, 409), params=("id",), status=201,
+                body=_object(("text",), text={"type": "string", "minLength": 1, "maxLength": 50_000,
+                                              "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+                                              "description": "Markdown"}))},
+            "/judging/reports": {"get": _op("Judges: the reports waiting for your marks, anonymised", _object(
+                reports={"type": "array", "items": _ref("QueuedReport")}), errors=(401, 403))},
+            "/judging/reports/{id}": {"post": _op("Judges: mark a report against its rubric", _object(
+                id=_INT, report_id=_INT, scores={"type": "array", "items": _INT}),
+                errors=(400, 401, 403, 404, 409), params=("id",),
+                body=_object(("scores",), scores={"type": "array", "items": {"type": "integer", "minimum": 0}},
+                             comment=_STR, comments={"type": "array", "items": _STR}))},
             "/scoreboard": {"get": _op("Public standings (honours the freeze)", _object(
                 standings={"type": "array", "items": _ref("Standing")}, frozen=_BOOL), errors=(), public=True)},
             "/scoreboard/ctftime": {"get": _op("CTFtime feed (ctftime.org/json-scoreboard-feed)",

@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import accounts, attempts, challenges, guessing, i18n, kiosk, names, pack_text, results
+from . import accounts, attempts, challenges, guessing, i18n, kiosk, names, pack_text, reports, results
 from .attempts import Attempt
 from .errors import N_, NotFound, Refused
-from .models import File, Hint, utcnow
+from .models import Challenge, File, Hint, utcnow
+from .text import render_markdown
 from .web import actor, catalog, client_address, db, public_counts, services, solved_by
 
 bp = Blueprint("views", __name__)
@@ -28,7 +29,8 @@ def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @login_required
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user.team_id is None:
-            return redirect(url_for("admin.dashboard")) if current_user.role == "admin" else abort(403)
+            home = {"admin": "admin.dashboard", "judge": "reports.queue"}.get(current_user.role)
+            return redirect(url_for(home)) if home else abort(403)
         return view(*args, **kwargs)
 
     return wrapper
@@ -44,6 +46,8 @@ def _globals() -> dict[str, Any]:
 @bp.get("/")
 def index() -> Any:
     if current_user.is_authenticated:
+        if current_user.role == "judge":
+            return redirect(url_for("reports.queue"))
         return redirect(url_for("views.challenge_list" if current_user.team_id else "admin.dashboard"))
     return render_template("index.html")
 
@@ -139,10 +143,12 @@ def challenge_list() -> Any:
     items = [_localized(item, names)
              for item in challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())]
     left = challenges.attempts_left(db(), catalog(), team_id)
+    filed = reports.statuses(db(), team_id)
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         item["requirements"] = [names.get(name, name) for name in item["requirements"]]
         item["attempts_left"] = left.get(item["id"])
+        item["report_status"] = filed.get(item["id"])
         groups.setdefault(item["category"], []).append(item)
     return render_template("challenges.html", groups=groups)
 
@@ -157,7 +163,14 @@ def challenge_page(challenge_id: int) -> Any:
     except Refused as err:
         flash(i18n.refusal(err), "error")
         return redirect(url_for("views.challenge_list"))
-    return render_template("challenge.html", c=_localized(data))
+    report = None
+    if data["kind"] == "report":
+        report = {**(reports.status(db(), team_id, challenge_id) or {}),
+                  "versions": reports.versions(db(), team_id, challenge_id),
+                  "deadline": reports.deadline(catalog(), db().get(Challenge, challenge_id)),
+                  "max_kb": services().settings.max_report_file_bytes // 1024, "max_files": reports.MAX_FILES}
+        report["comment_html"] = render_markdown(report.get("comment") or "")
+    return render_template("challenge.html", c=_localized(data), report=report)
 
 
 @bp.post("/challenges/<int:challenge_id>/answer")

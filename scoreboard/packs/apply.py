@@ -70,7 +70,7 @@ def _resolve_ids(session: Session, spec: PackSpec) -> None:
 def _stored_fingerprint(challenge: Challenge) -> dict[str, Any]:
     spec = ChallengeSpec(
         name=challenge.name, source="", category=challenge.category, author=challenge.author,
-        description=challenge.description, scoring=challenge.scoring, value=challenge.value,
+        description=challenge.description, kind=challenge.kind, scoring=challenge.scoring, value=challenge.value,
         initial=challenge.initial, decay=challenge.decay, minimum=challenge.minimum,
         function=challenge.function,
         answers=[AnswerSpec(a.type, a.content, a.options) for a in challenge.answers],
@@ -83,7 +83,8 @@ def _stored_fingerprint(challenge: Challenge) -> dict[str, Any]:
         connection_info=challenge.connection_info, version=challenge.version,
         attribution=challenge.attribution, release_at=challenge.release_at,
         release_after=challenge.release_after, translations=dict(challenge.translations),
-        solution=challenge.solution,
+        solution=challenge.solution, rubric=list(challenge.rubric or []), deadline_at=challenge.deadline_at,
+        deadline_after=challenge.deadline_after,
     )
     return spec.fingerprint()
 
@@ -132,7 +133,7 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
         "category", "author", "description", "scoring", "value", "initial", "decay", "minimum",
         "function", "tags", "topics", "requirements", "anonymize", "state", "max_attempts",
         "logic", "connection_info", "version", "attribution", "release_at", "release_after",
-        "translations", "solution", "source",
+        "translations", "solution", "source", "kind", "rubric", "deadline_at", "deadline_after",
     ):
         setattr(challenge, attr, getattr(spec, attr))
     challenge.removed = False

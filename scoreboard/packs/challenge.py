@@ -13,6 +13,7 @@ from typing import Any
 from .. import answers, pack_text
 from . import attachments, fields, yamlfile
 from .fields import MAX_INT
+from .kinds import KIND_FIELDS, KINDS
 from .report import Report, short
 from .spec import AnswerSpec, ChallengeSpec, HintSpec
 from .yamlfile import LineDict, LineList
@@ -21,12 +22,10 @@ CHALLENGE_FIELDS = {
     "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
     "files", "tags", "topics", "requirements", "state", "attempts", "connection_info",
     "version", "attribution", "logic", "scheduled_at", "release_at", "release_after",
-    "translations", "solution",
+    "translations", "solution", "rubric", "deadline", "deadline_after",
 }
 # ctfcli's deployment and linking fields: accepted so CTFd repositories import, then ignored.
 IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
-SCORING_TYPES = ("standard", "dynamic")
-DYNAMIC_EXTRA = ("initial", "decay", "minimum", "function")
 
 
 def unknown(key: str, known: set[str] | tuple[str, ...], where: str = "field", prefix: str = "") -> str:
@@ -54,7 +53,7 @@ class ChallengeReader:
     def line(self, key: str) -> int:
         return getattr(self.data, "lines", {}).get(key, 1)
 
-    def _checked(self, key: str, check: Any, *args: Any, default: Any = None) -> Any:
+    def checked(self, key: str, check: Any, *args: Any, default: Any = None) -> Any:
         """``check(value, key, *args)`` on the field if present; a failure is a problem."""
         if key not in self.data:
             return default
@@ -84,28 +83,32 @@ class ChallengeReader:
             return None
         self.data = data
         kind = data.get("type", "standard")
-        if isinstance(kind, str) and kind not in SCORING_TYPES:
+        if not isinstance(kind, str):
+            self.problem(self.line("type"), f"'type' must be one of {', '.join(KINDS)}")
+            kind = "standard"
+        elif kind not in KINDS:
             self.plugin_type = (self.line("type"), kind)  # the folder reader words this problem
             return None
         for key in data:
             if key not in CHALLENGE_FIELDS and key not in IGNORED_FIELDS:
                 self.warn(self.line(key), unknown(key, CHALLENGE_FIELDS))
-        name = self._checked("name", fields.text, 200, default="").strip()
+            elif KIND_FIELDS.get(key, kind) != kind:
+                self.warn(self.line(key), f"'{key}' is read only for {KIND_FIELDS[key]} tasks; ignored")
+        name = self.checked("name", fields.text, 200, default="").strip()
         if not name:
             self.problem(1, "missing 'name'")
         spec = ChallengeSpec(name=name, source=self.rel,
                              lines={"name": self.line("name"), "requirements": self.line("requirements")})
-        spec.category = self._checked("category", fields.text, 100, default="").strip() or "Misc"
-        spec.author = self._checked("author", fields.text, 200, default="")
-        spec.description = self._checked("description", fields.text, default="")
-        spec.connection_info = self._checked("connection_info", fields.text)
-        spec.attribution = self._checked("attribution", fields.text)
-        spec.version = self._checked("version", fields.text, 50)
+        spec.category = self.checked("category", fields.text, 100, default="").strip() or "Misc"
+        spec.author = self.checked("author", fields.text, 200, default="")
+        spec.description = self.checked("description", fields.text, default="")
+        spec.connection_info = self.checked("connection_info", fields.text)
+        spec.attribution = self.checked("attribution", fields.text)
+        spec.version = self.checked("version", fields.text, 50)
         spec.state = self._choice("state", ("visible", "hidden"), "visible")
         spec.logic = self._choice("logic", ("any", "all", "team"), "any")
-        spec.max_attempts = self._checked("attempts", fields.whole, default=0)
-        self._scoring(spec)
-        spec.answers = self._answers()
+        spec.max_attempts = self.checked("attempts", fields.whole, default=0)
+        self._kind(kind, spec)
         spec.hints = self._hints()
         spec.files = attachments.files(self)
         spec.solution = attachments.solution(self)
@@ -116,6 +119,12 @@ class ChallengeReader:
         spec.translations = self._translations(len(spec.hints))
         return spec if name else None
 
+    def _kind(self, kind: str, spec: ChallengeSpec) -> None:
+        """The fields only this ``type`` reads (value, flags, rubric...), through the kinds registry."""
+        spec.scoring = "dynamic" if kind == "dynamic" else "standard"
+        spec.kind = KINDS[kind].stored
+        KINDS[kind].read(self, spec)
+
     def _choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = self.data.get(key, default)
         if value not in allowed:
@@ -123,48 +132,7 @@ class ChallengeReader:
             return default
         return value
 
-    def _scoring(self, spec: ChallengeSpec) -> None:
-        spec.scoring = self.data.get("type", "standard")
-        if not isinstance(spec.scoring, str):
-            self.problem(self.line("type"), f"'type' must be one of {', '.join(SCORING_TYPES)}")
-            spec.scoring = "standard"
-        extra = self.get("extra", dict, LineDict())
-        lines = getattr(extra, "lines", {})
-        if spec.scoring == "standard":
-            if "value" not in self.data:
-                self.problem(1, "missing 'value' (the points for solving)")
-            spec.value = self._checked("value", fields.whole, default=0)
-            if extra:
-                self.warn(self.line("extra"), "'extra' is read only for dynamic challenges; ignored")
-            return
-        for key in extra:
-            if key not in DYNAMIC_EXTRA:
-                self.warn(lines.get(key, self.line("extra")), unknown(key, DYNAMIC_EXTRA, prefix="extra."))
-        numbers = {}
-        for key in ("initial", "decay", "minimum"):
-            if key not in extra:
-                self.problem(self.line("extra") if "extra" in self.data else self.line("type"),
-                             f"a dynamic challenge needs 'extra.{key}'")
-                continue
-            try:
-                numbers[key] = fields.whole(extra[key], f"extra.{key}")
-            except ValueError as err:
-                self.problem(lines.get(key, self.line("extra")), str(err))
-        function = extra.get("function", "logarithmic")
-        if function not in ("logarithmic", "linear"):
-            self.problem(lines.get("function", self.line("extra")),
-                         f"'extra.function' must be logarithmic or linear, not {short(function)}")
-            function = "logarithmic"
-        if len(numbers) == 3:
-            if numbers["minimum"] > numbers["initial"]:
-                self.problem(self.line("extra"), "'extra.minimum' must not exceed 'extra.initial'")
-            if numbers["decay"] == 0 and function == "logarithmic":
-                self.problem(lines.get("decay", self.line("extra")), "'extra.decay' must be at least 1")
-        spec.initial, spec.decay, spec.minimum = (numbers.get(k) for k in ("initial", "decay", "minimum"))
-        spec.function = function
-        spec.value = spec.initial or 0
-
-    def _answers(self) -> list[AnswerSpec]:
+    def answers(self) -> list[AnswerSpec]:
         flags = self.data.get("flags")
         if flags is None or flags == []:
             self.warn(1, "no 'flags': the challenge loads, but no answer can solve it until a flag is added")
@@ -299,9 +267,9 @@ class ChallengeReader:
             self.problem(self.line(keys[1]), f"use only one of {', '.join(keys)}")
         for key in keys[:1]:
             if key == "release_after":
-                spec.release_after = self._checked(key, fields.duration)
+                spec.release_after = self.checked(key, fields.duration)
             else:
-                spec.release_at = self._checked(key, fields.moment)
+                spec.release_at = self.checked(key, fields.moment)
 
     def _translations(self, hint_count: int) -> dict[str, Any]:
         if self.data.get("translations") is None:

@@ -19,7 +19,11 @@ from .report import PackError, Report, short
 from .spec import ChallengeSpec, PackSpec
 
 PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
-               "translations"}
+               "translations", "second_marker", "release_grades", "weights"}
+# Exercise control: pack.yml's word -> (the Drill column it sets, the values it takes).
+CHOICES = {"second_marker": ("second_marker", ("average", "lead")),
+           "release_grades": ("grade_release", ("immediate", "manual"))}
+WEIGHT_KEYS = ("flags", "reports", "deductions")
 CHALLENGE_FILES = ("challenge.yml", "challenge.yaml")
 
 
@@ -39,6 +43,13 @@ def _pack_field(settings: dict[str, Any], key: str, value: Any) -> None:
         settings[key] = fields.text(value, key)
     elif key == "first_blood_bonus":
         settings[key] = fields.whole(value, key)
+    elif key in CHOICES:
+        column, allowed = CHOICES[key]
+        if value not in allowed:
+            raise ValueError(f"'{key}' must be one of {', '.join(allowed)}, not {short(value)}")
+        settings[column] = value
+    elif key == "weights":
+        settings[key] = _weights(value)
     elif key == "timezone":
         try:
             settings["home_timezone"] = clock.parse_zone(value)
@@ -46,6 +57,19 @@ def _pack_field(settings: dict[str, Any], key: str, value: Any) -> None:
             raise ValueError(f"'timezone': {err}") from None
     else:
         settings[key] = fields.moment(value, key)
+
+
+def _weights(value: Any) -> dict[str, int]:
+    """``weights: {flags, reports, deductions}``: whole percentages that add up to 100."""
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"'weights' must be a mapping of {', '.join(WEIGHT_KEYS)} to percentages")
+    extra = [k for k in value if k not in WEIGHT_KEYS]
+    if extra:
+        raise ValueError(f"'weights' takes only {', '.join(WEIGHT_KEYS)}, not {short(extra[0])}")
+    weights = {key: fields.whole(value.get(key, 0), f"weights.{key}", maximum=100) for key in WEIGHT_KEYS}
+    if sum(weights.values()) != 100:
+        raise ValueError(f"'weights' must add up to 100, not {sum(weights.values())}")
+    return weights
 
 
 def _read_pack_yml(root: Path, report: Report) -> dict[str, Any]:
@@ -129,7 +153,7 @@ def _plugin_types(plugins: list[tuple[str, int, str]], loadable: int, report: Re
                 "removed or given a standard or dynamic type")
     for rel, line, kind in plugins:
         report.problem(rel, line, f"type {short(kind)} is a CTFd plugin challenge type; Drillboard scores only "
-                                  f"standard and dynamic challenges{rest}")
+                                  f"standard and dynamic challenges and report tasks{rest}")
 
 
 def read_folder(root: Path, strict: bool = False) -> PackSpec:

@@ -39,6 +39,7 @@ class ChallengeSpec:
     category: str = "Misc"
     author: str = ""
     description: str = ""
+    kind: str = "flag"  # Challenge.kind: "flag" (answers) or "report" (judged against the rubric)
     scoring: str = "standard"
     value: int = 0
     initial: int | None = None
@@ -63,6 +64,10 @@ class ChallengeSpec:
     release_after: int | None = None
     translations: dict[str, Any] = field(default_factory=dict)
     solution: str | None = None
+    # Report tasks: [{"criterion", "points", "comment_required"}] and when revisions stop.
+    rubric: list[dict[str, Any]] = field(default_factory=list)
+    deadline_at: datetime | None = None
+    deadline_after: int | None = None
     # Where 'name' and 'requirements' stand in the file, for cross-challenge problems.
     lines: dict[str, int] = field(default_factory=dict)
 

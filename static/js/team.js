@@ -120,6 +120,8 @@
       const name = nameOf(notice.challenge_id, notice.challenge);
       if (notice.kind === "solve") D.toast(D.t("team_solved", { name: name, points: notice.points }), "ok");
       else if (notice.kind === "hint_unlocked") D.toast(D.t("hint_unlocked", { name: name, cost: notice.cost }), "info");
+      else if (notice.kind === "graded") D.toast(D.t("report_graded", { name: name, points: notice.points }), "ok");
+      else if (notice.kind === "report_filed") D.toast(D.t("report_filed", { name: name, version: notice.version }), "info");
       else if (notice.kind === "award") D.toast(D.t("award", { value: (notice.value > 0 ? "+" : "") + notice.value, reason: notice.reason }), "info");
       refreshList();
     },

@@ -244,7 +244,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     page.locator("input[name=pack]").set_input_files(str(zip_folder(DEMO, tmp_path / "drill-demo.zip")))
     page.get_by_role("button", name="Check pack").first.click()
     expect(page.locator("h1")).to_have_text("Pack drill-demo is valid")
-    expect(page.locator("main h2", has_text="Added")).to_have_text("Added (12)")
+    expect(page.locator("main h2", has_text="Added")).to_have_text("Added (13)")
     assert sorted(page.locator("#added li").all_inner_texts()) == demo_names()
     expect(page.locator("#changed li")).to_have_count(0)
     expect(page.locator("#removed li")).to_have_count(0)
@@ -253,14 +253,14 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     expect(peek.locator("#challenges tbody")).to_contain_text("No challenges. Load a pack first.")
     peek.close()
     page.locator("#apply").click()
-    expect(flash_ok(page)).to_contain_text("Pack drill-demo loaded: 12 added, 0 changed, 0 removed.")
+    expect(flash_ok(page)).to_contain_text("Pack drill-demo loaded: 13 added, 0 changed, 0 removed.")
     loaded = page.locator("main table").first
     expect(loaded).to_contain_text("drill-demo")
     expect(loaded).to_contain_text("Exercise AMBER CORRIDOR")
 
     # --- 5. schedule an inject (in the past relative to the start: it opens with the drill) ----
     nav(page, "Challenges & injects")
-    expect(page.locator("#challenges tbody tr[data-challenge]")).to_have_count(12)
+    expect(page.locator("#challenges tbody tr[data-challenge]")).to_have_count(13)
     release = datetime.now(timezone.utc) - timedelta(minutes=5)
     row = page.locator("#challenges tbody tr", has=page.get_by_role("link", name=SPOOFED, exact=True))
     row.locator("input[name=release_at]").fill(local_input(release))

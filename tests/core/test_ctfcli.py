@@ -70,7 +70,7 @@ def test_plugin_types_are_refused_by_name_saying_the_rest_loads(make_pack: Any) 
         packs.read_folder(folder)
     assert info.value.problems == [
         "k/challenge.yml:3: type 'kubectf' is a CTFd plugin challenge type; Drillboard scores only standard and "
-        "dynamic challenges; the other 2 challenge(s) have no problems and load once this one is removed or given "
+        "dynamic challenges and report tasks; the other 2 challenge(s) have no problems and load once this one is removed or given "
         "a standard or dynamic type"]
     (folder / "b" / "challenge.yml").write_text("name: Broken\nvalue: lots\nflags: ['y']\n")
     with pytest.raises(packs.PackError) as info:

@@ -73,6 +73,10 @@ def main() -> int:
     for path in sorted(PACK.rglob("challenge.yml")):
         rel = path.relative_to(PACK)
         ch = yaml.safe_load(path.read_text())
+        if ch.get("type") == "report":  # judged against its rubric: no flags, no solver answer
+            if not ch.get("rubric") or "flags" in ch or ch.get("category") != "Reports":
+                err(f"{rel}: a report task needs a rubric, no flags and the category Reports")
+            continue
         extra_keys = set(ch) - ALLOWED
         missing = REQUIRED - set(ch)
         if extra_keys:

@@ -345,7 +345,8 @@ def submission_csv() -> Response:
 def results_page() -> Any:
     session = db()
     rows = results.standings(session)
-    return render_template("admin/results.html", rows=rows, generated=utcnow(), drill=events.drill(session))
+    return render_template("admin/results.html", rows=rows, generated=utcnow(), drill=events.drill(session),
+                           weights=results.weights(session))
 
 
 @bp.get("/results.<fmt>")
@@ -387,6 +388,8 @@ def _local_input(value: Any) -> str:
 
 
 # The confirmable actions live in their own module; registered here so the check above applies.
-from . import admin_control  # noqa: E402 - it imports the helpers defined above
+from . import admin_control, admin_deductions, admin_staff  # noqa: E402 - they import the helpers above
 
 bp.register_blueprint(admin_control.bp)
+bp.register_blueprint(admin_deductions.bp)
+bp.register_blueprint(admin_staff.bp)

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from . import attempts, challenges, inputs
+from . import attempts, challenges, deductions, inputs
 from .attempts import Attempt, RateLimited
 from .errors import Refused
 from .models import utcnow
@@ -121,6 +121,21 @@ def unlock_hint(hint_id: int) -> Any:
                                   utcnow())
     session.commit()
     return hint
+
+
+@bp.post("/deductions")
+def record_deduction() -> Any:
+    """The red team (or an organizer) takes points from a team for a successful attack."""
+    who = actor()
+    if who is None:
+        return error("log in or send 'Authorization: Bearer <token>'", 401)
+    deductions.ensure_recorder(who)
+    body = json_body()
+    session = db()
+    row = deductions.record(session, body.get("team_id"), body.get("points"), body.get("reason"),
+                            body.get("evidence"), utcnow(), who)
+    session.commit()
+    return {"id": row.id}, 201
 
 
 def _json(body: bytes) -> Response:

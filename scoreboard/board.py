@@ -142,12 +142,36 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+# What the public feed shows, from the stored events.
+FEED_KINDS = ("solve", "graded", "deduction")
+
+
 def recent_solves(session: Session, cutoff: datetime | None, limit: int = RECENT) -> list[dict[str, Any]]:
-    """The public solve feed, newest first, from the stored events."""
-    query = select(Event.payload).where(Event.kind == "solve").order_by(Event.id.desc()).limit(limit)
+    """The public feed, newest first, from the stored events: solves exactly as they were sent;
+    graded reports and red-team deductions add their ``kind`` (a voided deduction ``voided``)."""
+    query = select(Event.kind, Event.payload).where(Event.kind.in_(FEED_KINDS)).order_by(Event.id.desc()).limit(limit)
     if cutoff:
         query = query.where(Event.at <= cutoff, Event.held.is_(False))
-    return list(session.scalars(query))
+    rows = session.execute(query).all()
+    voided = _voided(session, cutoff) if any(kind == "deduction" for kind, _ in rows) else set()
+    feed = []
+    for kind, payload in rows:
+        if kind == "solve":
+            feed.append(payload)
+            continue
+        item = {"kind": kind, **payload}
+        if kind == "deduction" and (payload["team_id"], payload["at"]) in voided:
+            item["voided"] = True
+        feed.append(item)
+    return feed
+
+
+def _voided(session: Session, cutoff: datetime | None) -> set[tuple[int, str]]:
+    """(team, time) of the deductions voided (by ``cutoff``): a deduction event names no row id."""
+    query = select(Deduction.team_id, Deduction.at).where(Deduction.voided_at.is_not(None))
+    if cutoff:
+        query = query.where(Deduction.voided_at <= cutoff)
+    return {(team_id, _aware(at).isoformat()) for team_id, at in session.execute(query)}
 
 
 def public_announcements(session: Session, limit: int = RECENT) -> list[dict[str, Any]]:

@@ -39,6 +39,8 @@ class Settings:
     login_limit: int = 10
     max_upload_bytes: int = 50 * 1024 * 1024
     max_pack_unpacked_bytes: int = 200 * 1024 * 1024
+    # A red-team evidence file (a screenshot, a log excerpt).
+    max_evidence_bytes: int = 5 * 1024 * 1024
     secure_cookies: bool = False
     proxy_hops: int = 0
     tick_seconds: float = 1.0

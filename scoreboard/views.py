@@ -41,10 +41,17 @@ def _globals() -> dict[str, Any]:
             "drill_title": pack_text.drill_title(known.title, known.title_translations, i18n.language())}
 
 
+def _home_of(user: Any) -> str:
+    """Where an account lands after logging in: its team's challenges, the red team's page, the console."""
+    if user.role == "red_team":
+        return "redteam.page"
+    return "views.challenge_list" if user.team_id else "admin.dashboard"
+
+
 @bp.get("/")
 def index() -> Any:
     if current_user.is_authenticated:
-        return redirect(url_for("views.challenge_list" if current_user.team_id else "admin.dashboard"))
+        return redirect(url_for(_home_of(current_user)))
     return render_template("index.html")
 
 

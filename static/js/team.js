@@ -121,6 +121,8 @@
       if (notice.kind === "solve") D.toast(D.t("team_solved", { name: name, points: notice.points }), "ok");
       else if (notice.kind === "hint_unlocked") D.toast(D.t("hint_unlocked", { name: name, cost: notice.cost }), "info");
       else if (notice.kind === "award") D.toast(D.t("award", { value: (notice.value > 0 ? "+" : "") + notice.value, reason: notice.reason }), "info");
+      else if (notice.kind === "deduction") D.toast(D.t("deduction", { points: notice.points, reason: notice.reason }), "error");
+      else if (notice.kind === "deduction_void") D.toast(D.t("deduction_void", { points: notice.points, void_reason: notice.void_reason }), "info");
       refreshList();
     },
   });

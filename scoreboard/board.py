@@ -124,13 +124,15 @@ def _report_points(session: Session, cutoff: datetime | None) -> dict[int, tuple
 
 def _deducted_points(session: Session, cutoff: datetime | None) -> dict[int, int]:
     """Per team: points the red team took, leaving out deductions voided (by ``cutoff``)."""
-    query = select(Deduction.team_id, func.sum(Deduction.points)).group_by(Deduction.team_id)
-    if cutoff:
-        query = query.where(Deduction.at <= cutoff,
-                            or_(Deduction.voided_at.is_(None), Deduction.voided_at > cutoff))
-    else:
-        query = query.where(Deduction.voided_at.is_(None))
+    query = select(Deduction.team_id, func.sum(Deduction.points)).where(*_counting(cutoff)).group_by(Deduction.team_id)
     return {team_id: int(points or 0) for team_id, points in session.execute(query)}
+
+
+def _counting(cutoff: datetime | None) -> list[Any]:
+    """The deductions that count at ``cutoff``: recorded by then and not voided by then."""
+    if cutoff:
+        return [Deduction.at <= cutoff, or_(Deduction.voided_at.is_(None), Deduction.voided_at > cutoff)]
+    return [Deduction.voided_at.is_(None)]
 
 
 def _aware(value: Any) -> datetime | None:
@@ -186,6 +188,17 @@ def announcement_payload(row: Announcement) -> dict[str, Any]:
             "team_id": row.team_id}
 
 
+def _category_steps(session: Session, cutoff: datetime | None) -> list[list[Any]]:
+    """Released grades and counting deductions as chart steps ``[team, points, at, category]``: the
+    category lets the chart apply pack.yml weights (flags-category rows carry none)."""
+    grades = select(Grade.team_id, Grade.points, Grade.released_at).where(Grade.released_at.is_not(None))
+    if cutoff:
+        grades = grades.where(Grade.released_at <= cutoff)
+    taken = select(Deduction.team_id, -Deduction.points, Deduction.at).where(*_counting(cutoff))
+    return [[t, v, _aware(at).isoformat(), category]
+            for query, category in ((grades, "reports"), (taken, "deductions")) for t, v, at in session.execute(query)]
+
+
 def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dict[str, Any]:
     """What the board's grid and chart need: open challenges, public solves and awards."""
     clock = events.clock_of(events.drill(session))
@@ -206,7 +219,8 @@ def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dic
         "challenges": [{"id": c.id, "name": public_name(c), "category": c.category, "value": values.get(c.id, 0)}
                        for c in opened],
         "solves": [[t, c, at.isoformat()] for t, c, at in session.execute(solve_query) if c in open_ids],
-        "awards": sorted(([t, v, _aware(at).isoformat()] for query in (award_query, cost_query)
-                          for t, v, at in session.execute(query)), key=lambda row: row[2]),
+        "awards": sorted([*([t, v, _aware(at).isoformat()] for query in (award_query, cost_query)
+                            for t, v, at in session.execute(query)), *_category_steps(session, cutoff)],
+                         key=lambda row: row[2]),
         "first_blood_bonus": events.drill(session).first_blood_bonus,
     }

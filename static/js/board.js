@@ -46,8 +46,8 @@
   function rowNode(row) {
     const tr = el("tr");
     tr.dataset.team = row.team_id;
-    tr.append(el("td", "pos"), el("td", "team"), el("td", "num score"), el("td", "num bd bd-flags"),
-      el("td", "num bd bd-reports"), el("td", "num bd bd-deductions"), el("td", "num solves"));
+    tr.append(el("td", "pos"), el("td", "team"), el("td", "num score"), el("td", "num solves"),
+      el("td", "num bd bd-flags"), el("td", "num bd bd-reports"), el("td", "num bd bd-deductions"));
     tr.children[1].append(flag(row.country), document.createTextNode(" "), el("span", "name", row.team));
     return tr;
   }
@@ -251,12 +251,17 @@
     state.solves.forEach(function (s) { if (!seen.has(s[1])) { seen.add(s[1]); firsts.add(s[0] + ":" + s[1]); } });
     const top = Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; }).slice(0, 10);
     const start = state.clock && state.clock.starts_at ? Date.parse(state.clock.starts_at) : null;
+    /* With pack.yml weights each category's points count at their percentage, as in the score. */
+    function weight(category) {
+      const w = state.weights;
+      return w && Object.keys(w).length ? (w[category] || 0) / 100 : 1;
+    }
     const datasets = top.map(function (row, index) {
       const changes = [];
       state.solves.forEach(function (s) {
-        if (s[0] === row.team_id) changes.push([Date.parse(s[2]), (values.get(s[1]) || 0) + (firsts.has(s[0] + ":" + s[1]) ? state.bonus : 0)]);
+        if (s[0] === row.team_id) changes.push([Date.parse(s[2]), ((values.get(s[1]) || 0) + (firsts.has(s[0] + ":" + s[1]) ? state.bonus : 0)) * weight("flags")]);
       });
-      state.awards.forEach(function (a) { if (a[0] === row.team_id) changes.push([Date.parse(a[2]), a[1]]); });
+      state.awards.forEach(function (a) { if (a[0] === row.team_id) changes.push([Date.parse(a[2]), a[1] * weight(a[3] || "flags")]); });
       changes.sort(function (a, b) { return a[0] - b[0]; });
       let total = 0;
       const points = start ? [{ x: start, y: 0 }] : [];
@@ -359,8 +364,8 @@
     standings: function (e) { applyStandings(e.standings); if (typeof e.frozen === "boolean") setFrozen(e.frozen); },
     award: function (a) { state.awards.push([a.team_id, a.value, a.at]); },
     /* The standings event that follows moves the score and the breakdown cells. */
-    deduction: function (d) { addToFeed(deductionLine(d)); },
-    graded: function (g) { addToFeed(gradedLine(g)); },
+    deduction: function (d) { addToFeed(deductionLine(d)); state.awards.push([d.team_id, -d.points, d.at, "deductions"]); },
+    graded: function (g) { addToFeed(gradedLine(g)); state.awards.push([g.team_id, g.points, g.at, "reports"]); },
     announcement: function (a) {
       const empty = announcements.querySelector(".empty");
       if (empty) empty.remove();

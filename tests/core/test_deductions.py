@@ -284,3 +284,20 @@ def test_organizers_create_disable_and_reset_staff_accounts(services: Any, app: 
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("staff.%"))).all()
         assert actions == ["staff.create", "staff.disable", "staff.enable", "staff.reset_password"]
         assert audit.verify(session) == []
+
+
+def test_the_feed_holds_graded_reports_and_deductions_and_the_kiosk_shows_the_breakdown(
+        services: Any, client: Any, drill: dict) -> None:
+    with services.database.session() as session:
+        events.record(session, "graded", {"team": "Green Cell", "team_id": drill["green"],
+                                          "challenge": "Incident report 1", "points": 40, "at": utcnow().isoformat()})
+        deductions.record(session, drill["blue"], 20, "SQL injection on the portal", "", utcnow(),
+                          _actor(services, drill["red"].id))
+    snapshot = eventually(lambda: services.cache.snapshot().as_dict(), lambda s: len(s["recent_solves"]) == 2)
+    assert [item["kind"] for item in snapshot["recent_solves"]] == ["deduction", "graded"]
+    assert [drill["blue"], -20, snapshot["recent_solves"][0]["at"], "deductions"] in snapshot["awards"]
+    board = client.get("/board").get_data(as_text=True)
+    assert "Incident report 1" in board and "SQL injection on the portal" in board
+    kiosk = client.get("/board?kiosk=1").get_data(as_text=True)
+    assert 'class="standings with-breakdown"' in kiosk and "SQL injection on the portal" in kiosk
+    assert 'id="weights" hidden' in kiosk  # no weights: the raw points only

@@ -301,3 +301,22 @@ def test_the_feed_holds_graded_reports_and_deductions_and_the_kiosk_shows_the_br
     kiosk = client.get("/board?kiosk=1").get_data(as_text=True)
     assert 'class="standings with-breakdown"' in kiosk and "SQL injection on the portal" in kiosk
     assert 'id="weights" hidden' in kiosk  # no weights: the raw points only
+
+
+def test_a_backup_keeps_the_evidence_files(services: Any, drill: dict, tmp_path: Any) -> None:
+    import zipfile
+
+    from scoreboard import backup
+
+    store = deductions.Store(services.settings.files_dir, services.settings.max_evidence_bytes)
+    with services.database.session() as session:
+        with pytest.raises(Refused, match="too large"):
+            deductions.record(session, drill["blue"], 5, "exfiltration", "", utcnow(), _actor(services, drill["red"].id),
+                              deductions.Upload("big.pcap", b"x" * (store.max_bytes + 1)), store)
+        row = deductions.record(session, drill["blue"], 5, "exfiltration", "", utcnow(),
+                                _actor(services, drill["red"].id), deductions.Upload("dns.pcap", b"pcap"), store)
+        stored = row.evidence_path
+    assert _written(services) == (1, 1)
+    backup.dump(services.database, services.settings.files_dir, tmp_path / "drill.zip")
+    with zipfile.ZipFile(tmp_path / "drill.zip") as archive:
+        assert archive.read(f"files/{stored}") == b"pcap"

@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.login_view = "views.login"
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from . import admin, api, cli, live, report_pages, views
+    from . import admin, api, cli, live, redteam, report_pages, views
 
     services.live = live.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
                               wake_channel=f"{settings.channel}:events")
@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(redteam.bp)
     api.register_error_pages(app)
     app.cli.add_command(cli.drill)
     app.teardown_appcontext(close_session)

@@ -346,7 +346,8 @@ def submission_csv() -> Response:
 def results_page() -> Any:
     session = db()
     rows = results.standings(session)
-    return render_template("admin/results.html", rows=rows, generated=utcnow(), drill=events.drill(session))
+    return render_template("admin/results.html", rows=rows, generated=utcnow(), drill=events.drill(session),
+                           weights=results.weights(session))
 
 
 @bp.get("/results.<fmt>")
@@ -387,8 +388,9 @@ def _local_input(value: Any) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-# The confirmable actions live in their own module; registered here so the check above applies.
-from . import admin_control, admin_reports  # noqa: E402 - they import the helpers defined above
+# The confirmable actions and the exercise-control pages live in their own modules; registered
+# here so the check above applies.
+from . import admin_control, admin_deductions, admin_reports, admin_staff  # noqa: E402 - they use the helpers above
 
-bp.register_blueprint(admin_control.bp)
-bp.register_blueprint(admin_reports.bp)
+for _module in (admin_control, admin_deductions, admin_reports, admin_staff):
+    bp.register_blueprint(_module.bp)

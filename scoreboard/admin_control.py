@@ -34,6 +34,7 @@ class Question:
     cancel: str
     danger: bool = True
     end_field: bool = False  # reopen: an optional new end time
+    reason_field: bool = False  # a void: the reason, required
     extra: dict[str, Any] = field(default_factory=dict)
 
 

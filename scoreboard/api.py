@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from . import attempts, challenges, inputs, judging, reports
+from . import attempts, challenges, deductions, inputs, judging, reports
 from .attempts import Attempt, RateLimited
 from .errors import N_, Refused
 from .i18n import refusal
@@ -177,6 +177,21 @@ def unlock_hint(hint_id: int) -> Any:
                                   utcnow())
     session.commit()
     return hint
+
+
+@bp.post("/deductions")
+def record_deduction() -> Any:
+    """The red team (or an organizer) takes points from a team for a successful attack."""
+    who = actor()
+    if who is None:
+        return error("log in or send 'Authorization: Bearer <token>'", 401)
+    deductions.ensure_recorder(who)
+    body = json_body()
+    session = db()
+    row = deductions.record(session, body.get("team_id"), body.get("points"), body.get("reason"),
+                            body.get("evidence"), utcnow(), who)
+    session.commit()
+    return {"id": row.id}, 201
 
 
 def _json(body: bytes) -> Response:

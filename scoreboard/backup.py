@@ -18,6 +18,8 @@ from .db import Database
 from .models import Base, UTCDateTime, utcnow
 
 FORMAT = "drillboard-backup-1"
+# The tables whose rows name a file under the instance files dir, and the column naming it.
+STORED = {"file": "stored_path", "deduction": "evidence_path"}
 MAX_UNPACKED = 20 * 1024**3
 
 
@@ -45,7 +47,7 @@ def dump(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         rows = _read_all(conn)
         conn.rollback()
-    stored = sorted({row["stored_path"] for row in rows.get("file", [])})
+    stored = sorted({row[column] for table, column in STORED.items() for row in rows.get(table, []) if row[column]})
     tmp = Path(str(path) + ".part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
         counts = {name: len(items) for name, items in rows.items()}

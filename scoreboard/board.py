@@ -124,13 +124,15 @@ def _report_points(session: Session, cutoff: datetime | None) -> dict[int, tuple
 
 def _deducted_points(session: Session, cutoff: datetime | None) -> dict[int, int]:
     """Per team: points the red team took, leaving out deductions voided (by ``cutoff``)."""
-    query = select(Deduction.team_id, func.sum(Deduction.points)).group_by(Deduction.team_id)
-    if cutoff:
-        query = query.where(Deduction.at <= cutoff,
-                            or_(Deduction.voided_at.is_(None), Deduction.voided_at > cutoff))
-    else:
-        query = query.where(Deduction.voided_at.is_(None))
+    query = select(Deduction.team_id, func.sum(Deduction.points)).where(*_counting(cutoff)).group_by(Deduction.team_id)
     return {team_id: int(points or 0) for team_id, points in session.execute(query)}
+
+
+def _counting(cutoff: datetime | None) -> list[Any]:
+    """The deductions that count at ``cutoff``: recorded by then and not voided by then."""
+    if cutoff:
+        return [Deduction.at <= cutoff, or_(Deduction.voided_at.is_(None), Deduction.voided_at > cutoff)]
+    return [Deduction.voided_at.is_(None)]
 
 
 def _aware(value: Any) -> datetime | None:
@@ -142,12 +144,36 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+# What the public feed shows, from the stored events.
+FEED_KINDS = ("solve", "graded", "deduction")
+
+
 def recent_solves(session: Session, cutoff: datetime | None, limit: int = RECENT) -> list[dict[str, Any]]:
-    """The public solve feed, newest first, from the stored events."""
-    query = select(Event.payload).where(Event.kind == "solve").order_by(Event.id.desc()).limit(limit)
+    """The public feed, newest first, from the stored events: solves exactly as they were sent;
+    graded reports and red-team deductions add their ``kind`` (a voided deduction ``voided``)."""
+    query = select(Event.kind, Event.payload).where(Event.kind.in_(FEED_KINDS)).order_by(Event.id.desc()).limit(limit)
     if cutoff:
         query = query.where(Event.at <= cutoff, Event.held.is_(False))
-    return list(session.scalars(query))
+    rows = session.execute(query).all()
+    voided = _voided(session, cutoff) if any(kind == "deduction" for kind, _ in rows) else set()
+    feed = []
+    for kind, payload in rows:
+        if kind == "solve":
+            feed.append(payload)
+            continue
+        item = {"kind": kind, **payload}
+        if kind == "deduction" and (payload["team_id"], payload["at"]) in voided:
+            item["voided"] = True
+        feed.append(item)
+    return feed
+
+
+def _voided(session: Session, cutoff: datetime | None) -> set[tuple[int, str]]:
+    """(team, time) of the deductions voided (by ``cutoff``): a deduction event names no row id."""
+    query = select(Deduction.team_id, Deduction.at).where(Deduction.voided_at.is_not(None))
+    if cutoff:
+        query = query.where(Deduction.voided_at <= cutoff)
+    return {(team_id, _aware(at).isoformat()) for team_id, at in session.execute(query)}
 
 
 def public_announcements(session: Session, limit: int = RECENT) -> list[dict[str, Any]]:
@@ -160,6 +186,17 @@ def public_announcements(session: Session, limit: int = RECENT) -> list[dict[str
 def announcement_payload(row: Announcement) -> dict[str, Any]:
     return {"id": row.id, "title": row.title, "body_html": render_markdown(row.body), "at": row.at.isoformat(),
             "team_id": row.team_id}
+
+
+def _category_steps(session: Session, cutoff: datetime | None) -> list[list[Any]]:
+    """Released grades and counting deductions as chart steps ``[team, points, at, category]``: the
+    category lets the chart apply pack.yml weights (flags-category rows carry none)."""
+    grades = select(Grade.team_id, Grade.points, Grade.released_at).where(Grade.released_at.is_not(None))
+    if cutoff:
+        grades = grades.where(Grade.released_at <= cutoff)
+    taken = select(Deduction.team_id, -Deduction.points, Deduction.at).where(*_counting(cutoff))
+    return [[t, v, _aware(at).isoformat(), category]
+            for query, category in ((grades, "reports"), (taken, "deductions")) for t, v, at in session.execute(query)]
 
 
 def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dict[str, Any]:
@@ -182,7 +219,8 @@ def public_grid(session: Session, cutoff: datetime | None, now: datetime) -> dic
         "challenges": [{"id": c.id, "name": public_name(c), "category": c.category, "value": values.get(c.id, 0)}
                        for c in opened],
         "solves": [[t, c, at.isoformat()] for t, c, at in session.execute(solve_query) if c in open_ids],
-        "awards": sorted(([t, v, _aware(at).isoformat()] for query in (award_query, cost_query)
-                          for t, v, at in session.execute(query)), key=lambda row: row[2]),
+        "awards": sorted([*([t, v, _aware(at).isoformat()] for query in (award_query, cost_query)
+                            for t, v, at in session.execute(query)), *_category_steps(session, cutoff)],
+                         key=lambda row: row[2]),
         "first_blood_bonus": events.drill(session).first_blood_bonus,
     }

@@ -41,6 +41,8 @@ class Settings:
     max_pack_unpacked_bytes: int = 200 * 1024 * 1024
     # Each attachment of a report version (at most five per version).
     max_report_file_bytes: int = 5 * 1024 * 1024
+    # A red-team evidence file (a screenshot, a log excerpt).
+    max_evidence_bytes: int = 5 * 1024 * 1024
     secure_cookies: bool = False
     proxy_hops: int = 0
     tick_seconds: float = 1.0

@@ -22,6 +22,15 @@ def _op(summary: str, ok: dict[str, Any], *, errors: tuple[int, ...] = (401,), b
     return op
 
 
+def _created(summary: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A write that answers 201 with the new row's id."""
+    op = _op(summary, {}, errors=(400, 401, 403, 404), body=body)
+    op["responses"].pop("200")
+    op["responses"]["201"] = {"description": "created", "content": {"application/json": {
+        "schema": _object(("id",), id=_INT)}}}
+    return op
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -48,7 +57,7 @@ def _schemas() -> dict[str, Any]:
         pos=_INT, team=_STR, team_id=_INT, country=_STR, score=_INT, solves=_INT,
         last_solve_at={"type": ["string", "null"], "format": "date-time"},
         breakdown={**_object(flags=_INT, reports=_INT, deductions=_INT),
-                   "description": "unweighted points per category (deductions: points taken)"})
+                   "description": "points per category before weighting (deductions as a positive number)"})
     summary = _object(
         ("id", "name", "category", "value", "solves", "solved", "locked"),
         id=_INT, name=_STR, category=_STR, value=_INT, solves=_INT, solved=_BOOL, locked=_BOOL,
@@ -144,6 +153,15 @@ def document() -> dict[str, Any]:
                 standings={"type": "array", "items": _ref("Standing")}, frozen=_BOOL), errors=(), public=True)},
             "/scoreboard/ctftime": {"get": _op("CTFtime feed (ctftime.org/json-scoreboard-feed)",
                                                _ref("CtftimeFeed"), errors=(), public=True)},
+            "/deductions": {"post": _created(
+                "Record a red-team deduction (red team or organizers): points taken from a team, with a reason",
+                body=_object(("team_id", "points", "reason"), team_id=_INT,
+                             points={"type": "integer", "minimum": 1, "maximum": 100000,
+                                     "description": "the points the team loses"},
+                             reason={"type": "string", "minLength": 1, "maxLength": 1000,
+                                     "pattern": "\\S", "description": "shown on the board's feed"},
+                             evidence={"type": "string", "maxLength": 20000,
+                                       "description": "for organizers only"}))},
             "/openapi.json": {"get": _op("This document", {"type": "object"}, errors=(), public=True)},
         },
     }

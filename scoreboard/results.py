@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import board, ctftime
-from .models import Award, Challenge, Hint, HintUnlock, Solve, Team, utcnow
+from . import board, ctftime, deductions, events
+from .models import Award, Challenge, Grade, Hint, HintUnlock, Solve, Team, utcnow
+from .scoring import CATEGORIES
 from .text import spreadsheet_safe
 
 
@@ -19,23 +20,43 @@ def standings(session: Session) -> list[dict[str, Any]]:
     return [row.as_dict() for row in board.compute(session).standings]
 
 
+def weights(session: Session) -> dict[str, int] | None:
+    """pack.yml ``weights`` (percent per category), or None when the score is the plain sum."""
+    return events.drill(session).weights or None
+
+
+COLUMNS = ["pos", "team", "team_id", "country", "score", "solves", "last_solve_at", *CATEGORIES,
+           *(f"{c}_weight" for c in CATEGORIES)]
+
+
+def _csv_row(row: dict[str, Any], weighting: dict[str, int] | None) -> dict[str, Any]:
+    """A standing flattened: the breakdown's raw points, and the weights (empty without them)."""
+    flat = {k: v for k, v in row.items() if k != "breakdown"}
+    flat.update({c: row["breakdown"].get(c, 0) for c in CATEGORIES})
+    flat.update({f"{c}_weight": (weighting or {}).get(c, "") for c in CATEGORIES})
+    return flat
+
+
 def export(session: Session, fmt: str) -> str:
+    """Final standings: score (weighted with pack.yml weights), the breakdown per category, the weights."""
     rows = standings(session)
     if fmt == "ctftime":
         grid = board.public_grid(session, None, utcnow())
         return ctftime.encode(ctftime.feed(rows, grid["challenges"], grid["solves"], grid["first_blood_bonus"])).decode() + "\n"
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, ["pos", "team", "team_id", "country", "score", "solves", "last_solve_at"],
-                                lineterminator="\n", extrasaction="ignore")
+        writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+        weighting = weights(session)
+        writer.writerows({k: spreadsheet_safe(v) for k, v in _csv_row(row, weighting).items()} for row in rows)
         return out.getvalue()
-    return json.dumps({"generated_at": utcnow().isoformat(), "standings": rows}, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps({"generated_at": utcnow().isoformat(), "weights": weights(session), "standings": rows},
+                      ensure_ascii=False, indent=1) + "\n"
 
 
 def team_report(session: Session, team_id: int) -> dict[str, Any]:
-    """One team's record: solves with times and points, hints taken, awards with reasons."""
+    """One team's record: solves with times and points, hints taken, awards with reasons, released report
+    grades, the red team's deductions (voided ones marked), and the score's breakdown."""
     team = session.get(Team, team_id)
     values = board.challenge_values(session)
     first = {cid: sid for cid, sid in session.execute(
@@ -49,6 +70,10 @@ def team_report(session: Session, team_id: int) -> dict[str, Any]:
         .join(Challenge, Challenge.id == Hint.challenge_id).where(HintUnlock.team_id == team_id).order_by(HintUnlock.at)
     ).all()
     awards = session.scalars(select(Award).where(Award.team_id == team_id).order_by(Award.at)).all()
+    grades = session.execute(
+        select(Grade, Challenge).join(Challenge, Challenge.id == Grade.challenge_id)
+        .where(Grade.team_id == team_id, Grade.released_at.is_not(None)).order_by(Grade.released_at)
+    ).all()
     ranked = {row["team_id"]: row for row in standings(session)}
     return {
         "team": team.name, "team_id": team.id, "country": team.country,
@@ -58,4 +83,15 @@ def team_report(session: Session, team_id: int) -> dict[str, Any]:
                     "points": values.get(c.id, 0), "first_blood": first.get(c.id) == s.id} for s, c in solves],
         "hints": [{"challenge": c.name, "hint_id": h.id, "cost": h.cost, "at": u.at.isoformat()} for u, h, c in hints],
         "awards": [{"value": a.value, "reason": a.reason, "at": a.at.isoformat()} for a in awards],
+        "grades": [{"challenge": c.name, "points": g.points, "comment": g.comment, "released_at": g.released_at.isoformat()}
+                   for g, c in grades],
+        "deductions": [_deduction(item["row"]) for item in deductions.listing(session, team_id=team_id)],
+        "breakdown": ranked.get(team.id, {}).get("breakdown", {c: 0 for c in CATEGORIES}),
+        "weights": weights(session),
     }
+
+
+def _deduction(row: Any) -> dict[str, Any]:
+    """A deduction as its team sees it: no evidence, no author."""
+    return {"points": row.points, "reason": row.reason, "at": row.at.isoformat(),
+            "voided_at": row.voided_at.isoformat() if row.voided_at else None, "void_reason": row.void_reason}

@@ -131,6 +131,7 @@ def take_snapshot(session: Session, now: datetime) -> Snapshot:
         "announcements": board.public_announcements(session),
         "frozen": clock.frozen(now),
         "clock": clock.as_dict(now),
+        "weights": events.drill(session).weights,
         **board.public_grid(session, cutoff, now),
     }
     return Snapshot(time_key(clock, now), seq, content, encode(content))

@@ -29,8 +29,7 @@ def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @login_required
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user.team_id is None:
-            home = {"admin": "admin.dashboard", "judge": "reports.queue"}.get(current_user.role)
-            return redirect(url_for(home)) if home else abort(403)
+            return redirect(url_for(_home_of(current_user))) if current_user.role != "member" else abort(403)
         return view(*args, **kwargs)
 
     return wrapper
@@ -43,12 +42,17 @@ def _globals() -> dict[str, Any]:
             "drill_title": pack_text.drill_title(known.title, known.title_translations, i18n.language())}
 
 
+def _home_of(user: Any) -> str:
+    """Where an account lands after logging in: the judges' queue, the red team's page, its team's
+    challenges, the console."""
+    staff = {"judge": "reports.queue", "red_team": "redteam.page"}.get(user.role)
+    return staff or ("views.challenge_list" if user.team_id else "admin.dashboard")
+
+
 @bp.get("/")
 def index() -> Any:
     if current_user.is_authenticated:
-        if current_user.role == "judge":
-            return redirect(url_for("reports.queue"))
-        return redirect(url_for("views.challenge_list" if current_user.team_id else "admin.dashboard"))
+        return redirect(url_for(_home_of(current_user)))
     return render_template("index.html")
 
 

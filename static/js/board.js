@@ -14,10 +14,11 @@
     ["#e8eef5", [14, 6], "circle"], ["#a58cff", [14, 5, 3, 5], "triangle"], ["#6fdc8c", [8, 4], "rect"],
     ["#ffb3c7", [2, 3], "rectRot"],
   ];
-  const state = { rows: new Map(), challenges: [], solves: [], awards: [], bonus: 0, clock: null, frozen: false };
+  const state = { rows: new Map(), challenges: [], solves: [], awards: [], bonus: 0, clock: null, frozen: false, weights: null };
   let chart = null;
 
-  const tbody = document.querySelector("#standings tbody");
+  const table = document.getElementById("standings");
+  const tbody = table.querySelector("tbody");
   const feed = document.getElementById("feed");
   const announcements = document.getElementById("announcements");
   const grid = document.getElementById("grid");
@@ -45,21 +46,43 @@
   function rowNode(row) {
     const tr = el("tr");
     tr.dataset.team = row.team_id;
-    tr.append(el("td", "pos"), el("td", "team"), el("td", "num score"), el("td", "num solves"));
+    tr.append(el("td", "pos"), el("td", "team"), el("td", "num score"), el("td", "num solves"),
+      el("td", "num bd bd-flags"), el("td", "num bd bd-reports"), el("td", "num bd bd-deductions"));
     tr.children[1].append(flag(row.country), document.createTextNode(" "), el("span", "name", row.team));
     return tr;
   }
 
   function fill(tr, row) {
-    tr.children[0].textContent = row.pos;
-    tr.children[2].textContent = row.score;
-    tr.children[3].textContent = row.solves;
+    const b = row.breakdown || {};
+    tr.querySelector(".pos").textContent = row.pos;
+    tr.querySelector(".score").textContent = row.score;
+    tr.querySelector(".bd-flags").textContent = b.flags || 0;
+    tr.querySelector(".bd-reports").textContent = b.reports || 0;
+    tr.querySelector(".bd-deductions").textContent = b.deductions ? "\u2212" + b.deductions : "0";
+    tr.querySelector(".solves").textContent = row.solves;
+  }
+
+  /* The breakdown columns show with pack.yml weights, or once any team has report or deduction
+     points (the same rule as the server's page); the weights line names the percentages. */
+  function showBreakdown() {
+    const w = state.weights;
+    const weighted = !!(w && Object.keys(w).length);
+    const any = Array.from(state.rows.values()).some(function (r) {
+      return r.breakdown && (r.breakdown.reports || r.breakdown.deductions);
+    });
+    table.classList.toggle("with-breakdown", weighted || any);
+    const line = document.getElementById("weights");
+    if (line) {
+      line.hidden = !weighted;
+      if (weighted) line.textContent = D.t("weights_line", { flags: w.flags || 0, reports: w.reports || 0, deductions: w.deductions || 0 });
+    }
   }
 
   function renderStandings(rows) {
     state.rows = new Map(rows.map(function (r) { return [r.team_id, r]; }));
     tbody.replaceChildren();
-    if (!rows.length) { const tr = el("tr", "empty"); tr.append(el("td", "", D.t("no_teams"))); tr.firstChild.colSpan = 4; tbody.append(tr); return; }
+    showBreakdown();
+    if (!rows.length) { const tr = el("tr", "empty"); tr.append(el("td", "", D.t("no_teams"))); tr.firstChild.colSpan = 7; tbody.append(tr); return; }
     rows.forEach(function (row) { const tr = rowNode(row); fill(tr, row); tbody.append(tr); });
   }
 
@@ -72,7 +95,7 @@
       state.rows.set(row.team_id, row);
       let tr = tbody.querySelector('tr[data-team="' + row.team_id + '"]');
       if (!tr) { tr = rowNode(row); tbody.append(tr); added = true; }
-      const before = tr.children[2].textContent;
+      const before = tr.querySelector(".score").textContent;
       fill(tr, row);
       if (before !== String(row.score)) { tr.classList.remove("flash-row"); void tr.offsetWidth; tr.classList.add("flash-row"); }
     });
@@ -81,6 +104,7 @@
       const tr = tbody.querySelector('tr[data-team="' + row.team_id + '"]');
       if (tr) tbody.append(tr);
     });
+    showBreakdown();
     if (added) renderGrid();
     renderChart();
   }
@@ -108,10 +132,51 @@
     return li;
   }
 
-  function renderFeed(solves) {
+  /* A red-team deduction: the team, the points taken and the reason (struck through once voided). */
+  function deductionLine(d) {
+    const li = el("li", "deduction" + (d.voided ? " voided" : ""));
+    const time = el("time");
+    time.setAttribute("datetime", d.at);
+    time.dataset.style = "time";
+    const pts = el("span", "pts minus");
+    pts.append(d.voided ? el("del", "", "\u2212" + d.points) : document.createTextNode("\u2212" + d.points));
+    li.append(time, document.createTextNode(" "), el("strong", "", d.team), document.createTextNode(" "), pts,
+      document.createTextNode(" "), el("span", "badge deduction", D.t("red_team")), document.createTextNode(" "),
+      el("span", "reason", d.reason));
+    D.formatTimes(li);
+    return li;
+  }
+
+  /* A judged report whose grade was released: the team, the task and the points. */
+  function gradedLine(g) {
+    const li = el("li", "graded");
+    const time = el("time");
+    time.setAttribute("datetime", g.at);
+    time.dataset.style = "time";
+    li.append(time, document.createTextNode(" "), el("strong", "", g.team),
+      document.createTextNode(" " + D.t("feed_graded") + " " + challengeName(g.challenge_id, g.challenge) + " "),
+      el("span", "pts", "+" + g.points));
+    D.formatTimes(li);
+    return li;
+  }
+
+  function itemLine(item) {
+    if (item.kind === "deduction") return deductionLine(item);
+    if (item.kind === "graded") return gradedLine(item);
+    return feedLine(item);
+  }
+
+  function addToFeed(line) {
+    const empty = feed.querySelector(".empty");
+    if (empty) empty.remove();
+    feed.prepend(line);
+    while (feed.children.length > 20) feed.lastChild.remove();
+  }
+
+  function renderFeed(items) {
     feed.replaceChildren();
-    if (!solves.length) { feed.append(el("li", "muted empty", D.t("no_solves"))); return; }
-    solves.forEach(function (s) { feed.append(feedLine(s)); });
+    if (!items.length) { feed.append(el("li", "muted empty", D.t("no_solves"))); return; }
+    items.forEach(function (item) { feed.append(itemLine(item)); });
   }
 
   function announcementLine(a) {
@@ -186,12 +251,17 @@
     state.solves.forEach(function (s) { if (!seen.has(s[1])) { seen.add(s[1]); firsts.add(s[0] + ":" + s[1]); } });
     const top = Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; }).slice(0, 10);
     const start = state.clock && state.clock.starts_at ? Date.parse(state.clock.starts_at) : null;
+    /* With pack.yml weights each category's points count at their percentage, as in the score. */
+    function weight(category) {
+      const w = state.weights;
+      return w && Object.keys(w).length ? (w[category] || 0) / 100 : 1;
+    }
     const datasets = top.map(function (row, index) {
       const changes = [];
       state.solves.forEach(function (s) {
-        if (s[0] === row.team_id) changes.push([Date.parse(s[2]), (values.get(s[1]) || 0) + (firsts.has(s[0] + ":" + s[1]) ? state.bonus : 0)]);
+        if (s[0] === row.team_id) changes.push([Date.parse(s[2]), ((values.get(s[1]) || 0) + (firsts.has(s[0] + ":" + s[1]) ? state.bonus : 0)) * weight("flags")]);
       });
-      state.awards.forEach(function (a) { if (a[0] === row.team_id) changes.push([Date.parse(a[2]), a[1]]); });
+      state.awards.forEach(function (a) { if (a[0] === row.team_id) changes.push([Date.parse(a[2]), a[1] * weight(a[3] || "flags")]); });
       changes.sort(function (a, b) { return a[0] - b[0]; });
       let total = 0;
       const points = start ? [{ x: start, y: 0 }] : [];
@@ -266,6 +336,7 @@
     state.awards = s.awards || [];
     state.bonus = s.first_blood_bonus || 0;
     state.clock = s.clock;
+    state.weights = s.weights || null;
     renderStandings(s.standings);
     renderFeed(s.recent_solves);
     announcements.replaceChildren();
@@ -283,10 +354,7 @@
   const socket = D.connect({
     snapshot: applySnapshot,
     solve: function (s) {
-      const empty = feed.querySelector(".empty");
-      if (empty) empty.remove();
-      feed.prepend(feedLine(s));
-      while (feed.children.length > 20) feed.lastChild.remove();
+      addToFeed(feedLine(s));
       state.solves.push([s.team_id, s.challenge_id, s.at]);
       const cell = grid.querySelector('[data-cell="' + s.team_id + ":" + s.challenge_id + '"]');
       if (cell) mark(cell, s.first_blood ? "blood" : "solved");
@@ -295,6 +363,9 @@
     },
     standings: function (e) { applyStandings(e.standings); if (typeof e.frozen === "boolean") setFrozen(e.frozen); },
     award: function (a) { state.awards.push([a.team_id, a.value, a.at]); },
+    /* The standings event that follows moves the score and the breakdown cells. */
+    deduction: function (d) { addToFeed(deductionLine(d)); state.awards.push([d.team_id, -d.points, d.at, "deductions"]); },
+    graded: function (g) { addToFeed(gradedLine(g)); state.awards.push([g.team_id, g.points, g.at, "reports"]); },
     announcement: function (a) {
       const empty = announcements.querySelector(".empty");
       if (empty) empty.remove();

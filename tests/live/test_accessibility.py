@@ -97,6 +97,20 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
         page.locator("input[name=csv]").set_input_files(str(roster))
         page.get_by_role("button", name="Import").click()
         found += problems(page, "teams imported")
+
+        # --- exercise control: the red team's page (an organizer may record too), a void, staff ----
+        page.goto(base + "/redteam")
+        page.select_option("select[name=team_id]", label=TEAMS[layout])
+        page.fill("input[name=points]", "5")
+        page.fill("input[name=reason]", f"axe {layout}")
+        page.click("#deduction-form button[type=submit]")
+        found += problems(page, "red team page with a deduction")
+        found += visit(page, base, ["/admin/staff", "/admin/deductions"])
+        page.locator("a", has_text="Void…").first.click()
+        found += problems(page, "void confirmation")
+        page.goto(base + "/admin/staff")
+        page.locator("a", has_text="Reset password…").first.click()
+        found += problems(page, "staff reset confirmation")
     finally:
         for context in contexts:
             context.close()

@@ -1,0 +1,168 @@
+"""The closing reveal: a held board stays frozen past the end while organizers see the live one;
+each step shows one held change of the team lowest on the public board; refusals write nothing.
+And the replay: standings at a chosen minute from the stored rows, never ahead of the public board."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from corekit import eventually, team_with_token
+from sqlalchemy import func, select
+
+from scoreboard import audit, events, organizer, packs, results, reveal
+from scoreboard.errors import Refused
+from scoreboard.models import AuditEntry, Challenge, Event, Solve, utcnow
+
+NOW = utcnow().replace(microsecond=0)
+START, FREEZE = NOW - timedelta(hours=3), NOW - timedelta(hours=1)
+
+
+def minutes(n: int) -> Any:
+    return START + timedelta(minutes=n)
+
+
+def solve(services: Any, team_id: int, challenge_id: int, at: Any) -> None:
+    """A solve at a fixed time, as the attempt path writes it (audited; held during the freeze)."""
+    with services.database.session() as session:
+        row = Solve(team_id=team_id, challenge_id=challenge_id, at=at)
+        session.add(row)
+        session.flush()
+        audit.cover(session, "test", "solve", "solve", row.id, {"team_id": team_id, "challenge_id": challenge_id, "at": at})
+        events.record(session, "solve", {"team": str(team_id), "team_id": team_id, "challenge": "c",
+                                         "challenge_id": challenge_id, "points": 0, "first_blood": False,
+                                         "at": at.isoformat()}, at, held=at > FREEZE)
+
+
+@pytest.fixture
+def drill(services: Any, make_pack: Any) -> dict[str, Any]:
+    """Teams Alpha, Bravo, Charlie; X (100) and Y (50). Before the freeze Alpha solved X and Bravo Y;
+    during it Charlie and Bravo solved X, then Alpha Y."""
+    folder = make_pack({"x": {"name": "X", "value": 100, "flags": ["DRILL{x}"]},
+                        "y": {"name": "Y", "value": 50, "flags": ["DRILL{y}"]}})
+    with services.database.session() as session:
+        packs.load(session, folder, services.settings.files_dir)
+        organizer.set_clock(session, NOW, "test", starts_at=START, freeze_at=FREEZE)
+        ids = dict(session.execute(select(Challenge.name, Challenge.id)).all())
+    teams = {name: team_with_token(services, name)[0] for name in ("Alpha", "Bravo", "Charlie")}
+    solve(services, teams["Alpha"], ids["X"], minutes(10))
+    solve(services, teams["Bravo"], ids["Y"], minutes(20))
+    solve(services, teams["Charlie"], ids["X"], FREEZE + timedelta(minutes=5))
+    solve(services, teams["Bravo"], ids["X"], FREEZE + timedelta(minutes=10))
+    solve(services, teams["Alpha"], ids["Y"], FREEZE + timedelta(minutes=20))
+    return teams
+
+
+def act(services: Any, function: Any, **kwargs: Any) -> Any:
+    with services.database.session() as session:
+        return function(session, utcnow(), "Olga", **kwargs)
+
+
+def end(services: Any) -> None:
+    with services.database.session() as session:
+        organizer.clock_action(session, "end", utcnow(), "test")
+
+
+def public(client: Any, services: Any, want: dict[str, int] | None = None) -> dict[str, Any]:
+    """/api/v1/scoreboard as observers read it (the background builder may lag a moment)."""
+    read = lambda: client.get("/api/v1/scoreboard").get_json()  # noqa: E731
+    scores = lambda body: {row["team"]: row["score"] for row in body["standings"]}  # noqa: E731
+    return eventually(read, lambda body: want is None or scores(body) == want)
+
+
+def scores(body: dict[str, Any]) -> dict[str, int]:
+    return {row["team"]: row["score"] for row in body["standings"]}
+
+
+def written(services: Any) -> tuple[int, int]:
+    with services.database.session() as session:
+        return (session.scalar(select(func.count()).select_from(Event)),
+                session.scalar(select(func.count()).select_from(AuditEntry)))
+
+
+def test_without_hold_the_end_lifts_the_freeze(services: Any, client: Any, drill: dict[str, int]) -> None:
+    assert public(client, services)["frozen"] is True
+    end(services)
+    body = public(client, services, {"Alpha": 150, "Bravo": 150, "Charlie": 100})
+    assert body["frozen"] is False
+
+
+def test_the_ceremony_reveals_bottom_to_top_one_change_a_step(services: Any, client: Any, app: Any,
+                                                              drill: dict[str, int]) -> None:
+    act(services, reveal.hold)
+    end(services)
+    body = public(client, services)
+    assert body["frozen"] is True and scores(body) == {"Alpha": 100, "Bravo": 50, "Charlie": 0}
+    with services.database.session() as session:
+        assert {r["team"]: r["score"] for r in results.standings(session)} == {"Alpha": 150, "Bravo": 150,
+                                                                             "Charlie": 100}
+    assert act(services, reveal.start)["remaining"] == 3
+
+    steps = [act(services, reveal.step) for _ in range(3)]
+    assert [s["team"] for s in steps] == ["Charlie", "Bravo", "Alpha"]
+    assert [s["remaining"] for s in steps] == [2, 1, 0]
+    assert [s["change"] for s in steps] == [{"kind": "solve", "challenge": "X", "points": 100},
+                                            {"kind": "solve", "challenge": "X", "points": 100},
+                                            {"kind": "solve", "challenge": "Y", "points": 50}]
+    assert steps[0]["seq"] < steps[1]["seq"] < steps[2]["seq"]
+    with services.database.session() as session:
+        kinds = [k for (k,) in session.execute(select(Event.kind).where(Event.kind == "reveal"))]
+        actions = [a for (a,) in session.execute(select(AuditEntry.action).where(AuditEntry.actor == "Olga"))]
+        assert events.drill(session).reveal == "revealed"
+    assert kinds == ["reveal"] * 3
+    assert actions == ["reveal.hold", "reveal.start", "reveal.step", "reveal.step", "reveal.step", "reveal.finish"]
+    body = public(client, services, {"Alpha": 150, "Bravo": 150, "Charlie": 100})
+    assert body["frozen"] is False
+    assert app.test_cli_runner().invoke(args=["drill", "audit-verify"]).exit_code == 0
+
+
+def test_after_one_step_only_that_change_is_public(services: Any, client: Any, drill: dict[str, int]) -> None:
+    act(services, reveal.hold)
+    end(services)
+    act(services, reveal.start)
+    act(services, reveal.step)
+    body = public(client, services, {"Alpha": 100, "Bravo": 50, "Charlie": 100})
+    assert body["frozen"] is True
+    assert [row["team"] for row in body["standings"]] == ["Alpha", "Charlie", "Bravo"]
+
+
+def test_reveal_all_at_once(services: Any, client: Any, drill: dict[str, int]) -> None:
+    act(services, reveal.hold)
+    end(services)
+    act(services, reveal.start)
+    act(services, reveal.step)
+    assert act(services, reveal.finish)["reveal"] == "revealed"
+    assert public(client, services, {"Alpha": 150, "Bravo": 150, "Charlie": 100})["frozen"] is False
+
+
+@pytest.mark.parametrize("attempt, message", [
+    ("start before the end", "after the drill has ended"),
+    ("step before the start", "start it first"),
+    ("hold after the end", "before the end"),
+    ("step without hold", "no reveal under way"),
+    ("all without hold", "not held for a reveal"),
+])
+def test_steps_in_the_wrong_state_are_refused_and_write_nothing(services: Any, drill: dict[str, int],
+                                                                attempt: str, message: str) -> None:
+    if attempt in ("start before the end", "step before the start"):
+        act(services, reveal.hold)
+    if attempt != "start before the end":
+        end(services)
+    before = written(services)
+    function = {"start before the end": reveal.start, "step before the start": reveal.step,
+                "hold after the end": reveal.hold, "step without hold": reveal.step,
+                "all without hold": reveal.finish}[attempt]
+    with pytest.raises(Refused, match=message):
+        act(services, function)
+    assert written(services) == before
+
+
+def test_cli_runs_the_ceremony(app: Any, services: Any, drill: dict[str, int]) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["drill", "reveal", "hold"]).exit_code == 0
+    end(services)
+    refused = runner.invoke(args=["drill", "reveal", "step"])
+    assert refused.exit_code != 0 and "start it first" in refused.output
+    assert runner.invoke(args=["drill", "reveal", "start"]).exit_code == 0
+    assert '"team": "Charlie"' in runner.invoke(args=["drill", "reveal", "step"]).output
+    assert '"reveal": "revealed"' in runner.invoke(args=["drill", "reveal", "all"]).output

@@ -387,6 +387,7 @@ def _local_input(value: Any) -> str:
 
 
 # The confirmable actions live in their own module; registered here so the check above applies.
-from . import admin_control  # noqa: E402 - it imports the helpers defined above
+from . import admin_control, admin_reveal  # noqa: E402 - they import the helpers defined above
 
 bp.register_blueprint(admin_control.bp)
+bp.register_blueprint(admin_reveal.bp)

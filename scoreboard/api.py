@@ -8,10 +8,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from . import attempts, challenges, inputs
+from . import attempts, challenges, inputs, replay
 from .attempts import Attempt, RateLimited
 from .errors import Refused
 from .models import utcnow
@@ -135,6 +135,15 @@ def scoreboard() -> Response:
 @bp.get("/scoreboard/ctftime")
 def ctftime() -> Response:
     return _json(services().cache.snapshot().ctftime())
+
+
+@bp.get("/replay")
+def replay_moment() -> Response:
+    """The public board at a minute of the drill (``?minute=N``), kept per moment."""
+    session, now = db(), utcnow()
+    at = replay.moment(session, now, request.args.get("minute"))
+    answers = current_app.extensions.setdefault("drillboard.replays", replay.Answers())
+    return _json(answers.get(session, now, at, encode))
 
 
 @bp.get("/openapi.json")

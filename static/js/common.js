@@ -79,7 +79,7 @@ window.Drillboard = (function () {
     setTimeout(function () { item.remove(); }, 8000);
   }
 
-  const KINDS = ["solve", "announcement", "release", "standings", "freeze", "clock", "award", "team", "pack"];
+  const KINDS = ["solve", "announcement", "release", "standings", "freeze", "clock", "award", "team", "pack", "reveal"];
 
   /* Connect to /live. Public events carry a strictly increasing seq: one we already have is
      dropped, a gap asks for a fresh snapshot (resync). Private notices carry no seq. */

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from scoreboard import audit, events, organizer, packs, results, reveal
 from scoreboard.errors import Refused
-from scoreboard.models import AuditEntry, Challenge, Event, Solve, utcnow
+from scoreboard.models import AuditEntry, Challenge, Event, Solve, Team, utcnow
 
 NOW = utcnow().replace(microsecond=0)
 START, FREEZE = NOW - timedelta(hours=3), NOW - timedelta(hours=1)
@@ -22,14 +22,16 @@ def minutes(n: int) -> Any:
     return START + timedelta(minutes=n)
 
 
-def solve(services: Any, team_id: int, challenge_id: int, at: Any) -> None:
+def solve(services: Any, team: str, challenge: str, at: Any) -> None:
     """A solve at a fixed time, as the attempt path writes it (audited; held during the freeze)."""
     with services.database.session() as session:
+        team_id = session.scalar(select(Team.id).where(Team.name == team))
+        challenge_id = session.scalar(select(Challenge.id).where(Challenge.name == challenge))
         row = Solve(team_id=team_id, challenge_id=challenge_id, at=at)
         session.add(row)
         session.flush()
         audit.cover(session, "test", "solve", "solve", row.id, {"team_id": team_id, "challenge_id": challenge_id, "at": at})
-        events.record(session, "solve", {"team": str(team_id), "team_id": team_id, "challenge": "c",
+        events.record(session, "solve", {"team": team, "team_id": team_id, "challenge": challenge,
                                          "challenge_id": challenge_id, "points": 0, "first_blood": False,
                                          "at": at.isoformat()}, at, held=at > FREEZE)
 
@@ -43,13 +45,12 @@ def drill(services: Any, make_pack: Any) -> dict[str, Any]:
     with services.database.session() as session:
         packs.load(session, folder, services.settings.files_dir)
         organizer.set_clock(session, NOW, "test", starts_at=START, freeze_at=FREEZE)
-        ids = dict(session.execute(select(Challenge.name, Challenge.id)).all())
     teams = {name: team_with_token(services, name)[0] for name in ("Alpha", "Bravo", "Charlie")}
-    solve(services, teams["Alpha"], ids["X"], minutes(10))
-    solve(services, teams["Bravo"], ids["Y"], minutes(20))
-    solve(services, teams["Charlie"], ids["X"], FREEZE + timedelta(minutes=5))
-    solve(services, teams["Bravo"], ids["X"], FREEZE + timedelta(minutes=10))
-    solve(services, teams["Alpha"], ids["Y"], FREEZE + timedelta(minutes=20))
+    solve(services, "Alpha", "X", minutes(10))
+    solve(services, "Bravo", "Y", minutes(20))
+    solve(services, "Charlie", "X", FREEZE + timedelta(minutes=5))
+    solve(services, "Bravo", "X", FREEZE + timedelta(minutes=10))
+    solve(services, "Alpha", "Y", FREEZE + timedelta(minutes=20))
     return teams
 
 
@@ -166,3 +167,54 @@ def test_cli_runs_the_ceremony(app: Any, services: Any, drill: dict[str, int]) -
     assert runner.invoke(args=["drill", "reveal", "start"]).exit_code == 0
     assert '"team": "Charlie"' in runner.invoke(args=["drill", "reveal", "step"]).output
     assert '"reveal": "revealed"' in runner.invoke(args=["drill", "reveal", "all"]).output
+
+
+# --- the replay ----------------------------------------------------------------------------------
+
+
+def replayed(client: Any, minute: int) -> dict[str, Any]:
+    body = client.get(f"/api/v1/replay?minute={minute}").get_json()
+    return {"scores": scores(body), "order": [row["team"] for row in body["standings"]],
+            "feed": [(e["kind"], e.get("team"), e.get("challenge")) for e in body["feed"]], "at": body["at"]}
+
+
+def test_replay_shows_the_board_at_chosen_minutes(services: Any, client: Any, drill: dict[str, int]) -> None:
+    assert replayed(client, 5)["scores"] == {"Alpha": 0, "Bravo": 0, "Charlie": 0}
+    at_15 = replayed(client, 15)
+    assert at_15["scores"] == {"Alpha": 100, "Bravo": 0, "Charlie": 0}
+    assert at_15["feed"] == [("solve", "Alpha", "X")] and at_15["at"] == minutes(15).isoformat()
+    at_25 = replayed(client, 25)
+    assert at_25["scores"] == {"Alpha": 100, "Bravo": 50, "Charlie": 0}
+    assert at_25["feed"] == [("solve", "Bravo", "Y"), ("solve", "Alpha", "X")]
+    # During the freeze the replay shows nothing the public board holds back.
+    assert replayed(client, 150)["scores"] == at_25["scores"]
+    assert replayed(client, 150)["feed"] == at_25["feed"]
+
+
+def test_replay_after_the_end_shows_the_frozen_minutes(services: Any, client: Any, drill: dict[str, int]) -> None:
+    end(services)
+    at_135 = replayed(client, 135)
+    assert at_135["scores"] == {"Alpha": 100, "Bravo": 150, "Charlie": 100}
+    assert at_135["order"] == ["Bravo", "Alpha", "Charlie"]
+    assert at_135["feed"][0] == ("solve", "Bravo", "X")
+
+
+def test_replay_during_the_reveal_never_leaks_what_is_still_held(services: Any, client: Any,
+                                                                 drill: dict[str, int]) -> None:
+    act(services, reveal.hold)
+    end(services)
+    act(services, reveal.start)
+    act(services, reveal.step)  # Charlie's X is public now; Bravo's and Alpha's solves are not
+    assert replayed(client, 170)["scores"] == {"Alpha": 100, "Bravo": 50, "Charlie": 100}
+
+
+def test_replay_refuses_a_bad_minute_and_the_page_works_without_js(services: Any, client: Any,
+                                                                     drill: dict[str, int]) -> None:
+    for bad in ("-1", "x", "1.5"):
+        reply = client.get(f"/api/v1/replay?minute={bad}")
+        assert reply.status_code == 400 and "whole number from 0 to" in reply.get_json()["error"]
+    last = client.get("/api/v1/replay?minute=99999").get_json()
+    assert last["minute"] == last["minutes"] >= 180  # later than the drill: its last minute
+    page = client.get("/replay?minute=25").get_data(as_text=True)
+    assert page.index("Alpha") < page.index("Bravo") < page.index("Charlie")
+    assert 'value="25"' in page and "Bravo solved Y" in page

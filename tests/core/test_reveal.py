@@ -10,9 +10,10 @@ import pytest
 from corekit import eventually, team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import audit, events, organizer, packs, results, reveal
+from scoreboard import attempts, events, organizer, packs, results, reveal
+from scoreboard.attempts import Attempt
 from scoreboard.errors import Refused
-from scoreboard.models import AuditEntry, Challenge, Event, Solve, Team, utcnow
+from scoreboard.models import AuditEntry, Challenge, Event, Team, utcnow
 
 NOW = utcnow().replace(microsecond=0)
 START, FREEZE = NOW - timedelta(hours=3), NOW - timedelta(hours=1)
@@ -23,17 +24,13 @@ def minutes(n: int) -> Any:
 
 
 def solve(services: Any, team: str, challenge: str, at: Any) -> None:
-    """A solve at a fixed time, as the attempt path writes it (audited; held during the freeze)."""
+    """A right answer at a fixed time, through the attempt path (held during the freeze)."""
     with services.database.session() as session:
         team_id = session.scalar(select(Team.id).where(Team.name == team))
-        challenge_id = session.scalar(select(Challenge.id).where(Challenge.name == challenge))
-        row = Solve(team_id=team_id, challenge_id=challenge_id, at=at)
-        session.add(row)
-        session.flush()
-        audit.cover(session, "test", "solve", "solve", row.id, {"team_id": team_id, "challenge_id": challenge_id, "at": at})
-        events.record(session, "solve", {"team": team, "team_id": team_id, "challenge": challenge,
-                                         "challenge_id": challenge_id, "points": 0, "first_blood": False,
-                                         "at": at.isoformat()}, at, held=at > FREEZE)
+        row = session.scalars(select(Challenge).where(Challenge.name == challenge)).one()
+        attempt = Attempt(team_id, team, None, row.id, f"DRILL{{{challenge.lower()}}}", "test", at)
+        verdict = attempts.submit(session, services.caches.catalog.get(), {}, attempt, services.limiter)
+    assert verdict.result == "correct"
 
 
 @pytest.fixture

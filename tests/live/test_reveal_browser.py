@@ -4,7 +4,7 @@ the standings at two chosen minutes.
 
 The drill is prepared in-process before the server starts, with answers at fixed times: Alpha
 solved X at minute 10 and Bravo Y at minute 20; during the freeze (from minute 120) Charlie and
-Bravo solved X, then Alpha Y. The board is held for the reveal; the drill is ended by the CLI.
+Bravo solved X, then Alpha and Charlie Y. The board is held for the reveal; the drill is ended by the CLI.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ NOW = utcnow().replace(microsecond=0)
 START, FREEZE = NOW - timedelta(hours=3), NOW - timedelta(hours=1)
 ANSWERS = [("Alpha", "X", START + timedelta(minutes=10)), ("Bravo", "Y", START + timedelta(minutes=20)),
            ("Charlie", "X", FREEZE + timedelta(minutes=5)), ("Bravo", "X", FREEZE + timedelta(minutes=10)),
-           ("Alpha", "Y", FREEZE + timedelta(minutes=20))]
+           ("Alpha", "Y", FREEZE + timedelta(minutes=20)), ("Charlie", "Y", FREEZE + timedelta(minutes=30))]
 
 
 def prepare(srv: Any, make_pack: Any) -> str:
@@ -59,7 +59,7 @@ def score(board: Page, team: str) -> Any:
         .locator(".score")
 
 
-def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browser: Browser) -> None:
+def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browser: Browser, screenshot_dir: Any) -> None:
     srv = server_factory(env={"DRILLBOARD_DEMO": "0"})
     password = prepare(srv, make_pack)
     srv.start()
@@ -80,21 +80,33 @@ def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browse
         page.fill("input[name=password]", password)
         page.click("form button[type=submit]")
         page.goto(base + "/admin/reveal")
-        expect(page.locator("#remaining")).to_have_text("3")
+        expect(page.locator("#remaining")).to_have_text("4")
         expect(page.locator("#live-standings tbody tr").first).to_contain_text("Bravo")
         page.click("#reveal-start")
 
         page.click("#reveal-next")  # the lowest team first: Charlie's X
-        expect(page.locator("#remaining")).to_have_text("2")
+        expect(page.locator("#remaining")).to_have_text("3")
         expect(score(board, "Charlie")).to_have_text("100", timeout=5000)
         expect(board.locator("#feed li").first).to_contain_text("Revealed: Charlie solved X")
         expect(board.locator("#standings tbody tr.reveal-row")).to_contain_text("Charlie")
         expect(score(board, "Bravo")).to_have_text("50")
+        board.screenshot(path=str(screenshot_dir / "board-reveal.png"))
 
+        page.screenshot(path=str(screenshot_dir / "console-reveal.png"), full_page=True)
         page.click("#reveal-next")  # now Bravo is lowest: its X puts it on top
         expect(score(board, "Bravo")).to_have_text("150", timeout=5000)
         expect(board.locator("#standings tbody tr").first).to_contain_text("Bravo", timeout=5000)
         expect(board.locator("#frozen-banner")).to_be_visible()
+        expect(score(board, "Alpha")).to_have_text("100")
+
+        # The auto-player: one step at once, the next after 3 s; paused after the first.
+        page.fill("#pace", "3")
+        page.click("#autoplay-toggle")
+        expect(page.locator("#remaining")).to_have_text("1", timeout=5000)
+        page.click("#autoplay-toggle")
+        expect(score(board, "Charlie")).to_have_text("150", timeout=5000)  # Charlie was lowest: its Y
+        page.wait_for_timeout(3500)
+        expect(page.locator("#remaining")).to_have_text("1")
         expect(score(board, "Alpha")).to_have_text("100")
 
         page.click("#reveal-all")
@@ -117,6 +129,7 @@ def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browse
         expect(score(board, "Charlie")).to_have_text("100")
         expect(board.locator("#replay-feed li").first).to_contain_text("Bravo solved X")
         assert board.locator("#chart").is_visible()
+        board.screenshot(path=str(screenshot_dir / "replay.png"), full_page=True)
     finally:
         observer.close()
         organizer_context.close()

@@ -39,7 +39,7 @@ def moment(session: Session, now: datetime, minute: str | None = None) -> dateti
     """The moment a replay asks for: ``minute`` (text, as a query gives it) minutes after the start,
     the last minute when later or absent."""
     start, minutes = span(session, now)
-    if start is None:
+    if start is None or now < start:
         raise Refused(N_("the drill has not started yet: there is nothing to replay"), status=404)
     if minute is None or minute == "":
         return start + timedelta(minutes=minutes)

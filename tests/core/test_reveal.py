@@ -215,3 +215,9 @@ def test_replay_refuses_a_bad_minute_and_the_page_works_without_js(services: Any
     page = client.get("/replay?minute=25").get_data(as_text=True)
     assert page.index("Alpha") < page.index("Bravo") < page.index("Charlie")
     assert 'value="25"' in page and "Bravo solved Y" in page
+
+
+def test_replay_before_the_start_says_there_is_nothing_yet(client: Any) -> None:
+    reply = client.get("/api/v1/replay")
+    assert reply.status_code == 404 and "not started" in reply.get_json()["error"]
+    assert "not started" in client.get("/replay").get_data(as_text=True)

@@ -122,6 +122,8 @@ def test_after_one_step_only_that_change_is_public(services: Any, client: Any, d
     body = public(client, services, {"Alpha": 100, "Bravo": 50, "Charlie": 100})
     assert body["frozen"] is True
     assert [row["team"] for row in body["standings"]] == ["Alpha", "Charlie", "Bravo"]
+    feed = eventually(lambda: services.cache.snapshot().as_dict()["recent_solves"], lambda rows: len(rows) == 3)
+    assert [(row["team"], row["challenge"]) for row in feed] == [("Charlie", "X"), ("Bravo", "Y"), ("Alpha", "X")]
 
 
 def test_reveal_all_at_once(services: Any, client: Any, drill: dict[str, int]) -> None:

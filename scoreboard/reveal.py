@@ -174,6 +174,7 @@ def state(session: Session, now: datetime) -> dict[str, Any]:
     names = dict(session.execute(select(Team.id, Team.name)).all())
     return {
         "reveal": row.reveal,
+        "freeze_at": row.freeze_at.isoformat() if row.freeze_at else None,
         "phase": clock.phase(now),
         "frozen": clock.frozen(now),
         "public": [s.as_dict() for s in board.compute(session, view).standings],

@@ -10,10 +10,10 @@ import pytest
 from corekit import eventually, team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import attempts, events, organizer, packs, results, reveal
+from scoreboard import attempts, audit, events, organizer, packs, results, reveal
 from scoreboard.attempts import Attempt
 from scoreboard.errors import Refused
-from scoreboard.models import AuditEntry, Challenge, Event, Team, utcnow
+from scoreboard.models import AuditEntry, Challenge, Deduction, Event, Grade, Report, Team, utcnow
 
 NOW = utcnow().replace(microsecond=0)
 START, FREEZE = NOW - timedelta(hours=3), NOW - timedelta(hours=1)
@@ -166,6 +166,50 @@ def test_cli_runs_the_ceremony(app: Any, services: Any, drill: dict[str, int]) -
     assert runner.invoke(args=["drill", "reveal", "start"]).exit_code == 0
     assert '"team": "Charlie"' in runner.invoke(args=["drill", "reveal", "step"]).output
     assert '"reveal": "revealed"' in runner.invoke(args=["drill", "reveal", "all"]).output
+
+
+def test_grades_deductions_and_voids_are_held_and_revealed(services: Any, client: Any,
+                                                            drill: dict[str, int]) -> None:
+    """Rows as the report and red-team paths write them: a grade released during the freeze, a
+    deduction made before it and voided during it, and one made during it."""
+    with services.database.session() as session:
+        x = session.scalar(select(Challenge.id).where(Challenge.name == "X"))
+        report = Report(team_id=drill["Charlie"], challenge_id=x, version=1, text="r", at=minutes(30))
+        session.add(report)
+        session.flush()
+        rows = [("grade", Grade(team_id=drill["Charlie"], challenge_id=x, report_id=report.id, points=40,
+                                at=minutes(40), released_at=FREEZE + timedelta(minutes=40))),
+                ("deduction", Deduction(team_id=drill["Alpha"], points=30, reason="r", at=minutes(50),
+                                        voided_at=FREEZE + timedelta(minutes=45), void_reason="v")),
+                ("deduction", Deduction(team_id=drill["Bravo"], points=20, reason="r", at=FREEZE + timedelta(minutes=50)))]
+        for table, row in rows:
+            session.add(row)
+            session.flush()
+            audit.cover(session, "test", table, table, row.id, {c: getattr(row, c) for c in audit.SCORE_ROWS[table][1]})
+    act(services, reveal.hold)
+    end(services)
+    # Public: the freeze shows Alpha's deduction (not yet voided), nothing of the rest.
+    held = {"Alpha": 70, "Bravo": 50, "Charlie": 0}
+    assert scores(public(client, services, held)) == held
+    act(services, reveal.start)
+    kinds = []
+    while True:
+        step = act(services, reveal.step)
+        if "team" not in step:
+            break
+        kinds.append((step["team"], step["change"]["kind"], step["change"]["points"]))
+        if step["remaining"] == 0:
+            break
+    assert ("Charlie", "graded", 40) in kinds and ("Alpha", "void", 30) in kinds and ("Bravo", "deduction", -20) in kinds
+    assert len(kinds) == 6
+    final = {"Alpha": 150, "Bravo": 130, "Charlie": 140}
+    assert scores(public(client, services, final)) == final
+    assert app_verifies(services)
+
+
+def app_verifies(services: Any) -> bool:
+    with services.database.session() as session:
+        return audit.verify(session) == []
 
 
 # --- the replay ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from corekit import eventually, team_with_token
 from sqlalchemy import func, select
+from test_concurrency import pg_app  # noqa: F401 - the PostgreSQL drill fixture
 
 from scoreboard import attempts, audit, events, organizer, packs, results, reveal
 from scoreboard.attempts import Attempt
@@ -35,6 +36,10 @@ def solve(services: Any, team: str, challenge: str, at: Any) -> None:
 
 @pytest.fixture
 def drill(services: Any, make_pack: Any) -> dict[str, Any]:
+    return seed(services, make_pack)
+
+
+def seed(services: Any, make_pack: Any) -> dict[str, int]:
     """Teams Alpha, Bravo, Charlie; X (100) and Y (50). Before the freeze Alpha solved X and Bravo Y;
     during it Charlie and Bravo solved X, then Alpha Y."""
     folder = make_pack({"x": {"name": "X", "value": 100, "flags": ["DRILL{x}"]},
@@ -209,6 +214,22 @@ def test_grades_deductions_and_voids_are_held_and_revealed(services: Any, client
 def app_verifies(services: Any) -> bool:
     with services.database.session() as session:
         return audit.verify(session) == []
+
+
+@pytest.mark.postgres
+def test_the_ceremony_and_replay_on_postgres(request: Any, make_pack: Any) -> None:
+    app = request.getfixturevalue("pg_app")  # skips without DRILLBOARD_TEST_POSTGRES_URL
+    services, client = app.extensions["drillboard"], app.test_client()
+    seed(services, make_pack)
+    act(services, reveal.hold)
+    end(services)
+    act(services, reveal.start)
+    assert act(services, reveal.step)["team"] == "Charlie"
+    public(client, services, {"Alpha": 100, "Bravo": 50, "Charlie": 100})
+    assert replayed(client, 170)["scores"] == {"Alpha": 100, "Bravo": 50, "Charlie": 100}
+    assert [act(services, reveal.step)["team"] for _ in range(2)] == ["Bravo", "Alpha"]
+    assert public(client, services, {"Alpha": 150, "Bravo": 150, "Charlie": 100})["frozen"] is False
+    assert replayed(client, 135)["order"] == ["Bravo", "Alpha", "Charlie"]
 
 
 # --- the replay ----------------------------------------------------------------------------------

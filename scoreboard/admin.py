@@ -390,7 +390,7 @@ def _local_input(value: Any) -> str:
 
 # The confirmable actions and the exercise-control pages live in their own modules; registered
 # here so the check above applies.
-from . import admin_control, admin_deductions, admin_reports, admin_staff  # noqa: E402 - they use the helpers above
+from . import admin_control, admin_deductions, admin_reports, admin_reveal, admin_staff  # noqa: E402 - they use the helpers above
 
-for _module in (admin_control, admin_deductions, admin_reports, admin_staff):
+for _module in (admin_control, admin_deductions, admin_reports, admin_reveal, admin_staff):
     bp.register_blueprint(_module.bp)

@@ -67,7 +67,9 @@ def _clock_question(action: str) -> Question | None:
         ], _("Freeze the board now"), back)
     if action == "end":
         lines = [_("Teams can no longer answer: every answer from now on is refused.")]
-        if events.clock_of(drill).frozen(now):
+        if drill.reveal == "hold" and drill.freeze_at and drill.freeze_at <= now:
+            lines.append(_("The public board stays frozen for the closing reveal (Reveal page)."))
+        elif events.clock_of(drill).frozen(now):
             lines.append(_("The freeze is lifted: the board reveals the final standings."))
         lines.append(_("You can reopen the drill afterwards if this was a mistake."))
         return Question(_("End the drill now?"), lines, _("End the drill now"), back)

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from . import attempts, challenges, deductions, inputs, judging, reports
+from . import attempts, challenges, deductions, inputs, judging, replay, reports
 from .attempts import Attempt, RateLimited
 from .errors import N_, Refused
 from .i18n import refusal
@@ -206,6 +206,15 @@ def scoreboard() -> Response:
 @bp.get("/scoreboard/ctftime")
 def ctftime() -> Response:
     return _json(services().cache.snapshot().ctftime())
+
+
+@bp.get("/replay")
+def replay_moment() -> Response:
+    """The public board at a minute of the drill (``?minute=N``), kept per moment."""
+    session, now = db(), utcnow()
+    at = replay.moment(session, now, request.args.get("minute"))
+    answers = current_app.extensions.setdefault("drillboard.replays", replay.Answers())
+    return _json(answers.get(session, now, at, encode))
 
 
 @bp.get("/openapi.json")

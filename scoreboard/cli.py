@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from . import accounts, audit, backup, events, names, organizer, packs, results, rosters
+from . import accounts, audit, backup, events, names, organizer, packs, results, reveal, rosters
 from .clock import parse_time
 from .errors import Refused
 from .models import AuditEntry, Team, utcnow
@@ -168,6 +168,25 @@ def clock_command(action: str, starts_at: str | None, ends_at: str | None, freez
     except Refused as err:
         _fail(str(err))
     click.echo(json.dumps({k: v for k, v in state.items() if k != "seq"}))
+
+
+@drill.command("reveal")
+@click.argument("action", type=click.Choice(["hold", "unhold", "start", "step", "all", "show"]))
+def reveal_command(action: str) -> None:
+    """The closing reveal: hold the board frozen past the end (or not), then start it and reveal one
+    held change per step (bottom rank to top), or all at once; ``show`` prints where it stands."""
+    now = utcnow()
+    try:
+        with _services().database.session() as session:
+            if action in ("hold", "unhold"):
+                reveal.hold(session, now, "cli", on=action == "hold")
+                out = reveal.state(session, now)
+            else:
+                act = {"start": reveal.start, "step": reveal.step, "all": reveal.finish, "show": None}[action]
+                out = act(session, now, "cli") if act else reveal.state(session, now)
+    except Refused as err:
+        _fail(str(err))
+    click.echo(json.dumps(out, ensure_ascii=False))
 
 
 @drill.command("export")

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 NOT_STARTED, RUNNING, PAUSED, ENDED = "not_started", "running", "paused", "ended"
 # Times a drill can sensibly hold: the clock adds hours and days to them without overflowing.
 YEARS = (1970, 9000)
+# Drill.reveal values under which the public board stays frozen after the end (the ceremony).
+HOLDING = ("hold", "revealing")
 
 _DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
 
@@ -69,6 +71,7 @@ class Clock:
     ends_at: datetime | None
     freeze_at: datetime | None
     paused_at: datetime | None
+    reveal: str | None = None  # Drill.reveal: the closing ceremony's state
 
     def phase(self, now: datetime) -> str:
         if self.ends_at and now >= self.ends_at:
@@ -80,8 +83,11 @@ class Clock:
         return RUNNING
 
     def frozen(self, now: datetime) -> bool:
-        """The public board is frozen from ``freeze_at`` until the drill ends (the reveal)."""
-        return bool(self.freeze_at and now >= self.freeze_at and self.phase(now) != ENDED)
+        """The public board is frozen from ``freeze_at`` until the drill ends (the reveal), or while
+        organizers hold it for a closing reveal, until they have revealed everything."""
+        if not self.freeze_at or now < self.freeze_at:
+            return False
+        return self.phase(now) != ENDED or self.reveal in HOLDING
 
     def public_cutoff(self, now: datetime) -> datetime | None:
         """Only changes before this moment are public; None means everything is."""
@@ -137,6 +143,7 @@ class Clock:
             "starts_at": iso(self.starts_at),
             "ends_at": iso(self.ends_at),
             "freeze_at": iso(self.freeze_at),
+            "reveal": self.reveal,
             "now": now.isoformat(),
         }
 

@@ -44,7 +44,7 @@ def ensure_drill(session: Session) -> Drill:
 
 
 def clock_of(row: Drill) -> Clock:
-    return Clock(row.starts_at, row.ends_at, row.freeze_at, row.paused_at)
+    return Clock(row.starts_at, row.ends_at, row.freeze_at, row.paused_at, row.reveal)
 
 
 def _outbox(session: Session) -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$
 
 
 def _op(summary: str, ok: dict[str, Any], *, errors: tuple[int, ...] = (401,), body: dict | None = None,
-        public: bool = False, params: tuple[str, ...] = (), status: int = 200) -> dict[str, Any]:
+        public: bool = False, params: tuple[str, ...] = (), query: dict[str, Any] | None = None,
+        status: int = 200) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
         "responses": {str(status): {"description": "ok", "content": {"application/json": {"schema": ok}}},
@@ -15,6 +16,9 @@ def _op(summary: str, ok: dict[str, Any], *, errors: tuple[int, ...] = (401,), b
     }
     if params:
         op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params]
+    if query:
+        op["parameters"] = [{"name": name, "in": "query", "required": False, "schema": schema}
+                            for name, schema in query.items()]
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if public:
@@ -95,10 +99,18 @@ def _schemas() -> dict[str, Any]:
         id=_INT, challenge_id=_INT, challenge=_STR, version=_INT, text_html=_STR, submitted_at=_TIME,
         rubric={"type": "array", "items": _ref("Criterion")},
         attachments={"type": "array", "items": _object(name={**_STR, "description": "attachment-N.ext"}, size=_INT)})
+    replay = _object(
+        ("at", "minute", "minutes", "standings", "feed", "series"),
+        at=_TIME, minute=_INT, minutes={**_INT, "description": "the last minute a replay can show"},
+        starts_at=_TIME, standings={"type": "array", "items": _ref("Standing")},
+        feed={"type": "array", "items": {"type": "object", "description": "a public event: kind plus its payload"}},
+        series={"type": "array", "items": _object(team=_STR, team_id=_INT, points={
+            "type": "array", "items": {"type": "array", "description": "[time, cumulative points]"}})})
     return {
         "Error": _object(("error",), error=_STR),
         "Criterion": criterion,
         "QueuedReport": queued,
+        "Replay": replay,
         "Standing": standing,
         "ChallengeSummary": summary,
         "Challenge": detail,
@@ -162,6 +174,11 @@ def document() -> dict[str, Any]:
                                      "pattern": "\\S", "description": "shown on the board's feed"},
                              evidence={"type": "string", "maxLength": 20000,
                                        "description": "for organizers only"}))},
+            "/replay": {"get": _op(
+                "The public board at a minute of the drill: standings, feed and score series; never ahead of "
+                "the public board (the freeze, an unfinished reveal)", _ref("Replay"), errors=(400, 404),
+                public=True, query={"minute": {"type": "string", "pattern": "^[0-9]{1,9}$",
+                                                "description": "minutes after the start; absent or later: the last"}})},
             "/openapi.json": {"get": _op("This document", {"type": "object"}, errors=(), public=True)},
         },
     }

@@ -34,8 +34,9 @@ _builds = count(1)
 
 
 def time_key(clock: Clock, now: datetime) -> tuple[Any, ...]:
-    """What time alone changes about the public board: a scheduled start or end, the freeze."""
-    return (clock.public_cutoff(now), clock.frozen(now), clock.phase(now))
+    """What time alone (or the reveal's state) changes about the public board: a scheduled start
+    or end, the freeze, the closing reveal."""
+    return (clock.public_cutoff(now), clock.frozen(now), clock.phase(now), clock.reveal)
 
 
 def encode(data: Any) -> bytes:
@@ -115,24 +116,24 @@ def build(session: Session, now: datetime) -> Built:
     """Rank the public board at one moment (the cheap part, after every burst of changes)."""
     as_of, seq = _moment(session)
     clock = events.clock_of(events.drill(session))
-    cutoff = clock.public_cutoff(now)
-    return Built(as_of, seq, time_key(clock, now), board.compute(session, cutoff, as_of), clock.frozen(now),
-                 board.solve_counts(session, cutoff))
+    view = board.public_view(session, clock, now)
+    return Built(as_of, seq, time_key(clock, now), board.compute(session, view, as_of), clock.frozen(now),
+                 board.solve_counts(session, view))
 
 
 def take_snapshot(session: Session, now: datetime) -> Snapshot:
     """The whole public picture at one moment (the dear part, only when somebody asks)."""
     _, seq = _moment(session)
     clock = events.clock_of(events.drill(session))
-    cutoff = clock.public_cutoff(now)
+    view = board.public_view(session, clock, now)
     content = {
-        "standings": [row.as_dict() for row in board.compute(session, cutoff).standings],
-        "recent_solves": board.recent_solves(session, cutoff),
+        "standings": [row.as_dict() for row in board.compute(session, view).standings],
+        "recent_solves": board.recent_solves(session, view),
         "announcements": board.public_announcements(session),
         "frozen": clock.frozen(now),
         "clock": clock.as_dict(now),
         "weights": events.drill(session).weights,
-        **board.public_grid(session, cutoff, now),
+        **board.public_grid(session, view, now),
     }
     return Snapshot(time_key(clock, now), seq, content, encode(content))
 

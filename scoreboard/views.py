@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import accounts, attempts, challenges, guessing, i18n, kiosk, names, pack_text, reports, results
+from . import accounts, attempts, challenges, guessing, i18n, kiosk, names, pack_text, replay, reports, results
 from .attempts import Attempt
 from .errors import N_, NotFound, Refused
 from .models import Challenge, File, Hint, utcnow
@@ -280,3 +280,14 @@ def board_page() -> Any:
     return render_template("board_kiosk.html", snapshot=snapshot, challenge_names=names, face=face, rows=rows,
                            page=page, pages=pages, dwell=dwell,
                            next_page=url_for("views.board_page", kiosk=1, page=page % pages + 1, dwell=dwell))
+
+
+@bp.get("/replay")
+def replay_page() -> Any:
+    """The board at any minute of the drill (``?minute=N``); static/js/replay.js scrubs and plays."""
+    session, now = db(), utcnow()
+    try:
+        data = replay.replay(session, now, replay.moment(session, now, request.args.get("minute")))
+    except Refused as err:
+        return render_template("replay.html", data=None, error=err.text(_)), err.status
+    return render_template("replay.html", data=data)

@@ -328,6 +328,22 @@
     document.getElementById("frozen-banner").hidden = !frozen;
   }
 
+  /* --- the closing reveal: one held change per event; the standings event after it moves the rows */
+
+  function revealed(r) {
+    const li = el("li", "revealed");
+    const change = r.change || {};
+    const text = D.t("reveal_" + change.kind, { team: r.team, challenge: challengeName(change.challenge_id, change.challenge) });
+    li.append(el("strong", "", text), document.createTextNode(" "),
+      el("span", "pts", (change.points >= 0 ? "+" : "") + change.points));
+    const empty = feed.querySelector(".empty");
+    if (empty) empty.remove();
+    feed.prepend(li);
+    while (feed.children.length > 20) feed.lastChild.remove();
+    const tr = tbody.querySelector('tr[data-team="' + r.team_id + '"]');
+    if (tr) { tr.classList.remove("reveal-row"); void tr.offsetWidth; tr.classList.add("reveal-row"); }
+  }
+
   /* --- events ------------------------------------------------------------------------------ */
 
   function applySnapshot(s) {
@@ -386,5 +402,6 @@
       if (revealed && socket) socket.emit("resync");  /* the reveal: fetch the whole true board */
     },
     team: function (t) { if (t.disabled) removeTeam(t.team_id); },
+    reveal: revealed,
   });
 })();

@@ -62,6 +62,7 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
         contexts.append(browser.new_context(viewport=viewport))
         page = contexts[-1].new_page()
         found += visit(page, base, ["/", "/login", "/join", "/board", "/board?kiosk=1"])
+        found += visit(page, base, ["/replay", "/replay?minute=0"])
 
         # --- a team member -------------------------------------------------------------------------
         contexts.append(member_context(browser, member, viewport=viewport))
@@ -82,6 +83,7 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
             "/admin/announcements", "/admin/awards", "/admin/submissions", "/admin/results", "/admin/audit",
             "/admin/clock/start", "/admin/clock/freeze", "/admin/clock/end", "/admin/clock/reopen",
             f"/admin/teams/{team_id}/disable", f"/admin/teams/{team_id}/rotate", f"/admin/challenges/{web}/regrade"])
+        found += visit(page, base, ["/admin/reveal", "/admin/reveal/all"])
         page.goto(base + "/admin/teams")
         page.locator("a", has_text="reset password…").first.click()
         found += problems(page, "reset password confirmation")

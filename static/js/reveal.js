@@ -1,0 +1,63 @@
+/* The console's reveal auto-player: posts "Reveal next" every N seconds until paused or done,
+   and shows the public board as it moves. Without JavaScript the Next button still works. */
+"use strict";
+(function () {
+  const box = document.getElementById("autoplay");
+  const form = document.getElementById("step-form");
+  if (!box || !form) return;
+  const toggle = document.getElementById("autoplay-toggle");
+  const pace = document.getElementById("pace");
+  const status = document.getElementById("autoplay-status");
+  let timer = null;
+  box.hidden = false;
+
+  function cell(text, label) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    td.dataset.label = label;
+    return td;
+  }
+
+  function showPublic(rows) {
+    const table = document.getElementById("public-standings");
+    const labels = Array.from(table.tHead.rows[0].cells).map(function (th) { return th.textContent; });
+    table.tBodies[0].replaceChildren.apply(table.tBodies[0], rows.map(function (r) {
+      const tr = document.createElement("tr");
+      tr.dataset.team = r.team_id;
+      tr.append(cell(r.pos, labels[0]), cell(r.team, labels[1]), cell(r.score, labels[2]));
+      return tr;
+    }));
+  }
+
+  function stop(message) {
+    clearTimeout(timer);
+    timer = null;
+    toggle.textContent = box.dataset.paused;
+    toggle.setAttribute("aria-pressed", "false");
+    if (message !== undefined) status.textContent = message;
+  }
+
+  async function next() {
+    const response = await fetch(form.action, {
+      method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }, body: new FormData(form),
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = { error: response.statusText }; }
+    if (!response.ok) { stop(data.error); return; }
+    document.getElementById("remaining").textContent = data.state.remaining;
+    showPublic(data.state.public);
+    if (data.event && data.event.team) status.textContent = data.event.team + " " + format(data.event.change.points);
+    if (data.state.reveal !== "revealing") { stop(box.dataset.done); window.location.reload(); return; }
+    if (timer !== null) timer = setTimeout(next, seconds());
+  }
+
+  function format(points) { return (points >= 0 ? "+" : "") + points; }
+  function seconds() { return Math.max(1, Number(pace.value) || 5) * 1000; }
+
+  toggle.addEventListener("click", function () {
+    if (timer !== null) { stop(); return; }
+    toggle.textContent = box.dataset.playing;
+    toggle.setAttribute("aria-pressed", "true");
+    timer = setTimeout(next, 0);
+  });
+})();

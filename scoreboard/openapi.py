@@ -103,6 +103,7 @@ def _schemas() -> dict[str, Any]:
         ("at", "minute", "minutes", "standings", "feed", "series"),
         at=_TIME, minute=_INT, minutes={**_INT, "description": "the last minute a replay can show"},
         starts_at=_TIME, standings={"type": "array", "items": _ref("Standing")},
+        weights={"type": ["object", "null"], "description": "pack.yml weights per category, if any"},
         feed={"type": "array", "items": {"type": "object", "description": "a public event: kind plus its payload"}},
         series={"type": "array", "items": _object(team=_STR, team_id=_INT, points={
             "type": "array", "items": {"type": "array", "description": "[time, cumulative points]"}})})

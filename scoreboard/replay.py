@@ -62,6 +62,7 @@ def replay(session: Session, now: datetime, at: datetime) -> dict[str, Any]:
         "standings": standings,
         "feed": _feed(session, view),
         "series": _series(session, view, standings, at, now),
+        "weights": events.drill(session).weights,
     }
 
 

@@ -112,7 +112,7 @@ def test_api_errors_speak_the_callers_language(services: Any, client: Any, make_
         packs.load(session, make_pack({"one": yaml.safe_load(CHALLENGE)}), services.settings.files_dir)
         team = organizer.create_team(session, "Polyglots", "KZ", "test")
         headers = {"Authorization": f"Bearer {accounts.new_token(session, team=team)}", "Accept-Language": lang}
-    cid = client.get("/api/v1/challenges", headers=headers).get_json()[0]["id"]
+    cid = client.get("/api/v1/challenges", headers=headers).get_json()["challenges"][0]["id"]
     cases = [
         (client.post(f"/api/v1/challenges/{cid}/attempts", json={}, headers=headers), 400, "missing 'answer'", {}),
         (client.post(f"/api/v1/challenges/{cid}/attempts", json={"answer": "x" * 1001}, headers=headers), 400,

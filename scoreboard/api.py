@@ -27,6 +27,7 @@ from .web import (
     db,
     error,
     public_counts,
+    received_files,
     services,
     solved_by,
 )
@@ -123,12 +124,11 @@ def file_report(challenge_id: int) -> Any:
     settings, now = services().settings, utcnow()
     if request.mimetype == "multipart/form-data":
         text = request.form.get("text")
-        uploads = [reports.Upload(f.filename or "", f.read(settings.max_report_file_bytes + 1))
-                   for f in request.files.getlist("files")]
+        files = received_files("files", settings.max_report_file_bytes)
     else:
-        text, uploads = json_body().get("text"), []
+        text, files = json_body().get("text"), []
     row = reports.submit(db(), catalog(), solved_by(who.team_id),
-                         reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now), text, uploads,
+                         reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now), text, files,
                          settings.files_dir, settings.max_report_file_bytes)
     db().commit()
     return {"id": row.id, "version": row.version, "status": "submitted"}, 201

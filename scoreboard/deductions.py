@@ -9,10 +9,9 @@ No Flask here.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -22,19 +21,12 @@ from . import audit, events
 from .accounts import Actor
 from .errors import N_, Forbidden, NotFound, Refused
 from .models import Deduction, Team, User
+from .uploads import Upload, display_name, keep
 
 MAX_POINTS = 100_000
 MAX_REASON = 1000
 MAX_EVIDENCE = 20_000
 EVIDENCE_DIR = "evidence"
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An evidence file as received: its original name and its bytes (read up to the limit + 1)."""
-
-    name: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -78,12 +70,6 @@ def _checked(session: Session, team_id: Any, points: Any, reason: Any, evidence:
     return team
 
 
-def _file_name(name: str) -> str:
-    """The uploaded file's own name, without any folders, kept for the download."""
-    base = PurePath(name.replace("\\", "/")).name.replace("\0", "").strip()
-    return base[:255] or "evidence"
-
-
 def _save(upload: Upload, store: Store) -> tuple[str, str]:
     """Check and keep an evidence file under a generated name; returns (original name, stored path)."""
     if len(upload.data) > store.max_bytes:
@@ -91,11 +77,8 @@ def _save(upload: Upload, store: Store) -> tuple[str, str]:
                       max=round(store.max_bytes / 1024 / 1024, 1))
     if not upload.data:
         raise Refused(N_("the evidence file is empty"))
-    stored = f"{EVIDENCE_DIR}/{secrets.token_hex(16)}"
-    path = store.folder / stored
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upload.data)
-    return _file_name(upload.name), stored
+    stored, _ = keep(store.folder, EVIDENCE_DIR, upload.data)
+    return display_name(upload.name, "evidence"), stored
 
 
 def _cover(session: Session, actor: Actor, action: str, row: Deduction) -> None:

@@ -11,10 +11,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import deductions
+from . import deductions, uploads
 from .errors import Refused
 from .models import Team, utcnow
-from .web import actor, db, services
+from .web import actor, db, received_files, services
 
 bp = Blueprint("redteam", __name__)
 
@@ -29,12 +29,10 @@ def _red_team_only() -> Any:
     return None
 
 
-def evidence_upload(field: str = "evidence_file") -> deductions.Upload | None:
+def evidence_upload(field: str = "evidence_file") -> uploads.Upload | None:
     """The form's evidence file, read up to one byte past the limit (so a larger one is refused)."""
-    upload = request.files.get(field)
-    if upload is None or not upload.filename:
-        return None
-    return deductions.Upload(upload.filename, upload.stream.read(services().settings.max_evidence_bytes + 1))
+    received = received_files(field, services().settings.max_evidence_bytes)
+    return received[0] if received else None
 
 
 def evidence_store() -> deductions.Store:

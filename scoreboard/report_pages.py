@@ -18,7 +18,7 @@ from . import i18n, judging, reports
 from .errors import Refused
 from .models import utcnow
 from .views import member_required
-from .web import actor, catalog, db, services, solved_by
+from .web import actor, catalog, db, received_files, services, solved_by
 
 bp = Blueprint("reports", __name__)
 
@@ -33,12 +33,11 @@ def _refused(err: Refused) -> None:
 def file_report(challenge_id: int) -> Any:
     """The form on a report task's page: the same domain function as the API."""
     who, settings, now = actor(), services().settings, utcnow()
-    uploads = [reports.Upload(f.filename or "", f.read(settings.max_report_file_bytes + 1))
-               for f in request.files.getlist("files")]
+    files = received_files("files", settings.max_report_file_bytes)
     try:
         row = reports.submit(db(), catalog(), solved_by(who.team_id),
                              reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now),
-                             request.form.get("text", ""), uploads, settings.files_dir,
+                             request.form.get("text", ""), files, settings.files_dir,
                              settings.max_report_file_bytes)
         db().commit()
     except Refused as err:

@@ -8,12 +8,10 @@ No Flask here.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,18 +24,11 @@ from .db import insert_ignore
 from .errors import N_, Forbidden, NotFound, Refused
 from .models import Challenge, Grade, Report, ReportFile, User
 from .text import render_markdown
+from .uploads import Upload, display_name, keep
 
 MAX_TEXT = 50_000
 MAX_FILES = 5
 REPORT_DIR = "reports"  # under the instance files dir
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An attachment as received: the name the team gave it and its bytes."""
-
-    name: str
-    content: bytes
 
 
 @dataclass(frozen=True)
@@ -76,28 +67,18 @@ def _clean_text(text: Any) -> str:
 
 
 def _clean_uploads(uploads: Sequence[Upload], max_bytes: int) -> list[Upload]:
-    kept = [u for u in uploads if u.name or u.content]  # an empty file input sends an empty part
+    kept = [u for u in uploads if u.name or u.data]  # an empty file input sends an empty part
     if len(kept) > MAX_FILES:
         raise Refused(N_("attach at most %(max)s files to a report"), max=MAX_FILES)
     clean = []
     for upload in kept:
-        name = PurePath(upload.name.replace("\\", "/")).name.strip()[:255] or "attachment"
-        if len(upload.content) > max_bytes:
+        name = display_name(upload.name, "attachment")
+        if len(upload.data) > max_bytes:
             raise Refused(N_("%(name)s is larger than %(max)s KB"), name=name, max=max_bytes // 1024)
-        if not upload.content:
+        if not upload.data:
             raise Refused(N_("%(name)s is empty"), name=name)
-        clean.append(Upload(name, upload.content))
+        clean.append(Upload(name, upload.data))
     return clean
-
-
-def _store(files_dir: Path, upload: Upload) -> tuple[str, str]:
-    """Write under a generated name (never the team's); returns (relative path, sha256)."""
-    digest = hashlib.sha256(upload.content).hexdigest()
-    relative = f"{REPORT_DIR}/{secrets.token_hex(16)}"
-    target = files_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(upload.content)
-    return relative, digest
 
 
 def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], filing: Filing, text: Any,
@@ -122,8 +103,8 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], f
         raise Refused(N_("a teammate filed a version at the same moment; look at it and send yours again"), status=409)
     report = session.get(Report, report_id)
     for upload in clean:
-        path, digest = _store(files_dir, upload)
-        report.files.append(ReportFile(name=upload.name, stored_path=path, sha256=digest, size=len(upload.content)))
+        path, digest = keep(files_dir, REPORT_DIR, upload.data)
+        report.files.append(ReportFile(name=upload.name, stored_path=path, sha256=digest, size=len(upload.data)))
     session.flush()
     audit.record(session, filing.actor_label, "report.submit", {
         "report_id": report.id, "team_id": filing.team_id, "challenge_id": challenge.id, "version": version,

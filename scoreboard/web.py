@@ -16,6 +16,7 @@ from .config import Settings
 from .db import Database
 from .ratelimit import MemoryLimiter
 from .snapshot import BoardCache
+from .uploads import Upload
 
 
 @dataclass
@@ -105,3 +106,9 @@ def error(message: str, status: int, **headers: Any) -> Any:
     response.status_code = status
     response.headers.update(headers)
     return response
+
+
+def received_files(field: str, limit: int) -> list[Upload]:
+    """The files of a multipart form field, each read up to one byte past ``limit`` (so that a
+    larger one is refused, never read whole)."""
+    return [Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist(field) if f.filename]

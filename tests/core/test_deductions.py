@@ -13,7 +13,7 @@ import pytest
 from corekit import eventually, team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, audit, deductions, events, results
+from scoreboard import accounts, audit, deductions, events, results, uploads
 from scoreboard.accounts import actor_for_user
 from scoreboard.errors import Forbidden, Refused
 from scoreboard.models import AuditEntry, Deduction, Event, Team, User, utcnow
@@ -312,9 +312,9 @@ def test_a_backup_keeps_the_evidence_files(services: Any, drill: dict, tmp_path:
     with services.database.session() as session:
         with pytest.raises(Refused, match="too large"):
             deductions.record(session, drill["blue"], 5, "exfiltration", "", utcnow(), _actor(services, drill["red"].id),
-                              deductions.Upload("big.pcap", b"x" * (store.max_bytes + 1)), store)
+                              uploads.Upload("big.pcap", b"x" * (store.max_bytes + 1)), store)
         row = deductions.record(session, drill["blue"], 5, "exfiltration", "", utcnow(),
-                                _actor(services, drill["red"].id), deductions.Upload("dns.pcap", b"pcap"), store)
+                                _actor(services, drill["red"].id), uploads.Upload("dns.pcap", b"pcap"), store)
         stored = row.evidence_path
     assert _written(services) == (1, 1)
     backup.dump(services.database, services.settings.files_dir, tmp_path / "drill.zip")

@@ -20,7 +20,7 @@ from .board import challenge_values, solve_counts
 from .errors import N_, Refused
 from .models import Announcement, AuditEntry, Award, Challenge, Pack, PackLoad, Submission, Team, User, utcnow
 from .text import render_markdown
-from .web import actor, catalog, db, public_counts, services
+from .web import actor, catalog, db, form_number, public_counts, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -273,10 +273,10 @@ def team_import() -> Any:
 def announcements() -> Any:
     session = db()
     if request.method == "POST":
-        team_id = request.form.get("team_id") or None
+        team_id = request.form.get("team_id", "").strip()
         try:
             row = organizer.announce(session, request.form.get("title", ""), request.form.get("body", ""), utcnow(),
-                                     _user(), int(team_id) if team_id and team_id.isdigit() else None)
+                                     _user(), form_number(team_id) if team_id else None)
         except Refused as err:
             return _refused(err, "admin.announcements")
         if row.team_id is None:
@@ -294,13 +294,9 @@ def announcements() -> Any:
 def awards() -> Any:
     session = db()
     if request.method == "POST":
-        raw = request.form.get("value", "").strip()
         try:
-            value = int(raw)
-        except ValueError:
-            value = raw
-        try:
-            row = organizer.award(session, int(request.form.get("team_id") or 0), value, request.form.get("reason", ""),
+            row = organizer.award(session, form_number(request.form.get("team_id", "")),
+                                  form_number(request.form.get("value", "")), request.form.get("reason", ""),
                                   utcnow(), _user(), request.form.get("category") or None)
         except Refused as err:
             return _refused(err, "admin.awards")

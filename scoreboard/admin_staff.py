@@ -17,7 +17,7 @@ from .admin import _done, _label, _refused
 from .admin_control import Question, _ask, _confirmed
 from .errors import Refused
 from .models import Team, User
-from .web import actor, db
+from .web import actor, db, form_number
 
 bp = Blueprint("staff", __name__)
 
@@ -34,7 +34,7 @@ def page() -> Any:
         raw_team = request.form.get("team_id", "")
         try:
             user, password, token = staff.create(session, request.form.get("name", ""), request.form.get("role", ""),
-                                                 int(raw_team) if raw_team.isdigit() else None, _label())
+                                                 form_number(raw_team) if raw_team.strip() else None, _label())
         except Refused as err:
             return _refused(err, "admin.staff.page")
         session.commit()

@@ -36,6 +36,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _IGNORING: dict[tuple[str, type], Any] = {}
 
 
+# PostgreSQL's integer; SQLite's is wider, but ids never get there.
+MAX_ID = 2**31 - 1
+
+
+def find(session: Session, model: type, row_id: Any) -> Any:
+    """The row with this id, or None, whatever a client sent as the id: text, a float, a number
+    beyond the column's range (which PostgreSQL would answer with an error) find nothing."""
+    if isinstance(row_id, bool) or not isinstance(row_id, int) or not 0 < row_id <= MAX_ID:
+        return None
+    return session.get(model, row_id)
+
+
 def insert_ignore(session: Session, model: type, **values: Any) -> Any:
     """INSERT that yields to a unique constraint instead of failing; the new key, or None.
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, events
 from .accounts import Actor
+from .db import find
 from .errors import N_, Forbidden, NotFound, Refused
 from .models import Deduction, Team, User
 from .uploads import Upload, display_name, keep
@@ -59,7 +60,7 @@ def _checked(session: Session, team_id: Any, points: Any, reason: Any, evidence:
                       max=MAX_POINTS)
     if isinstance(team_id, bool) or not isinstance(team_id, int):
         raise Refused(N_("team_id must be a team's id (a whole number)"))
-    team = session.get(Team, team_id)
+    team = find(session, Team, team_id)
     if team is None:
         raise NotFound(N_("no such team"))
     if evidence is not None and not isinstance(evidence, str):

@@ -12,7 +12,8 @@ from flask import Flask, abort, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # PostgreSQL's integer; SQLite's is wider, but ids never get there
+from .db import MAX_ID
+
 MAX_DEPTH = 32
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from . import accounts, audit, events
 from .clock import ENDED, NOT_STARTED, PAUSED, RUNNING
+from .db import find
 from .errors import N_, NotFound, Refused
 from .models import Announcement, Award, Challenge, Drill, Team, User
 from .text import render_markdown
@@ -143,7 +144,7 @@ def _claim(session: Session, column: str, now: datetime) -> bool:
 def award(session: Session, team_id: int, value: Any, reason: Any, now: datetime, actor: User | None,
           category: str | None = None) -> Award:
     """Add (or, negative, deduct) points with a reason; shows on the team page and the board."""
-    team = session.get(Team, team_id)
+    team = find(session, Team, team_id)
     if team is None:
         raise NotFound(N_("no such team"))
     if isinstance(value, bool) or not isinstance(value, int) or value == 0 or abs(value) > 100_000:
@@ -171,7 +172,7 @@ def announce(session: Session, title: Any, body: Any, now: datetime, actor: User
         raise Refused(N_("the announcement body must be text"))
     if len(title) > 200 or len(body) > 20_000:
         raise Refused(N_("the announcement is too long (title ≤ 200, body ≤ 20000 characters)"))
-    if team_id is not None and session.get(Team, team_id) is None:
+    if team_id is not None and find(session, Team, team_id) is None:
         raise NotFound(N_("no such team"))
     row = Announcement(title=title.strip(), body=body, team_id=team_id, author_id=actor.id if actor else None, at=now)
     session.add(row)
@@ -187,7 +188,7 @@ def announce(session: Session, title: Any, body: Any, now: datetime, actor: User
 
 
 def set_team_disabled(session: Session, team_id: int, disabled: bool, actor: str) -> Team:
-    team = session.get(Team, team_id)
+    team = find(session, Team, team_id)
     if team is None:
         raise NotFound(N_("no such team"))
     team.disabled = disabled
@@ -206,7 +207,7 @@ def create_team(session: Session, name: Any, country: Any, actor: str) -> Team:
 
 def schedule(session: Session, challenge_id: int, release_at: datetime | None, actor: str) -> Challenge:
     """Set (or clear) when a challenge opens; the ticker emits ``release`` when it does."""
-    challenge = session.get(Challenge, challenge_id)
+    challenge = find(session, Challenge, challenge_id)
     if challenge is None or challenge.removed:
         raise NotFound(N_("no such challenge"))
     challenge.release_at, challenge.release_after = release_at, None
@@ -222,7 +223,7 @@ def audit_pack(session: Session, actor: str, diff: Any) -> None:
 
 
 def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
-    team = session.get(Team, team_id)
+    team = find(session, Team, team_id)
     if team is None:
         raise NotFound(N_("no such team"))
     accounts.rotate_join_code(team)
@@ -232,7 +233,7 @@ def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
 
 def reset_member_password(session: Session, user_id: int, actor: str) -> tuple[User, str]:
     """A new random password for a member; their open sessions end."""
-    user = session.get(User, user_id)
+    user = find(session, User, user_id)
     if user is None or user.role != "member":
         raise NotFound(N_("no such member"))
     password = accounts.reset_password(session, user)

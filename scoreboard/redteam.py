@@ -14,7 +14,7 @@ from sqlalchemy import select
 from . import deductions, uploads
 from .errors import Refused
 from .models import Team, utcnow
-from .web import actor, db, received_files, services
+from .web import actor, db, form_number, received_files, services
 
 bp = Blueprint("redteam", __name__)
 
@@ -40,21 +40,13 @@ def evidence_store() -> deductions.Store:
     return deductions.Store(settings.files_dir, settings.max_evidence_bytes)
 
 
-def _whole(raw: str) -> Any:
-    """A form's number as an int when it is one; otherwise as typed, for the domain to refuse."""
-    try:
-        return int(raw.strip())
-    except ValueError:
-        return raw
-
-
 @bp.route("/redteam", methods=["GET", "POST"])
 def page() -> Any:
     session = db()
     form = request.form
     if request.method == "POST":
         try:
-            row = deductions.record(session, _whole(form.get("team_id", "")), _whole(form.get("points", "")),
+            row = deductions.record(session, form_number(form.get("team_id", "")), form_number(form.get("points", "")),
                                     form.get("reason", ""), form.get("evidence", ""), utcnow(), actor(),
                                     evidence_upload(), evidence_store())
             team = session.get(Team, row.team_id).name

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import accounts, audit, events
+from .db import find
 from .errors import N_, NotFound, Refused
 from .models import Team, User
 
@@ -30,20 +31,18 @@ def create(session: Session, name: Any, role: Any, team_id: int | None, actor: s
     if team_id is not None:
         if role != "judge":
             raise Refused(N_("only a judge may also belong to a team"))
-        team = session.get(Team, team_id)
+        team = find(session, Team, team_id)
         if team is None:
             raise NotFound(N_("no such team"))
-    try:
-        user, password, token = accounts.create_staff(session, name if isinstance(name, str) else "", role, team)
-    except ValueError as err:  # a name taken or malformed: the account module's own sentence
-        raise Refused(str(err)) from None
+    # A name taken or malformed is refused there (an AccountError), in the account module's words.
+    user, password, token = accounts.create_staff(session, name if isinstance(name, str) else "", role, team)
     audit.record(session, actor, "staff.create", {"user_id": user.id, "name": user.name, "role": role,
                                                   "team_id": user.team_id})
     return user, password, token
 
 
 def _staff(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = find(session, User, user_id)
     if user is None or user.role not in accounts.STAFF_ROLES:
         raise NotFound(N_("no such staff account"))
     return user

@@ -112,3 +112,12 @@ def received_files(field: str, limit: int) -> list[Upload]:
     """The files of a multipart form field, each read up to one byte past ``limit`` (so that a
     larger one is refused, never read whole)."""
     return [Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist(field) if f.filename]
+
+
+def form_number(raw: str) -> Any:
+    """A form field's whole number as an int when it is one; otherwise the text as typed, for the
+    domain function to refuse with its own message (never a 500 from ``int()``)."""
+    try:
+        return int(raw.strip())
+    except ValueError:
+        return raw

@@ -211,3 +211,56 @@ def test_no_write_on_refusals(app: Any, services: Any, ids: dict[str, int]) -> N
         _error(app.test_client().post(f"/api/v1/challenges/{ids['Open']}/attempts", json=body, headers=headers), 400)
     with services.database.session() as session:
         assert session.scalar(select(func.count()).select_from(Submission)) == before
+
+
+# --- the console's forms ----------------------------------------------------------------------------
+
+
+def _console(app: Any, services: Any) -> tuple[Any, str, int]:
+    with services.database.session() as session:
+        _, password, _ = accounts.create_admin(session, "console-chief")
+        team_id = organizer.create_team(session, "Form Team", "KZ", "test").id
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(True)).group(1)
+    client.post("/login", data={"name": "console-chief", "password": password, "csrf_token": token})
+    return client, token, team_id
+
+
+def _rows(services: Any) -> tuple[int, ...]:
+    from scoreboard.models import Announcement, Award, Drill, Team
+
+    with services.database.session() as session:
+        drill = session.get(Drill, 1)
+        return (session.scalar(select(func.count()).select_from(Award)),
+                session.scalar(select(func.count()).select_from(Announcement)),
+                session.scalar(select(func.count()).select_from(Team)), drill.starts_at, drill.ends_at)
+
+
+@pytest.mark.parametrize("url, form, message", [
+    ("/admin/awards", {"team_id": "abc", "value": "5", "reason": "typo"}, "no such team"),
+    ("/admin/awards", {"team_id": str(10**30), "value": "5", "reason": "huge"}, "no such team"),
+    ("/admin/awards", {"team_id": "{team}", "value": "five", "reason": "words"}, "whole number"),
+    ("/admin/announcements", {"team_id": "abc", "title": "For one team", "body": "x"}, "no such team"),
+    ("/admin/announcements", {"team_id": "99999999999999999999", "title": "For one team", "body": "x"},
+     "no such team"),
+    ("/admin/clock", {"starts_at": "0001-01-01T00:00", "ends_at": ""}, "between the years 1970 and 9000"),
+    ("/admin/clock", {"starts_at": "", "ends_at": "9999-12-31T23:59"}, "between the years 1970 and 9000"),
+    ("/admin/teams/import", {"csv": "name,country\nTeam Extra,KZ,surplus,fields\n"}, "more fields than the header"),
+])
+def test_console_forms_refuse_bad_ids_times_and_rows_with_a_message(app: Any, services: Any, ids: dict[str, int],
+                                                                   url: str, form: dict[str, str], message: str) -> None:
+    """A typo in an organizer's form is a message on the page, never a 500, and writes nothing
+    (an announcement for a team that does not exist is not sent to everyone instead)."""
+    client, token, team_id = _console(app, services)
+    form = {key: value.replace("{team}", str(team_id)) for key, value in form.items()}
+    before = _rows(services)
+    if "csv" in form:
+        import io
+
+        data = {"csv": (io.BytesIO(form["csv"].encode()), "teams.csv"), "csrf_token": token}
+        response = client.post(url, data=data, content_type="multipart/form-data", follow_redirects=True)
+    else:
+        response = client.post(url, data={**form, "csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200
+    assert message in response.get_data(True)
+    assert _rows(services) == before

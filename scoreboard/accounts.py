@@ -26,7 +26,7 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 
 
-class AccountError(Refused, ValueError):
+class AccountError(Refused):
     """Refused input; the message tells the person what to change."""
 
 

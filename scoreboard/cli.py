@@ -113,7 +113,7 @@ def create_admin(name: str) -> None:
         with services.database.session() as session:
             user, password, token = accounts.create_admin(session, name)
             out = {"id": user.id, "name": user.name, "password": password, "token": token}
-    except ValueError as err:
+    except Refused as err:
         _fail(str(err))
     click.echo(json.dumps(out, ensure_ascii=False))
 
@@ -137,7 +137,7 @@ def create_user(name: str, role: str, team_name: str | None) -> None:
             user, password, token = accounts.create_staff(session, name, role, team)
             out = {"id": user.id, "name": user.name, "role": user.role, "password": password, "token": token,
                    "team_id": user.team_id}
-    except ValueError as err:
+    except Refused as err:
         _fail(str(err))
     click.echo(json.dumps(out, ensure_ascii=False))
 

@@ -20,7 +20,7 @@ COUNTRIES: dict[str, str] = {
 MAX_NAME = 64
 
 
-class NameError_(Refused, ValueError):
+class NameError_(Refused):
     """A name or code a person must change; the message says how."""
 
 

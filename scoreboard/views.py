@@ -71,7 +71,7 @@ def join() -> Any:
             try:
                 user = accounts.join_team(db(), form.get("join_code", ""), form.get("name", ""), form.get("password", ""))
                 db().commit()
-            except ValueError as err:
+            except Refused as err:
                 db().rollback()
                 if not isinstance(err, accounts.BadJoinCode):
                     ticket.right()

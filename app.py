@@ -16,7 +16,7 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 
 from scoreboard import create_app  # noqa: E402
-from scoreboard.bootstrap import seed  # noqa: E402
+from scoreboard.drill.bootstrap import seed  # noqa: E402
 
 app = create_app()
 
@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     services = app.extensions["drillboard"]
     demo = not args.no_demo and os.environ.get("DRILLBOARD_DEMO", "1") != "0"
-    created = seed(services) if demo else None
+    created = seed(services.database, services.settings) if demo else None
     base = f"http://{args.host}:{args.port}"
     if created:
         print(f"Loaded the demo drill: {created['challenges']} challenges, {len(created['teams'])} teams.")

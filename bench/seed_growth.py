@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import app  # noqa: E402
-from scoreboard import attempts  # noqa: E402
-from scoreboard.models import Solve, utcnow  # noqa: E402
-from scoreboard.ratelimit import MemoryLimiter  # noqa: E402
+from scoreboard.drill import attempts  # noqa: E402
+from scoreboard.store.models import Solve, utcnow  # noqa: E402
+from scoreboard.store.ratelimit import MemoryLimiter  # noqa: E402
 
 BATCH = 1000
 

@@ -36,8 +36,8 @@ GUNICORN_CONF = ROOT / "docker" / "gunicorn.conf.py"
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/drillboard"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 INSTALL_NGINX = "apt-get install -y nginx"
-SEED = ("import json; from app import app; from scoreboard.bootstrap import seed; "
-        "print(json.dumps(seed(app.extensions['drillboard'])))")
+SEED = ("import json; from app import app; from scoreboard.drill.bootstrap import seed; "
+        "print(json.dumps(seed(app.extensions['drillboard'].database, app.extensions['drillboard'].settings)))")
 NGINX_CONF = """\
 daemon off;
 worker_processes 1;
@@ -264,7 +264,7 @@ def cluster(workers: int = 2, port: int = 0, database_url: str = DEFAULT_DATABAS
 
 def _upload_limit() -> int:
     """The app's own limit on a request body (a pack upload), so nginx lets it through."""
-    from scoreboard.config import Settings
+    from scoreboard.store.config import Settings
 
     return next(f.default for f in dataclasses.fields(Settings) if f.name == "max_upload_bytes")
 

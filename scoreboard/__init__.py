@@ -9,13 +9,15 @@ from flask_login import LoginManager
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
-from . import audit, events, i18n, inputs
-from .caches import Caches
-from .config import Settings
-from .db import Database
-from .ratelimit import MemoryLimiter, RedisLimiter
-from .snapshot import BoardCache
-from .web import CookieSessions, Services, close_session
+from scoreboard.board.snapshot import BoardCache
+from scoreboard.drill import accounts, audit, organizer
+from scoreboard.store import events
+from scoreboard.store.caches import Caches, Tokens
+from scoreboard.store.config import Settings
+from scoreboard.store.db import Database
+from scoreboard.store.ratelimit import MemoryLimiter, RedisLimiter
+from scoreboard.web import i18n, inputs
+from scoreboard.web.context import CookieSessions, Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
@@ -89,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             return MemoryLimiter(limit, seconds)
         return RedisLimiter(redis_client, limit, seconds, prefix=settings.channel)
 
-    caches = Caches(database.sessions)
+    caches = Caches(database.sessions, Tokens(database.sessions, accounts.actor_for_token, accounts.token_hash))
     services = Services(settings, database, BoardCache(database.sessions, lambda: caches.catalog.get().clock), caches,
                         limiter=window(settings.attempt_limit, settings.attempt_window),
                         name_limiter=window(settings.login_limit, 300),
@@ -104,22 +106,25 @@ def create_app(settings: Settings | None = None) -> Flask:
                         cors_allowed_origins=None, manage_session=False)
     csrf.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "views.login"
+    login_manager.login_view = "pages.login"
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from . import admin, api, cli, live, redteam, report_pages, views
+    from scoreboard import cli
+    from scoreboard.live import socket
+    from scoreboard.web import api, judging, pages, redteam
+    from scoreboard.web.console import pages as console
 
-    services.live = live.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
-                              wake_channel=f"{settings.channel}:events")
+    services.live = socket.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
+                              on_tick=organizer.announce_due, wake_channel=f"{settings.channel}:events")
     if settings.background:
         # Whatever server runs the app, its first request starts the clock and the stream.
         app.before_request(services.live.start)
     inputs.init_app(app)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(report_pages.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(judging.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(redteam.bp)
     api.register_error_pages(app)
     app.cli.add_command(cli.drill)
@@ -131,8 +136,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> Any:
-    from .models import User
-    from .web import db
+    from scoreboard.store.models import User
+    from scoreboard.web.context import db
 
     ident, _, epoch = user_id.partition(":")
     if not ident.isdigit():

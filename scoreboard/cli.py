@@ -11,11 +11,15 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from . import accounts, audit, backup, events, names, organizer, packs, results, reveal, rosters
-from .clock import parse_time
-from .errors import Refused
-from .models import AuditEntry, Team, utcnow
-from .web import Services
+from scoreboard import packs
+from scoreboard.board import results
+from scoreboard.core import names
+from scoreboard.core.clock import parse_time
+from scoreboard.core.errors import Refused
+from scoreboard.drill import accounts, audit, backup, organizer, reveal, rosters
+from scoreboard.store import events
+from scoreboard.store.models import AuditEntry, Team, utcnow
+from scoreboard.web.context import Services
 
 drill = AppGroup("drill", help="Run a Drillboard drill.")
 

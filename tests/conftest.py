@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Any:
-    from scoreboard.config import Settings
+    from scoreboard.store.config import Settings
 
     return Settings(instance=tmp_path / "instance", secret_key="test-secret", tick_seconds=0.2)
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from .apply import PackDiff, apply_pack, diff_pack
-from .folder import opened, read_folder
-from .report import PackError
-from .spec import ChallengeSpec, PackSpec
+from scoreboard.packs.apply import PackDiff, apply_pack, diff_pack
+from scoreboard.packs.folder import opened, read_folder
+from scoreboard.packs.report import PackError
+from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
 __all__ = ["ChallengeSpec", "PackDiff", "PackError", "PackSpec", "apply_pack", "diff_pack", "load", "opened",
            "read_folder"]

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import events
-from ..models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
-from .report import PackError, short
-from .spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec
+from scoreboard.packs.report import PackError, short
+from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec
+from scoreboard.store import events
+from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
 
 
 @dataclass

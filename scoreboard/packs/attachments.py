@@ -8,13 +8,11 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .report import short
-from .spec import FileSpec
-
-if TYPE_CHECKING:
-    from .challenge import ChallengeReader
+from scoreboard.packs.reader import FieldReader
+from scoreboard.packs.report import short
+from scoreboard.packs.spec import FileSpec
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_SOLUTION_BYTES = 1024 * 1024
@@ -29,7 +27,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _inside(reader: ChallengeReader, item: str, line: int, what: str) -> Path | None:
+def _inside(reader: FieldReader, item: str, line: int, what: str) -> Path | None:
     """The file ``item`` names, relative to the challenge folder; None after a problem."""
     target = (reader.path.parent / item).resolve()
     if not target.is_relative_to(reader.root.resolve()):
@@ -44,7 +42,7 @@ def _inside(reader: ChallengeReader, item: str, line: int, what: str) -> Path | 
     return target
 
 
-def files(reader: ChallengeReader) -> list[FileSpec]:
+def files(reader: FieldReader) -> list[FileSpec]:
     items = reader.get("files", list, [])
     result = []
     seen = set()
@@ -74,7 +72,7 @@ def _names_a_file(text: str) -> bool:
     return bool(re.fullmatch(r"\S+", text.strip())) and ("/" in text or bool(re.search(r"\.\w{1,8}$", text.strip())))
 
 
-def solution(reader: ChallengeReader) -> str | None:
+def solution(reader: FieldReader) -> str | None:
     """The solution text (read from its file when ``solution`` is a path or ``{path, state}``)."""
     value: Any = reader.data.get("solution")
     line = reader.line("solution")

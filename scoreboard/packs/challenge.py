@@ -6,17 +6,14 @@ warnings, so a pack of a real event loads while a typo still shows up.
 """
 from __future__ import annotations
 
-import difflib
-from pathlib import Path
 from typing import Any
 
-from .. import answers, pack_text
-from . import attachments, fields, yamlfile
-from .fields import MAX_INT
-from .kinds import KIND_FIELDS, KINDS
-from .report import Report, short
-from .spec import AnswerSpec, ChallengeSpec, HintSpec
-from .yamlfile import LineDict, LineList
+from scoreboard.packs import attachments, fields, translations, yamlfile
+from scoreboard.packs.fields import MAX_INT
+from scoreboard.packs.kinds import KIND_FIELDS, KINDS
+from scoreboard.packs.reader import FieldReader
+from scoreboard.packs.report import short, unknown
+from scoreboard.packs.spec import ChallengeSpec, HintSpec
 
 CHALLENGE_FIELDS = {
     "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
@@ -28,48 +25,10 @@ CHALLENGE_FIELDS = {
 IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
 
 
-def unknown(key: str, known: set[str] | tuple[str, ...], where: str = "field", prefix: str = "") -> str:
-    """The warning for a field nobody reads, with the likely intended one: it is often a typo."""
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
-    return f"unknown {where} {short(prefix + key)}{hint}; ignored"
-
-
-class ChallengeReader:
+class ChallengeReader(FieldReader):
     """Validates one challenge.yml into the report; ``plugin_type`` is set for a CTFd plugin type."""
 
-    def __init__(self, root: Path, path: Path, report: Report) -> None:
-        self.root, self.path, self.report = root, path, report
-        self.rel = path.relative_to(root).as_posix()
-        self.data: LineDict = LineDict()
-        self.plugin_type: tuple[int, str] | None = None
-
-    def problem(self, line: int, message: str) -> None:
-        self.report.problem(self.rel, line, message)
-
-    def warn(self, line: int, message: str) -> None:
-        self.report.warn(self.rel, line, message)
-
-    def line(self, key: str) -> int:
-        return getattr(self.data, "lines", {}).get(key, 1)
-
-    def checked(self, key: str, check: Any, *args: Any, default: Any = None) -> Any:
-        """``check(value, key, *args)`` on the field if present; a failure is a problem."""
-        if key not in self.data:
-            return default
-        try:
-            return check(self.data[key], key, *args)
-        except ValueError as err:
-            self.problem(self.line(key), str(err))
-            return default
-
-    def get(self, key: str, kind: type, default: Any = None) -> Any:
-        value = self.data.get(key, default)
-        if value is not default and not isinstance(value, kind):
-            words = {list: "a list", dict: "a mapping"}.get(kind, kind.__name__)
-            self.problem(self.line(key), f"'{key}' must be {words}, not {fields.type_name(value)}")
-            return default
-        return value
+    plugin_type: tuple[int, str] | None = None
 
     def read(self) -> ChallengeSpec | None:
         before = self.report.problem_count
@@ -131,53 +90,6 @@ class ChallengeReader:
             self.problem(self.line(key), f"'{key}' must be one of {', '.join(allowed)}, not {short(value)}")
             return default
         return value
-
-    def answers(self) -> list[AnswerSpec]:
-        flags = self.data.get("flags")
-        if flags is None or flags == []:
-            self.warn(1, "no 'flags': the challenge loads, but no answer can solve it until a flag is added")
-            return []
-        if isinstance(flags, (str, int, dict)):
-            flags = LineList([flags])
-            flags.lines = [self.line("flags")]
-        if not isinstance(flags, list):
-            self.problem(self.line("flags"), "'flags' must be a list")
-            return []
-        found = (self._answer(item, line) for item, line in zip(flags, flags.lines, strict=True))
-        return [answer for answer in found if answer]
-
-    def _answer(self, item: Any, line: int) -> AnswerSpec | None:
-        if isinstance(item, (str, int)) and not isinstance(item, bool):
-            item = {"type": "static", "content": item}
-        if not isinstance(item, dict):
-            self.problem(line, f"a flag must be text or a mapping, not {fields.type_name(item)}")
-            return None
-        kind = item.get("type", "static")
-        answer_type = answers.TYPES.get(kind) if isinstance(kind, str) else None
-        if answer_type is None:
-            self.problem(line, f"unknown flag type {short(kind)} (use one of {', '.join(answers.TYPES)})")
-            return None
-        lines = getattr(item, "lines", {})
-        for key in item:
-            if key in ("type", "content", "data") or key in answer_type.fields:
-                continue
-            if any(key in other.fields for other in answers.TYPES.values()):
-                self.problem(lines.get(key, line), f"'{key}' does not apply to {kind} flags")
-            else:
-                self.warn(lines.get(key, line), unknown(key, {"type", "content", "data"}, "flag field"))
-        data = item.get("data", "")
-        if data not in ("", "case_insensitive", "case_sensitive"):
-            self.problem(line, f"flag 'data' must be case_insensitive or case_sensitive, not {short(data)}")
-        content = item.get("content")
-        if content is None or content == "" or content == []:
-            self.problem(line, f"{kind} flag has no 'content'")
-            return None
-        try:
-            content, options = answer_type.parse(content, item)
-        except ValueError as err:
-            self.problem(line, f"{kind} flag: {err}")
-            return None
-        return AnswerSpec(kind, content, options)
 
     def _hints(self) -> list[HintSpec]:
         hints = self.get("hints", list, [])
@@ -274,8 +186,8 @@ class ChallengeReader:
     def _translations(self, hint_count: int) -> dict[str, Any]:
         if self.data.get("translations") is None:
             return {}
-        found, problems = pack_text.check(self.data["translations"], self.line("translations"),
-                                          pack_text.CHALLENGE_KEYS, hint_count)
+        found, problems = translations.check(self.data["translations"], self.line("translations"),
+                                          translations.CHALLENGE_KEYS, hint_count)
         for line, message in problems:
             self.problem(line, message)
         return found

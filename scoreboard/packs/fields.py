@@ -9,8 +9,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from .. import clock
-from .report import short
+from scoreboard.core import clock
+from scoreboard.packs.report import short
 
 MAX_INT = 2**31 - 1  # a 32-bit signed integer column
 FIRST_YEAR, LAST_YEAR = clock.YEARS

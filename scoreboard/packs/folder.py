@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .. import archives, clock, pack_text
-from . import fields, yamlfile
-from .challenge import ChallengeReader, unknown
-from .report import PackError, Report, short
-from .spec import ChallengeSpec, PackSpec
+from scoreboard.core import clock
+from scoreboard.packs import archives, fields, translations, yamlfile
+from scoreboard.packs.challenge import ChallengeReader, unknown
+from scoreboard.packs.report import PackError, Report, short
+from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
 PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
                "translations", "second_marker", "release_grades", "weights"}
@@ -88,7 +88,7 @@ def _read_pack_yml(root: Path, report: Report) -> dict[str, Any]:
             report.warn("pack.yml", data.lines[key], unknown(key, PACK_FIELDS))
             continue
         if key == "translations":
-            settings["translations"], found = pack_text.check(value, data.lines[key], pack_text.PACK_KEYS)
+            settings["translations"], found = translations.check(value, data.lines[key], translations.PACK_KEYS)
             for line, message in found:
                 report.problem("pack.yml", line, message)
             continue
@@ -182,9 +182,9 @@ def read_folder(root: Path, strict: bool = False) -> PackSpec:
     report.raise_if_problems(strict)
     digest = hashlib.sha256(repr(sorted((c.name, repr(c.fingerprint())) for c in challenges)).encode())
     digest.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
-    translations = settings.pop("translations", {})
+    pack_translations = settings.pop("translations", {})
     return PackSpec(settings.pop("id"), settings.pop("title"), settings.pop("description"), root,
-                    digest.hexdigest(), challenges, settings, report.warnings, translations)
+                    digest.hexdigest(), challenges, settings, report.warnings, pack_translations)
 
 
 @contextmanager

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import fields
-from .report import short
-from .spec import ChallengeSpec
-from .yamlfile import LineDict
-
-if TYPE_CHECKING:
-    from .challenge import ChallengeReader
+from scoreboard.packs import fields, flags
+from scoreboard.packs.reader import FieldReader
+from scoreboard.packs.report import short, unknown
+from scoreboard.packs.spec import ChallengeSpec
+from scoreboard.packs.yamlfile import LineDict
 
 DYNAMIC_EXTRA = ("initial", "decay", "minimum", "function")
 RUBRIC_FIELDS = ("criterion", "points", "comment_required")
@@ -27,20 +25,19 @@ class Kind:
     """A challenge.yml ``type``: the ``Challenge.kind`` it stores and how its fields are read."""
 
     stored: str  # "flag" | "report"
-    read: Callable[[ChallengeReader, ChallengeSpec], None]
+    read: Callable[[FieldReader, ChallengeSpec], None]
 
 
-def _standard(reader: ChallengeReader, spec: ChallengeSpec) -> None:
+def _standard(reader: FieldReader, spec: ChallengeSpec) -> None:
     if "value" not in reader.data:
         reader.problem(1, "missing 'value' (the points for solving)")
     spec.value = reader.checked("value", fields.whole, default=0)
     if reader.get("extra", dict, LineDict()):
         reader.warn(reader.line("extra"), "'extra' is read only for dynamic challenges; ignored")
-    spec.answers = reader.answers()
+    spec.answers = flags.read(reader)
 
 
-def _dynamic(reader: ChallengeReader, spec: ChallengeSpec) -> None:
-    from .challenge import unknown
+def _dynamic(reader: FieldReader, spec: ChallengeSpec) -> None:
 
     extra = reader.get("extra", dict, LineDict())
     lines = getattr(extra, "lines", {})
@@ -70,11 +67,10 @@ def _dynamic(reader: ChallengeReader, spec: ChallengeSpec) -> None:
     spec.initial, spec.decay, spec.minimum = (numbers.get(k) for k in ("initial", "decay", "minimum"))
     spec.function = function
     spec.value = spec.initial or 0
-    spec.answers = reader.answers()
+    spec.answers = flags.read(reader)
 
 
-def _criterion(reader: ChallengeReader, item: Any, line: int) -> dict[str, Any] | None:
-    from .challenge import unknown
+def _criterion(reader: FieldReader, item: Any, line: int) -> dict[str, Any] | None:
 
     if not isinstance(item, dict):
         reader.problem(line, "each rubric entry must be a mapping with 'criterion' and 'points'")
@@ -98,7 +94,7 @@ def _criterion(reader: ChallengeReader, item: Any, line: int) -> dict[str, Any] 
     return {"criterion": criterion, "points": points, "comment_required": required}
 
 
-def _report(reader: ChallengeReader, spec: ChallengeSpec) -> None:
+def _report(reader: FieldReader, spec: ChallengeSpec) -> None:
     if reader.data.get("flags") not in (None, []):
         reader.problem(reader.line("flags"), "a report task takes no 'flags': judges grade it against its 'rubric'")
     if "extra" in reader.data:

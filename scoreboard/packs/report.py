@@ -5,6 +5,8 @@ a hostile pack cannot turn the report itself into a flood (the console renders i
 """
 from __future__ import annotations
 
+import difflib
+
 MAX_LINES = 200
 MAX_MESSAGE = 300
 
@@ -68,3 +70,10 @@ class Report:
         if self.problem_count or (strict and self.warning_count):
             problems = self.problems + (self.warnings if strict else [])
             raise PackError(problems, [] if strict else self.warnings)
+
+
+def unknown(key: str, known: set[str] | tuple[str, ...], where: str = "field", prefix: str = "") -> str:
+    """The warning for a field nobody reads, with the likely intended one: it is often a typo."""
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+    return f"unknown {where} {short(prefix + key)}{hint}; ignored"

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .report import Report
+from scoreboard.packs.report import Report
 
 MAX_YAML_BYTES = 1024 * 1024
 

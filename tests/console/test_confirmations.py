@@ -26,7 +26,7 @@ def login(page: Page, base: str, name: str, password: str) -> None:
     page.locator("main input[name=name]").fill(name)
     page.locator("main input[name=password]").fill(password)
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(base + "/admin/")
+    expect(page).to_have_url(base + "/console/")
 
 
 def offered(page: Page) -> list[str]:
@@ -34,7 +34,7 @@ def offered(page: Page) -> list[str]:
 
 
 def audit(page: Page, base: str) -> Counter:
-    page.goto(base + "/admin/audit")
+    page.goto(base + "/console/audit")
     return Counter(page.locator("#audit tbody tr td:nth-child(3)").all_inner_texts())
 
 
@@ -100,7 +100,7 @@ def test_destructive_actions_ask_first_and_cancel_changes_nothing(server: Any, b
         assert offered(page) == ["pause", "freeze", "end"]
 
         # --- teams: Disable and New join code ask; Enable, being harmless, does not ---------------
-        page.goto(base + "/admin/teams")
+        page.goto(base + "/console/teams")
         iran = team_row(page, "Team Iran")
         code = iran.locator("td code").inner_text()
         ask_then_cancel(page, iran.get_by_role("link", name="Disable…"), "Disable team Team Iran?")
@@ -139,7 +139,7 @@ def test_destructive_actions_ask_first_and_cancel_changes_nothing(server: Any, b
         assert member.http.get(challenges, timeout=5).status_code == 401
 
         # --- re-grading asks too -------------------------------------------------------------------
-        page.goto(base + "/admin/challenges")
+        page.goto(base + "/console/challenges")
         page.get_by_role("link", name="Web Server Intrusion", exact=True).click()
         ask_then_cancel(page, page.get_by_role("link", name="Re-grade past wrong answers…"),
                         "Re-grade past wrong answers to Web Server Intrusion?")

@@ -150,15 +150,15 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     anonymous = browser.new_context()
     contexts.append(anonymous)
     anon = anonymous.new_page()
-    anon.goto(base + "/admin/")
-    expect(anon).to_have_url(re.compile(r"/login\?next=(/|%2F)admin(/|%2F)$"))
+    anon.goto(base + "/console/")
+    expect(anon).to_have_url(re.compile(r"/login\?next=(/|%2F)console(/|%2F)$"))
 
     # --- 1. log in -----------------------------------------------------------------------------
     page.goto(base + "/login")
     page.locator("main input[name=name]").fill("chief")
     page.locator("main input[name=password]").fill(chief["password"])
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(base + "/admin/")
+    expect(page).to_have_url(base + "/console/")
     expect(page.locator("#phase")).to_have_text("not started")
 
     # --- 2. the clock: start in the future, end after it; a backwards clock is refused ---------
@@ -252,7 +252,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     expect(page.locator("#changed li")).to_have_count(0)
     expect(page.locator("#removed li")).to_have_count(0)
     peek = page.context.new_page()  # a dry run writes nothing
-    peek.goto(base + "/admin/challenges")
+    peek.goto(base + "/console/challenges")
     expect(peek.locator("#challenges tbody")).to_contain_text("No challenges. Load a pack first.")
     peek.close()
     page.locator("#apply").click()
@@ -325,12 +325,12 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
            .locator("td.cell.blood")).to_have_count(1)
 
     # a member is not an organizer
-    response = member.goto(base + "/admin/")
+    response = member.goto(base + "/console/")
     assert response is not None and response.status == 403
-    assert requests.get(base + "/admin/results.json", allow_redirects=False, timeout=5).status_code == 302
+    assert requests.get(base + "/console/results.json", allow_redirects=False, timeout=5).status_code == 302
 
     # --- 9. points: +50 with a reason; an empty reason is refused ------------------------------
-    page.goto(base + "/admin/awards")
+    page.goto(base + "/console/awards")
     page.locator("select[name=team_id]").select_option(label="Aurora")
     page.locator("input[name=value]").fill("50")
     page.locator("input[name=reason]").fill("Incident report: clear timeline")

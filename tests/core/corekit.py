@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from scoreboard import accounts, organizer
+from scoreboard.drill import accounts, organizer
 
 
 def team_with_token(services: Any, name: str, country: str = "KZ") -> tuple[int, dict[str, str]]:

@@ -12,10 +12,11 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, create_app, organizer, packs
-from scoreboard.config import Settings
-from scoreboard.errors import Refused
-from scoreboard.models import HintUnlock, Solve, Submission, utcnow
+from scoreboard import create_app, packs
+from scoreboard.core.errors import Refused
+from scoreboard.drill import accounts, organizer
+from scoreboard.store.config import Settings
+from scoreboard.store.models import HintUnlock, Solve, Submission, utcnow
 
 SOLUTION = "SOLUTION-walkthrough-7c1e: read the log, then grep"
 PAID_HINT = "HINT-paid-content-93ab"
@@ -72,7 +73,7 @@ def load_pack(services: Any, make_pack: Any) -> dict[str, int]:
     with services.database.session() as session:
         packs.load(session, folder, services.settings.files_dir)
     with services.database.session() as session:
-        from scoreboard.models import Challenge
+        from scoreboard.store.models import Challenge
         return {c.name: c.id for c in session.scalars(select(Challenge))}
 
 
@@ -165,7 +166,7 @@ def test_no_flag_or_solution_in_any_response(services: Any, client: Any, ids: di
         seen.append(("unlock", client.post(f"/api/v1/hints/{hint_id}/unlock", headers=headers)))
     # the team's pages, logged in as a member
     with services.database.session() as session:
-        from scoreboard.models import Team
+        from scoreboard.store.models import Team
         user = accounts.create_member(session, session.get(Team, team_id), "alice", "correct horse battery")
         user_id = user.get_id()
     with client.session_transaction() as sess:
@@ -404,7 +405,7 @@ def test_hint_of_hidden_challenge_cannot_be_unlocked(services: Any, client: Any,
         "name: Secret\nvalue: 10\nstate: hidden\nflags: ['DRILL{s}']\nhints:\n  - {content: HIDDEN-HINT-TEXT, cost: 5}\n")})
     with services.database.session() as session:
         packs.load(session, folder, services.settings.files_dir)
-        from scoreboard.models import Hint
+        from scoreboard.store.models import Hint
         hint_id = session.scalar(select(Hint.id))
     _, headers = team_with_token(services, "Curious")
     resp = client.post(f"/api/v1/hints/{hint_id}/unlock", headers=headers)

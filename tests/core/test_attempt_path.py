@@ -19,7 +19,7 @@ from corekit import team_with_token
 from sqlalchemy import event
 
 from scoreboard import create_app, packs
-from scoreboard.config import Settings
+from scoreboard.store.config import Settings
 
 PACK = {
     "a/challenge.yml": "name: Lean\nvalue: 100\nflags: ['DRILL{lean}']\n",

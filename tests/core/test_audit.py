@@ -9,9 +9,10 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import text
 
-from scoreboard import create_app, organizer, packs
-from scoreboard.config import Settings
-from scoreboard.models import utcnow
+from scoreboard import create_app, packs
+from scoreboard.drill import organizer
+from scoreboard.store.config import Settings
+from scoreboard.store.models import utcnow
 
 PACK = {
     "a/one/challenge.yml": ("name: One\nvalue: 100\nflags: ['DRILL{one}']\n"

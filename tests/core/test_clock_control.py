@@ -12,10 +12,12 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, events, kiosk, organizer
-from scoreboard.clock import Clock
-from scoreboard.errors import Refused
-from scoreboard.models import AuditEntry, Event, Team, utcnow
+from scoreboard.board import kiosk
+from scoreboard.core.clock import Clock
+from scoreboard.core.errors import Refused
+from scoreboard.drill import accounts, organizer
+from scoreboard.store import events
+from scoreboard.store.models import AuditEntry, Event, Team, utcnow
 
 
 def clock(services: Any, action: str, **times: Any) -> dict[str, Any]:
@@ -154,14 +156,14 @@ def organizer_client(services: Any, client: Any) -> Any:
 
 
 @pytest.mark.parametrize("url, question", [
-    ("/admin/clock/end", "End the drill now?"),
-    ("/admin/clock/freeze", "Freeze the public board now?"),
+    ("/console/clock/end", "End the drill now?"),
+    ("/console/clock/freeze", "Freeze the public board now?"),
 ])
 def test_a_clock_post_without_confirmation_only_asks(services: Any, organizer_client: Any, url: str,
                                                      question: str) -> None:
     clock(services, "start")
     before = drill_state(services)
-    token = _csrf(organizer_client.get("/admin/").get_data(True))
+    token = _csrf(organizer_client.get("/console/").get_data(True))
     page = organizer_client.post(url, data={"csrf_token": token})
     assert page.status_code == 200 and question in page.get_data(True)
     assert drill_state(services) == before
@@ -173,16 +175,16 @@ def test_team_controls_without_confirmation_change_nothing(services: Any, organi
     team_id, _ = team_with_token(services, "Kazakh CERT")
     with services.database.session() as session:
         code = session.get(Team, team_id).join_code
-    token = _csrf(organizer_client.get("/admin/teams").get_data(True))
-    page = organizer_client.post(f"/admin/teams/{team_id}/disable", data={"csrf_token": token})
+    token = _csrf(organizer_client.get("/console/teams").get_data(True))
+    page = organizer_client.post(f"/console/teams/{team_id}/disable", data={"csrf_token": token})
     assert "Disable team Kazakh CERT?" in page.get_data(True)
-    page = organizer_client.post(f"/admin/teams/{team_id}/rotate", data={"csrf_token": token})
+    page = organizer_client.post(f"/console/teams/{team_id}/rotate", data={"csrf_token": token})
     assert code in page.get_data(True)  # the confirmation names the code that stops working
     with services.database.session() as session:
         team = session.get(Team, team_id)
         assert (team.disabled, team.join_code) == (False, code)
-    organizer_client.post(f"/admin/teams/{team_id}/disable", data={"csrf_token": token, "confirmed": "1"})
-    shown = organizer_client.get("/admin/teams").get_data(True)
+    organizer_client.post(f"/console/teams/{team_id}/disable", data={"csrf_token": token, "confirmed": "1"})
+    shown = organizer_client.get("/console/teams").get_data(True)
     assert "Team Kazakh CERT disabled; its members can no longer submit." in shown
     with services.database.session() as session:
         assert session.get(Team, team_id).disabled is True

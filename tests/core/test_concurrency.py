@@ -16,9 +16,10 @@ import requests
 from corekit import eventually, team_with_token
 from sqlalchemy import create_engine, func, select, text
 
-from scoreboard import accounts, create_app, organizer, packs
-from scoreboard.config import Settings
-from scoreboard.models import Base, Solve, Submission
+from scoreboard import create_app, packs
+from scoreboard.drill import accounts, organizer
+from scoreboard.store.config import Settings
+from scoreboard.store.models import Base, Solve, Submission
 
 ANSWERS = {"Web Server Intrusion": "203.0.113.77", "Beacon Home": "198.51.100.172"}
 

@@ -8,8 +8,9 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import select
 
-from scoreboard import accounts, packs
-from scoreboard.models import Challenge, Hint, Team
+from scoreboard import packs
+from scoreboard.drill import accounts
+from scoreboard.store.models import Challenge, Hint, Team
 
 OPTIONAL = ("author", "category", "description", "attempts", "state", "tags", "topics", "hints", "files",
             "requirements", "extra", "scheduled_at", "connection_info", "logic", "version", "attribution",
@@ -198,7 +199,7 @@ def test_solution_is_read_from_its_file_and_shown_to_organizers_only(services: A
         _, password, _ = accounts.create_admin(session, "boss")
     client = app.test_client()
     client.post("/login", data={"csrf_token": csrf(client, "/login"), "name": "boss", "password": password})
-    html = client.get(f"/admin/challenges/{row.id}").get_data(as_text=True)
+    html = client.get(f"/console/challenges/{row.id}").get_data(as_text=True)
     assert "<strong>strings</strong>" in html
     _, headers = team_with_token(services, "Curious")
     assert "strings" not in client.get(f"/api/v1/challenges/{row.id}", headers=headers).get_data(as_text=True)

@@ -6,7 +6,8 @@ from typing import Any
 
 from corekit import team_with_token
 
-from scoreboard import ctftime, packs
+from scoreboard import packs
+from scoreboard.board import ctftime
 
 STANDINGS = [
     {"pos": 1, "team": "Команда «Север»", "team_id": 7, "score": 610},

@@ -13,10 +13,12 @@ import pytest
 from corekit import eventually, team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, audit, deductions, events, results, uploads
-from scoreboard.accounts import actor_for_user
-from scoreboard.errors import Forbidden, Refused
-from scoreboard.models import AuditEntry, Deduction, Event, Team, User, utcnow
+from scoreboard.board import results
+from scoreboard.core.errors import Forbidden, Refused
+from scoreboard.drill import accounts, audit, deductions
+from scoreboard.drill.accounts import actor_for_user
+from scoreboard.store import events, uploads
+from scoreboard.store.models import AuditEntry, Deduction, Event, Team, User, utcnow
 
 
 def _staff(services: Any, name: str, role: str) -> tuple[Any, str, dict[str, str]]:
@@ -45,7 +47,7 @@ def _written(services: Any) -> tuple[int, int]:
 
 
 def _award(services: Any, team_id: int, points: int) -> None:
-    from scoreboard import organizer
+    from scoreboard.drill import organizer
     with services.database.session() as session:
         organizer.award(session, team_id, points, "flags stand-in", utcnow(), None)
 
@@ -212,21 +214,21 @@ def test_the_red_team_page_records_with_evidence_and_organizers_void_it(services
         row = session.scalar(select(Deduction))
         assert row.evidence_name == "rdp.log" and row.evidence_path.startswith("evidence/")
         assert (services.settings.files_dir / row.evidence_path).read_bytes() == b"log line"
-    assert red.get(f"/admin/deductions/{row.id}/evidence").status_code == 403
+    assert red.get(f"/console/deductions/{row.id}/evidence").status_code == 403
 
     chief = app.test_client()
     _login(chief, "chief", drill["admin_password"])
-    listing = chief.get("/admin/deductions").get_data(as_text=True)
+    listing = chief.get("/console/deductions").get_data(as_text=True)
     assert "mallory" in listing and "rdp.log" in listing
-    download = chief.get(f"/admin/deductions/{row.id}/evidence")
+    download = chief.get(f"/console/deductions/{row.id}/evidence")
     assert download.data == b"log line" and "rdp.log" in download.headers["Content-Disposition"]
-    ask = chief.get(f"/admin/deductions/{row.id}/void").get_data(as_text=True)
+    ask = chief.get(f"/console/deductions/{row.id}/void").get_data(as_text=True)
     assert "Void the deduction of 20 points from Blue Cell?" in ask and 'name="reason"' in ask
-    chief.post(f"/admin/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "reason": "x"})  # not confirmed
-    chief.post(f"/admin/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "confirmed": "1", "reason": ""})
+    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "reason": "x"})  # not confirmed
+    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "confirmed": "1", "reason": ""})
     with services.database.session() as session:
         assert session.get(Deduction, row.id).voided_at is None
-    chief.post(f"/admin/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "confirmed": "1",
+    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "confirmed": "1",
                                                           "reason": "out of scope"})
     with services.database.session() as session:
         assert session.get(Deduction, row.id).void_reason == "out of scope"
@@ -252,32 +254,32 @@ def test_the_team_page_shows_deductions_with_voids_struck_through(services: Any,
 def test_organizers_create_disable_and_reset_staff_accounts(services: Any, app: Any, drill: dict) -> None:
     chief = app.test_client()
     _login(chief, "chief", drill["admin_password"])
-    page = chief.get("/admin/staff").get_data(as_text=True)
-    made = chief.post("/admin/staff", data={"csrf_token": _csrf(page), "name": "eve", "role": "red_team"})
+    page = chief.get("/console/staff").get_data(as_text=True)
+    made = chief.post("/console/staff", data={"csrf_token": _csrf(page), "name": "eve", "role": "red_team"})
     text = made.get_data(as_text=True)
     password = re.search(r'id="created-password">([^<]+)<', text).group(1)
     token = re.search(r'id="created-token">([^<]+)<', text).group(1)
     headers = {"Authorization": f"Bearer {token}"}
     body = {"team_id": drill["green"], "points": 5, "reason": "open SMB share"}
     assert chief.application.test_client().post("/api/v1/deductions", headers=headers, json=body).status_code == 201
-    assert "eve" in chief.get("/admin/staff").get_data(as_text=True)
-    refused = chief.post("/admin/staff", data={"csrf_token": _csrf(page), "name": "eve", "role": "judge"},
+    assert "eve" in chief.get("/console/staff").get_data(as_text=True)
+    refused = chief.post("/console/staff", data={"csrf_token": _csrf(page), "name": "eve", "role": "judge"},
                          follow_redirects=True)
     assert "already exists" in refused.get_data(as_text=True)
     with services.database.session() as session:
         eve = session.scalar(select(User).where(User.name == "eve"))
         assert eve.role == "red_team"
-    ask = chief.get(f"/admin/staff/{eve.id}/disable").get_data(as_text=True)
+    ask = chief.get(f"/console/staff/{eve.id}/disable").get_data(as_text=True)
     assert "Disable the account of eve?" in ask
-    chief.post(f"/admin/staff/{eve.id}/disable", data={"csrf_token": _csrf(ask), "confirmed": "1"})
+    chief.post(f"/console/staff/{eve.id}/disable", data={"csrf_token": _csrf(ask), "confirmed": "1"})
     assert app.test_client().post("/api/v1/deductions", headers=headers, json=body).status_code == 401
     assert _login(app.test_client(), "eve", password).status_code == 401
-    chief.post(f"/admin/staff/{eve.id}/enable", data={"csrf_token": _csrf(ask)})
-    done = chief.post(f"/admin/staff/{eve.id}/reset", data={"csrf_token": _csrf(ask), "confirmed": "1"},
+    chief.post(f"/console/staff/{eve.id}/enable", data={"csrf_token": _csrf(ask)})
+    done = chief.post(f"/console/staff/{eve.id}/reset", data={"csrf_token": _csrf(ask), "confirmed": "1"},
                       follow_redirects=True).get_data(as_text=True)
     new_password = re.search(r"New password for eve: (\S+) ", done).group(1)
     assert _login(app.test_client(), "eve", new_password).status_code == 302
-    own = chief.post(f"/admin/staff/{drill['admin'].id}/disable", data={"csrf_token": _csrf(ask), "confirmed": "1"},
+    own = chief.post(f"/console/staff/{drill['admin'].id}/disable", data={"csrf_token": _csrf(ask), "confirmed": "1"},
                      follow_redirects=True)
     assert "cannot disable your own account" in own.get_data(as_text=True)
     with services.database.session() as session:
@@ -306,7 +308,7 @@ def test_the_feed_holds_graded_reports_and_deductions_and_the_kiosk_shows_the_br
 def test_a_backup_keeps_the_evidence_files(services: Any, drill: dict, tmp_path: Any) -> None:
     import zipfile
 
-    from scoreboard import backup
+    from scoreboard.drill import backup
 
     store = deductions.Store(services.settings.files_dir, services.settings.max_evidence_bytes)
     with services.database.session() as session:

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from scoreboard import answers
-from scoreboard.grading import check
+from scoreboard.core import answers
+from scoreboard.core.grading import check
 
 CI = {"case_insensitive": True}
 

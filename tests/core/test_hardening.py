@@ -17,9 +17,10 @@ from corekit import team_with_token
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from scoreboard import accounts, create_app, organizer, packs
-from scoreboard.config import Settings
-from scoreboard.models import Challenge, Submission, utcnow
+from scoreboard import create_app, packs
+from scoreboard.drill import accounts, organizer
+from scoreboard.store.config import Settings
+from scoreboard.store.models import Challenge, Submission, utcnow
 
 PACK = {
     "pack.yml": "id: hard\ntitle: Hardening\n",
@@ -122,7 +123,7 @@ def test_a_wrong_answer_that_fails_to_store_does_not_count(tmp_path: Path, make_
 
 @pytest.mark.parametrize("path", ["/api/v1/challenges/{big}", "/api/v1/challenges/{big}/attempts",
                                   "/api/v1/hints/{big}/unlock", "/files/{big}/x.txt", "/challenges/{big}",
-                                  "/admin/challenges/{big}", "/admin/teams/{big}/report.json"])
+                                  "/console/challenges/{big}", "/console/teams/{big}/report.json"])
 @pytest.mark.parametrize("big", [2**31, 2**63, 2**64 + 5, 10**30])
 def test_ids_beyond_the_database_are_404(app: Any, services: Any, ids: dict[str, int], path: str, big: int) -> None:
     _, headers = team_with_token(services, f"Big {path} {big}"[:60])
@@ -227,7 +228,7 @@ def _console(app: Any, services: Any) -> tuple[Any, str, int]:
 
 
 def _rows(services: Any) -> tuple[int, ...]:
-    from scoreboard.models import Announcement, Award, Drill, Team
+    from scoreboard.store.models import Announcement, Award, Drill, Team
 
     with services.database.session() as session:
         drill = session.get(Drill, 1)
@@ -237,15 +238,15 @@ def _rows(services: Any) -> tuple[int, ...]:
 
 
 @pytest.mark.parametrize("url, form, message", [
-    ("/admin/awards", {"team_id": "abc", "value": "5", "reason": "typo"}, "no such team"),
-    ("/admin/awards", {"team_id": str(10**30), "value": "5", "reason": "huge"}, "no such team"),
-    ("/admin/awards", {"team_id": "{team}", "value": "five", "reason": "words"}, "whole number"),
-    ("/admin/announcements", {"team_id": "abc", "title": "For one team", "body": "x"}, "no such team"),
-    ("/admin/announcements", {"team_id": "99999999999999999999", "title": "For one team", "body": "x"},
+    ("/console/awards", {"team_id": "abc", "value": "5", "reason": "typo"}, "no such team"),
+    ("/console/awards", {"team_id": str(10**30), "value": "5", "reason": "huge"}, "no such team"),
+    ("/console/awards", {"team_id": "{team}", "value": "five", "reason": "words"}, "whole number"),
+    ("/console/announcements", {"team_id": "abc", "title": "For one team", "body": "x"}, "no such team"),
+    ("/console/announcements", {"team_id": "99999999999999999999", "title": "For one team", "body": "x"},
      "no such team"),
-    ("/admin/clock", {"starts_at": "0001-01-01T00:00", "ends_at": ""}, "between the years 1970 and 9000"),
-    ("/admin/clock", {"starts_at": "", "ends_at": "9999-12-31T23:59"}, "between the years 1970 and 9000"),
-    ("/admin/teams/import", {"csv": "name,country\nTeam Extra,KZ,surplus,fields\n"}, "more fields than the header"),
+    ("/console/clock", {"starts_at": "0001-01-01T00:00", "ends_at": ""}, "between the years 1970 and 9000"),
+    ("/console/clock", {"starts_at": "", "ends_at": "9999-12-31T23:59"}, "between the years 1970 and 9000"),
+    ("/console/teams/import", {"csv": "name,country\nTeam Extra,KZ,surplus,fields\n"}, "more fields than the header"),
 ])
 def test_console_forms_refuse_bad_ids_times_and_rows_with_a_message(app: Any, services: Any, ids: dict[str, int],
                                                                    url: str, form: dict[str, str], message: str) -> None:

@@ -144,7 +144,7 @@ def test_wrong_then_right_answer_reaches_the_boards(shared_server: Any, player: 
 def runner(shared_server: Any) -> Any:
     """The same click commands in-process, on the server's database (no interpreter start-up per call)."""
     from scoreboard import create_app
-    from scoreboard.config import Settings
+    from scoreboard.store.config import Settings
 
     application = create_app(Settings(instance=shared_server.instance, secret_key="server-test"))
     yield application.test_cli_runner()

@@ -12,9 +12,10 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from scoreboard import accounts, organizer, packs
-from scoreboard.errors import Refused
-from scoreboard.models import Drill
+from scoreboard import packs
+from scoreboard.core.errors import Refused
+from scoreboard.drill import accounts, organizer
+from scoreboard.store.models import Drill
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "scoreboard" / "translations"

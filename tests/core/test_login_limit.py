@@ -5,8 +5,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from scoreboard import accounts, organizer
-from scoreboard.ratelimit import MemoryLimiter
+from scoreboard.drill import accounts, organizer
+from scoreboard.store.ratelimit import MemoryLimiter
 
 
 def _csrf(client: Any, path: str) -> str:

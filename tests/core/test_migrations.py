@@ -18,8 +18,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from scoreboard import migrate
-from scoreboard.models import Base, Event
+from scoreboard.store import migrate
+from scoreboard.store.models import Base, Event
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -18,8 +18,9 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, backup, organizer, packs
-from scoreboard.models import Challenge, Team, utcnow
+from scoreboard import packs
+from scoreboard.drill import accounts, backup, organizer
+from scoreboard.store.models import Challenge, Team, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "name: Good\nvalue: 100\nflags: ['DRILL{good}']\n"
@@ -44,7 +45,7 @@ def test_catastrophic_regex_is_graded_in_linear_time() -> None:
 
     Run apart so a regression shows as a clear failure instead of a frozen test run.
     """
-    code = ("from scoreboard.grading import check\n"
+    code = ("from scoreboard.core.grading import check\n"
             "print(check('regex', '(a+)+b', 'a' * 1000 + 'c'), check('regex', '(a+)+b', 'aaab'))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["False", "True"], result.stderr
@@ -82,9 +83,9 @@ def test_alias_bomb_report_in_the_console_stays_small(services: Any, app: Any, t
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("bomb/c/challenge.yml", BOMB)
-    page = client.get("/admin/packs").get_data(as_text=True)
+    page = client.get("/console/packs").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    resp = client.post("/admin/packs/check", data={"csrf_token": token, "pack": (io.BytesIO(archive.getvalue()), "bomb.zip")},
+    resp = client.post("/console/packs/check", data={"csrf_token": token, "pack": (io.BytesIO(archive.getvalue()), "bomb.zip")},
                        content_type="multipart/form-data")
     assert resp.status_code == 422
     assert "YAML aliases" in resp.get_data(as_text=True) and len(resp.data) < 20_000

@@ -17,8 +17,9 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import answers, grading, packs
-from scoreboard.models import Challenge, Pack, PackLoad, Solve, Submission
+from scoreboard import packs
+from scoreboard.core import answers, grading
+from scoreboard.store.models import Challenge, Pack, PackLoad, Solve, Submission
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "challenges" / "drill-demo"
@@ -81,7 +82,7 @@ def cli(instance: Path, *args: str) -> subprocess.CompletedProcess:
 def load_into_instance(instance: Path, folder: Path) -> None:
     """A first load straight through packs.load, on the instance the CLI will then use."""
     from scoreboard import create_app
-    from scoreboard.config import Settings
+    from scoreboard.store.config import Settings
 
     application = create_app(Settings(instance=instance, secret_key="packs-test"))
     services = application.extensions["drillboard"]

@@ -15,8 +15,9 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import select
 
-from scoreboard import grading, packs
-from scoreboard.models import Challenge, File, Hint
+from scoreboard import packs
+from scoreboard.core import grading
+from scoreboard.store.models import Challenge, File, Hint
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real-packs"
 

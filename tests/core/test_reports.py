@@ -9,8 +9,9 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
 
-from scoreboard import accounts, audit, organizer, packs
-from scoreboard.models import AuditEntry, Drill, Event, Grade, Mark, Report, ReportFile, utcnow
+from scoreboard import packs
+from scoreboard.drill import accounts, audit, organizer
+from scoreboard.store.models import AuditEntry, Drill, Event, Grade, Mark, Report, ReportFile, utcnow
 
 RUBRIC = [{"criterion": "Timeline", "points": 40, "comment_required": True},
           {"criterion": "Indicators", "points": 25, "comment_required": False}]
@@ -22,13 +23,13 @@ def load(services: Any, make_pack: Any, pack: dict[str, Any] | None = None, task
     with services.database.session() as session:
         packs.load(session, make_pack({"r/report": task or TASK, "f/flag": FLAG}, {"id": "ex", **(pack or {})}),
                    services.settings.files_dir)
-        from scoreboard.models import Challenge
+        from scoreboard.store.models import Challenge
         return {c.name: c.id for c in session.scalars(select(Challenge))}
 
 
 def staff(services: Any, name: str, role: str = "judge", team_id: int | None = None) -> dict[str, str]:
     with services.database.session() as session:
-        from scoreboard.models import Team
+        from scoreboard.store.models import Team
         team = session.get(Team, team_id) if team_id else None
         _, _, token = accounts.create_staff(session, name, role, team)
     return {"Authorization": f"Bearer {token}"}
@@ -71,7 +72,7 @@ def test_a_report_task_loads_with_its_rubric_and_reloads_unchanged(services: Any
         packs.load(session, root, services.settings.files_dir)
     with services.database.session() as session:
         again = packs.load(session, root, services.settings.files_dir, dry_run=True)
-        from scoreboard.models import Challenge
+        from scoreboard.store.models import Challenge
         row = session.scalar(select(Challenge).where(Challenge.name == "Incident report"))
         drill = session.get(Drill, 1)
         assert (row.kind, row.value, row.rubric, row.deadline_after) == ("report", 65, RUBRIC, 3 * 3600)
@@ -287,14 +288,14 @@ def test_second_marker_average_and_manual_release(services: Any, client: Any, ma
     assert detail["report"]["status"] == "graded" and detail["report"]["points"] is None
     assert breakdown(client, team_id)["reports"] == 0 and graded_events(services) == []
     admin = staff(services, "chief", "admin")
-    page = client.get("/admin/reports", headers=admin).get_data(as_text=True)
+    page = client.get("/console/grades", headers=admin).get_data(as_text=True)
     assert "Blue" in page and "judges disagree" in page and "judy" in page and "jack" in page
     with services.database.session() as session:
         _, password, _ = accounts.create_staff(session, "boss", "admin")
     login = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
     client.post("/login", data={"name": "boss", "password": password, "csrf_token": token})
-    done = client.post("/admin/reports/release", data={"csrf_token": token}, follow_redirects=True)
+    done = client.post("/console/grades/release", data={"csrf_token": token}, follow_redirects=True)
     assert "1 grade released." in done.get_data(as_text=True)
     assert breakdown(client, team_id)["reports"] == 54
     assert graded_events(services)[0]["points"] == 54

@@ -11,10 +11,13 @@ from corekit import eventually, team_with_token
 from sqlalchemy import func, select
 from test_concurrency import pg_app  # noqa: F401 - the PostgreSQL drill fixture
 
-from scoreboard import attempts, audit, events, organizer, packs, results, reveal
-from scoreboard.attempts import Attempt
-from scoreboard.errors import Refused
-from scoreboard.models import AuditEntry, Challenge, Deduction, Event, Grade, Report, Team, utcnow
+from scoreboard import packs
+from scoreboard.board import results
+from scoreboard.core.errors import Refused
+from scoreboard.drill import attempts, audit, organizer, reveal
+from scoreboard.drill.attempts import Attempt
+from scoreboard.store import events
+from scoreboard.store.models import AuditEntry, Challenge, Deduction, Event, Grade, Report, Team, utcnow
 
 NOW = utcnow().replace(microsecond=0)
 START, FREEZE = NOW - timedelta(hours=3), NOW - timedelta(hours=1)
@@ -98,7 +101,7 @@ def test_the_ceremony_reveals_bottom_to_top_one_change_a_step(services: Any, cli
     body = public(client, services)
     assert body["frozen"] is True and scores(body) == {"Alpha": 100, "Bravo": 50, "Charlie": 0}
     with services.database.session() as session:
-        assert {r["team"]: r["score"] for r in results.standings(session)} == {"Alpha": 150, "Bravo": 150,
+        assert {r["team"]: r["score"] for r in results.final_standings(session)} == {"Alpha": 150, "Bravo": 150,
                                                                              "Charlie": 100}
     assert act(services, reveal.start)["remaining"] == 3
 

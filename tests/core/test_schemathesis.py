@@ -12,7 +12,7 @@ from corekit import team_with_token
 from hypothesis import HealthCheck, given, settings
 
 from scoreboard import create_app, packs
-from scoreboard.config import Settings
+from scoreboard.store.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

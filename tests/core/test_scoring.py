@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from scoreboard.scoring import Standing, dynamic_value, rank
+from scoreboard.core.scoring import Standing, dynamic_value, rank
 
 CURVES = [(500, 10, 100), (500, 30, 50), (1000, 5, 1), (300, 1, 300), (100, 50, 0), (250, 13, 25)]
 

@@ -77,25 +77,25 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
         page.locator("main input[name=name]").fill("admin")
         page.locator("main input[name=password]").fill(shared_server.first_run["admin"]["password"])
         page.locator("main form button[type=submit]").click()
-        page.wait_for_url(base + "/admin/")
+        page.wait_for_url(base + "/console/")
         found += visit(page, base, [
-            "/admin/", "/admin/packs", "/admin/challenges", f"/admin/challenges/{web}", "/admin/teams",
-            "/admin/announcements", "/admin/awards", "/admin/submissions", "/admin/results", "/admin/audit",
-            "/admin/clock/start", "/admin/clock/freeze", "/admin/clock/end", "/admin/clock/reopen",
-            f"/admin/teams/{team_id}/disable", f"/admin/teams/{team_id}/rotate", f"/admin/challenges/{web}/regrade"])
-        found += visit(page, base, ["/admin/reveal", "/admin/reveal/all"])
-        page.goto(base + "/admin/teams")
+            "/console/", "/console/packs", "/console/challenges", f"/console/challenges/{web}", "/console/teams",
+            "/console/announcements", "/console/awards", "/console/submissions", "/console/results", "/console/audit",
+            "/console/clock/start", "/console/clock/freeze", "/console/clock/end", "/console/clock/reopen",
+            f"/console/teams/{team_id}/disable", f"/console/teams/{team_id}/rotate", f"/console/challenges/{web}/regrade"])
+        found += visit(page, base, ["/console/reveal", "/console/reveal/all"])
+        page.goto(base + "/console/teams")
         page.locator("a", has_text="reset password…").first.click()
         found += problems(page, "reset password confirmation")
 
-        page.goto(base + "/admin/packs")
+        page.goto(base + "/console/packs")
         page.locator("input[name=path]").fill("challenges/drill-demo")
         page.locator("form:has(input[name=path]) button[type=submit]").click()
         found += problems(page, "pack check report")
 
         roster = tmp_path / "teams.csv"
         roster.write_text(f"name,country,members\nAxe {layout} One,EE,ann-{layout};ben-{layout}\n", encoding="utf-8")
-        page.goto(base + "/admin/teams")
+        page.goto(base + "/console/teams")
         page.locator("input[name=csv]").set_input_files(str(roster))
         page.get_by_role("button", name="Import").click()
         found += problems(page, "teams imported")
@@ -107,10 +107,10 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
         page.fill("input[name=reason]", f"axe {layout}")
         page.click("#deduction-form button[type=submit]")
         found += problems(page, "red team page with a deduction")
-        found += visit(page, base, ["/admin/staff", "/admin/deductions"])
+        found += visit(page, base, ["/console/staff", "/console/deductions"])
         page.locator("a", has_text="Void…").first.click()
         found += problems(page, "void confirmation")
-        page.goto(base + "/admin/staff")
+        page.goto(base + "/console/staff")
         page.locator("a", has_text="Reset password…").first.click()
         found += problems(page, "staff reset confirmation")
     finally:

@@ -25,8 +25,8 @@ TEAM = {"ru": "Team Russia", "zh": "Team China"}
 # and file extensions (UTC, CSV, KZ, .zip) are allowed too.
 KEPT = {"Drillboard", "Markdown", "CTFtime", "flag", "sha256"}
 ACRONYM = re.compile(r"^[A-Z0-9]{2,6}$")
-CONSOLE = ["/admin/", "/admin/packs", "/admin/challenges", "/admin/teams", "/admin/announcements", "/admin/awards",
-           "/admin/submissions", "/admin/results", "/admin/audit"]
+CONSOLE = ["/console/", "/console/packs", "/console/challenges", "/console/teams", "/console/announcements", "/console/awards",
+           "/console/submissions", "/console/results", "/console/audit"]
 
 # Visible text and the attributes people read; not data the interface only shows (code, challenge
 # text, elements marked translate="no") nor text deliberately in another language (the picker).
@@ -168,8 +168,8 @@ def test_the_console_speaks_the_organizers_language(shared_server: Any, browser:
         page.locator("main input[name=name]").fill("admin")
         page.locator("main input[name=password]").fill(shared_server.first_run["admin"]["password"])
         page.locator("main form button[type=submit]").click()
-        expect(page).to_have_url(base + "/admin/")
-        for path in CONSOLE + [f"/admin/challenges/{ids_seen_by(page, base)[WEB]}"]:
+        expect(page).to_have_url(base + "/console/")
+        for path in CONSOLE + [f"/console/challenges/{ids_seen_by(page, base)[WEB]}"]:
             page.goto(base + path)
             check(page, lang, data_strings)
     finally:

@@ -58,8 +58,8 @@ def admin_session(srv: Any) -> requests.Session:
 
 def announce(srv: Any, title: str) -> None:
     http = admin_session(srv)
-    page = http.get(srv.base_url + "/admin/announcements", timeout=10)
-    reply = http.post(srv.base_url + "/admin/announcements", data={
+    page = http.get(srv.base_url + "/console/announcements", timeout=10)
+    reply = http.post(srv.base_url + "/console/announcements", data={
         "csrf_token": csrf_from(page.text), "title": title, "body": "Bring your **badge**.", "team_id": ""}, timeout=10)
     assert reply.ok and "Announcement sent" in reply.text
 

@@ -90,4 +90,4 @@ def test_first_start_without_redis_still_gives_the_organizer_a_password(server_f
     response = session.post(server.base_url + "/login", allow_redirects=False, timeout=10, data={
         "csrf_token": token, "name": "admin", "password": first["admin"]["password"]})
     assert response.status_code == 302
-    assert session.get(server.base_url + "/admin/", timeout=10).status_code == 200
+    assert session.get(server.base_url + "/console/", timeout=10).status_code == 200

@@ -108,7 +108,7 @@ def test_two_teams_two_judges_and_a_release(shared_server: Any, browser: Browser
         contexts.append(organizer_context)
         console = organizer_context.new_page()
         login(console, base, admin["name"], admin["password"])
-        console.goto(base + "/admin/reports")
+        console.goto(base + "/console/grades")
         china_row = console.locator("#grades tr", has_text="Team China")
         expect(china_row).to_contain_text("judges disagree")
         expect(china_row).to_contain_text("74")

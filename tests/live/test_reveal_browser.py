@@ -16,10 +16,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from scoreboard import accounts, attempts, create_app, organizer, packs, reveal
-from scoreboard.attempts import Attempt
-from scoreboard.config import Settings
-from scoreboard.models import Challenge, utcnow
+from scoreboard import create_app, packs
+from scoreboard.drill import accounts, attempts, organizer, reveal
+from scoreboard.drill.attempts import Attempt
+from scoreboard.store.config import Settings
+from scoreboard.store.models import Challenge, utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +80,7 @@ def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browse
         page.fill("input[name=name]", "olga")
         page.fill("input[name=password]", password)
         page.click("form button[type=submit]")
-        page.wait_for_url(base + "/admin/")
+        page.wait_for_url(base + "/console/")
         page.click("#reveal-status")  # the Clock page says the board is held, and leads to the reveal
         expect(page.locator("#remaining")).to_have_text("4")
         expect(page.locator("#live-standings tbody tr").first).to_contain_text("Bravo")

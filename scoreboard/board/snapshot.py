@@ -1,0 +1,260 @@
+"""The public board every reader shares: built once per change, pre-encoded, swapped whole.
+
+The lesson from CTFd and RootTheBox: compute once per change and serve every reader the same
+bytes until the next change; wrong attempts touch nothing. When serving, one background task
+rebuilds the standings after changes (a burst of solves folds into one rebuild) and swaps the
+finished result in, so a reader never waits for a rebuild; it gets the latest finished standings.
+The full snapshot (feed, chart, grid) is made only when an observer asks for it, once per
+standings. Without the background task (the CLI, in-process tests) a stale board is rebuilt by the
+next reader. No Flask here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import count
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scoreboard.board import ctftime, standings
+from scoreboard.core.clock import Clock
+from scoreboard.core.scoring import Board
+from scoreboard.store import events
+from scoreboard.store.models import Event, utcnow
+
+log = logging.getLogger(__name__)
+_builds = count(1)
+
+
+def time_key(clock: Clock, now: datetime) -> tuple[Any, ...]:
+    """What time alone (or the reveal's state) changes about the public board: a scheduled start
+    or end, the freeze, the closing reveal."""
+    return (clock.public_cutoff(now), clock.frozen(now), clock.phase(now), clock.reveal)
+
+
+def encode(data: Any) -> bytes:
+    """Compact UTF-8 JSON, as every pre-encoded answer is sent."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass
+class Built:
+    """One finished board: the standings and what the challenge list needs, at one moment.
+
+    Built after every burst of changes, so it holds only what is cheap to compute; the full
+    snapshot (feed, chart, grid) is made from it on demand (``Snapshot``).
+    """
+
+    as_of: int  # the id of the last event it reflects
+    seq: int  # the last public seq it reflects
+    key: tuple[Any, ...]
+    board: Board
+    frozen: bool
+    counts: dict[int, int]  # public solve counts per challenge (honour the freeze)
+    number: int = field(default_factory=lambda: next(_builds))  # keys what readers build from it
+    _scoreboard: bytes | None = None
+
+    def scoreboard(self) -> bytes:
+        """``/api/v1/scoreboard``, encoded once per board (the first reader pays)."""
+        if self._scoreboard is None:
+            self._scoreboard = encode({"standings": [row.as_dict() for row in self.board.standings],
+                                       "frozen": self.frozen})
+        return self._scoreboard
+
+
+@dataclass
+class Snapshot:
+    """What a new or resyncing observer gets: the board with its feed, chart and grid, encoded."""
+
+    key: tuple[Any, ...]  # what time alone changes (the freeze, the phase) when it was taken
+    seq: int
+    content: dict[str, Any]  # without "seq"
+    body: bytes  # content encoded, starting with "{"
+    _ctftime: bytes | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, **self.content}
+
+    def encoded(self) -> bytes:
+        return b'{"seq":%d,' % self.seq + self.body[1:]
+
+    def ctftime(self) -> bytes:
+        if self._ctftime is None:
+            content = self.content
+            self._ctftime = ctftime.encode(ctftime.feed(content["standings"], content["challenges"],
+                                                        content["solves"], content["first_blood_bonus"]))
+        return self._ctftime
+
+
+@contextmanager
+def _one_moment(sessions: Callable[[], Session]) -> Iterator[Session]:
+    """A read-only session whose queries all see the same committed state."""
+    with sessions() as session:
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # a WAL read snapshot from the first read on
+        else:
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+def _moment(session: Session) -> tuple[int, int]:
+    return session.execute(select(func.coalesce(func.max(Event.id), 0), func.coalesce(func.max(Event.seq), 0))).one()
+
+
+def build(session: Session, now: datetime) -> Built:
+    """Rank the public board at one moment (the cheap part, after every burst of changes)."""
+    as_of, seq = _moment(session)
+    clock = events.clock_of(events.drill(session))
+    view = standings.public_view(session, clock, now)
+    return Built(as_of, seq, time_key(clock, now), standings.compute(session, view, as_of), clock.frozen(now),
+                 standings.solve_counts(session, view))
+
+
+def take_snapshot(session: Session, now: datetime) -> Snapshot:
+    """The whole public picture at one moment (the dear part, only when somebody asks)."""
+    _, seq = _moment(session)
+    clock = events.clock_of(events.drill(session))
+    view = standings.public_view(session, clock, now)
+    content = {
+        "standings": [row.as_dict() for row in standings.compute(session, view).standings],
+        "recent_solves": standings.recent_solves(session, view),
+        "announcements": standings.public_announcements(session),
+        "frozen": clock.frozen(now),
+        "clock": clock.as_dict(now),
+        "weights": events.drill(session).weights,
+        **standings.public_grid(session, view, now),
+    }
+    return Snapshot(time_key(clock, now), seq, content, encode(content))
+
+
+class BoardCache:
+    """The latest built board, and the one place that decides when to build the next.
+
+    ``changed`` is told of every event row (by the stream pump) and of every local commit;
+    ``current`` hands out the latest finished standings. ``on_built`` hears of each new board
+    (the re-scorer publishes standings from it).
+    """
+
+    MIN_GAP = 0.25  # seconds between background rebuilds at the least
+
+    def __init__(self, sessions: Callable[[], Session], clock: Callable[[], Clock]) -> None:
+        self.sessions, self.clock = sessions, clock
+        self.on_built: list[Callable[[Built, bool], None]] = []
+        self._built: Built | None = None
+        self._stale = True
+        self._owed = False  # a change committed here whose standings are not published yet
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
+        self._dirty = threading.Event()
+        self._background = False
+        self._stop = threading.Event()
+
+    # --- readers ------------------------------------------------------------------------
+
+    def current(self, now: datetime | None = None) -> Built:
+        """The latest finished board; without a background builder a stale one is rebuilt first."""
+        now = now or utcnow()
+        built = self._built
+        if built is not None and built.key != time_key(self.clock(), now):
+            self.changed(["clock"])  # time alone moved the board on
+        if built is None or (self._stale and not self._background):
+            built = self.rebuild(now)
+        return built
+
+    def board(self) -> Board:
+        return self.current().board
+
+    def snapshot(self, min_seq: int | None = None) -> Snapshot:
+        """A snapshot holding every public event up to ``min_seq`` (default: the current board's).
+
+        Taken by the first reader that needs one and shared until a newer seq is asked for: a
+        client that connects gets a snapshot at least as new as every event already sent.
+        """
+        built = self.current()
+        need = built.seq if min_seq is None else min_seq
+        taken = self._snapshot
+        if taken is not None and taken.seq >= need and taken.key == built.key:
+            return taken
+        with self._snapshot_lock:  # readers arriving together share one
+            taken = self._snapshot
+            if taken is None or taken.seq < need or taken.key != built.key:
+                with _one_moment(self.sessions) as session:
+                    taken = self._snapshot = take_snapshot(session, utcnow())
+        return taken
+
+    # --- changes ------------------------------------------------------------------------
+
+    @property
+    def owed(self) -> bool:
+        return self._owed
+
+    def owe(self) -> None:
+        """A change committed in this process: the next board built publishes its standings."""
+        self._owed = True
+
+    def changed(self, kinds: list[str], seqs: list[int] | None = None) -> None:
+        """Hear of committed events (``seqs``: the public ones, consecutive): rebuild after board
+        changes; after others (a ``standings`` event) what is built still holds, at the new seq."""
+        if any(kind in events.BOARD_KINDS for kind in kinds):
+            self._stale = True
+            if self._background:
+                self._dirty.set()
+            elif self._owed:
+                self.rebuild()  # the CLI and in-process callers publish their standings at once
+            return
+        if not seqs:
+            return
+        built, taken = self._built, self._snapshot
+        if built is not None and not self._stale and built.seq == seqs[0] - 1:
+            built.seq = seqs[-1]
+        if taken is not None and taken.seq == seqs[0] - 1:
+            taken.seq = seqs[-1]
+
+    def rebuild(self, now: datetime | None = None) -> Built:
+        with self._lock:
+            owed, self._owed, self._stale = self._owed, False, False
+            self._dirty.clear()
+            try:
+                with _one_moment(self.sessions) as session:
+                    built = build(session, now or utcnow())
+            except BaseException:
+                self._stale, self._owed = True, self._owed or owed
+                raise
+            self._built = built
+        for listener in self.on_built:
+            listener(built, owed)
+        return built
+
+    # --- serving ------------------------------------------------------------------------
+
+    def run(self, sleep: Callable[[float], None]) -> None:
+        """The background builder: one rebuild per burst of changes, at most one every MIN_GAP s."""
+        self._background = True
+        while not self._stop.is_set():
+            self._dirty.wait()
+            if self._stop.is_set():
+                return
+            started = time.monotonic()
+            try:
+                self.rebuild()
+            except Exception:  # noqa: BLE001 - a failed build must not stop the next one
+                log.exception("building the board failed")
+            # Under a steady stream of solves keep building to at most a quarter of the time.
+            sleep(max(self.MIN_GAP, 3 * (time.monotonic() - started)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._dirty.set()

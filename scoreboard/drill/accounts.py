@@ -1,0 +1,224 @@
+"""Teams, members, organizers, passwords and API tokens. No Flask here.
+
+Ownership fields (a user's team, a token's owner) are only ever set by these functions from
+server-side facts such as a join code; no client payload reaches them.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scoreboard.core import names
+from scoreboard.core.errors import N_, Refused
+from scoreboard.store.models import ApiToken, Team, User
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps login timing uniform.
+_DUMMY_HASH = _hasher.hash("not a password")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+
+
+class AccountError(Refused):
+    """Refused input; the message tells the person what to change."""
+
+
+class BadJoinCode(AccountError):
+    """A join code that opens no team: counted against the guesser's address."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a request: a member (user and team), a team token, or an organizer.
+
+    Plain values, not rows, so that it can be cached across requests and workers' threads.
+    """
+
+    user_id: int | None
+    user_name: str | None
+    role: str | None
+    team_id: int | None
+    team_name: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_judge(self) -> bool:
+        return self.role == "judge"
+
+    @property
+    def is_red_team(self) -> bool:
+        return self.role == "red_team"
+
+    @property
+    def label(self) -> str:
+        if self.user_name:
+            return self.user_name
+        return f"team:{self.team_name}" if self.team_name else "anonymous"
+
+
+def hash_password(password: str) -> str:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(N_("the password must be %(min)s to %(max)s characters"), min=MIN_PASSWORD, max=MAX_PASSWORD)
+    return _hasher.hash(password)
+
+
+def _new_join_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def new_token(session: Session, *, user: User | None = None, team: Team | None = None) -> str:
+    """Issue an API token; only its SHA-256 is stored, so a database leak leaks no tokens."""
+    token = "drb_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, team=team, token_hash=token_hash(token)))
+    return token
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    if row is None:
+        return None
+    if row.user is not None:
+        return actor_for_user(row.user)
+    if row.team is not None and not row.team.disabled:
+        return Actor(None, None, None, row.team.id, row.team.name)
+    return None
+
+
+def actor_for_user(user: User) -> Actor | None:
+    if user.disabled or (user.team is not None and user.team.disabled):
+        return None
+    team = user.team
+    return Actor(user.id, user.name, user.role, team.id if team else None, team.name if team else None)
+
+
+_TAKEN = {"team": N_("a team named %(name)r already exists; choose another name"),
+          "user": N_("a user named %(name)r already exists; choose another name")}
+_LOOKALIKE = {
+    "team": N_("%(name)r looks the same as the existing team %(existing)r (letters from another alphabet that "
+               "look alike); choose a name that reads differently"),
+    "user": N_("%(name)r looks the same as the existing user %(existing)r (letters from another alphabet that "
+               "look alike); choose a name that reads differently"),
+}
+
+
+def _add_named(session: Session, row: Team | User, what: str) -> None:
+    """Add a team or user whose normalised name, and whose look, must be unique; the database has
+    the last word."""
+    taken = AccountError(_TAKEN[what], name=row.name)
+    model = type(row)
+    row.name_key, row.name_skeleton = names.name_key(row.name), names.skeleton(row.name)
+    with session.no_autoflush:  # the new row is not ready to flush before the check
+        exists = session.scalar(select(model.id).where(model.name_key == row.name_key)) is not None
+        lookalike = session.scalar(select(model.name).where(model.name_skeleton == row.name_skeleton))
+    if exists:
+        raise taken
+    if lookalike is not None:
+        raise AccountError(_LOOKALIKE[what], name=row.name, existing=lookalike)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise taken from None
+
+
+def create_team(session: Session, name: str, country: str) -> Team:
+    name = names.display_name(name, "team name")
+    country = names.country_code(country)
+    team = Team(name=name, country=country, join_code=_new_join_code())
+    _add_named(session, team, "team")
+    return team
+
+
+def _create_user(session: Session, name: str, password: str, role: str, team: Team | None) -> User:
+    name = names.display_name(name, "user name")
+    user = User(name=name, password_hash=hash_password(password), role=role, team=team)
+    _add_named(session, user, "user")
+    return user
+
+
+def join_team(session: Session, join_code: str, name: str, password: str) -> User:
+    """A member's first visit: the join code alone decides the team."""
+    code = join_code.strip() if isinstance(join_code, str) and "\0" not in join_code else ""
+    team = session.scalar(select(Team).where(Team.join_code == code)) if code else None
+    if team is None or team.disabled:
+        raise BadJoinCode(N_("that join code is not valid; ask your organizers for your team's code"))
+    return _create_user(session, name, password, "member", team)
+
+
+def create_member(session: Session, team: Team, name: str, password: str) -> User:
+    return _create_user(session, name, password, "member", team)
+
+
+# Accounts that are not a team's: organizers, judges of reports, the red team.
+STAFF_ROLES = ("admin", "judge", "red_team")
+
+
+def create_staff(session: Session, name: str, role: str, team: Team | None = None) -> tuple[User, str, str]:
+    """An organizer, judge or red-team account; returns it with a generated password and an API token.
+
+    A judge may also belong to a team (``team``): judging then skips that team's reports.
+    """
+    if role not in STAFF_ROLES:
+        raise AccountError(N_("unknown role %(role)r; use one of %(roles)s"), role=role, roles=", ".join(STAFF_ROLES))
+    password = secrets.token_urlsafe(12)
+    user = _create_user(session, name, password, role, team if role == "judge" else None)
+    return user, password, new_token(session, user=user)
+
+
+def create_admin(session: Session, name: str) -> tuple[User, str, str]:
+    """An organizer account; returns it with a generated password and an API token."""
+    return create_staff(session, name, "admin")
+
+
+def is_organizer(session: Session, name: str) -> bool:
+    """Whether ``name`` is an organizer's: their logins are not throttled per address."""
+    if not isinstance(name, str) or "\0" in name:
+        return False
+    return session.scalar(select(User.role).where(User.name_key == names.name_key(name))) == "admin"
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    if not isinstance(name, str) or not isinstance(password, str) or "\0" in name + password:
+        return None
+    user = session.scalar(select(User).where(User.name_key == names.name_key(name or "")))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or actor_for_user(user) is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def reset_password(session: Session, user: User) -> str:
+    """A new random password; existing sessions of the user stop working."""
+    password = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    return password
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: session cookies carry the epoch, so every saved one stops working."""
+    user.session_epoch += 1
+
+
+def rotate_join_code(team: Team) -> str:
+    team.join_code = _new_join_code()
+    return team.join_code

@@ -1,0 +1,114 @@
+"""A complete, consistent copy of a drill (every row and every stored pack file) in one zip.
+
+``dump`` reads all tables inside one read transaction, so a backup taken while teams submit
+is a single moment of the drill. ``restore`` replaces every row in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, text
+
+from scoreboard.packs import archives
+from scoreboard.store.db import Database
+from scoreboard.store.models import Base, UTCDateTime, utcnow
+
+FORMAT = "drillboard-backup-1"
+# The tables whose rows name a file under the instance files dir, and the column naming it.
+STORED = {"file": "stored_path", "deduction": "evidence_path"}
+MAX_UNPACKED = 20 * 1024**3
+
+
+class BackupError(ValueError):
+    """A backup file that cannot be restored; nothing was changed."""
+
+
+def _encode(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _read_all(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    return {
+        table.name: [{k: _encode(v) for k, v in row._mapping.items()} for row in conn.execute(select(table))]
+        for table in Base.metadata.sorted_tables
+    }
+
+
+def dump(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
+    """Write the backup zip; returns the row count per table."""
+    with database.engine.connect() as conn:
+        if database.is_sqlite:
+            conn.exec_driver_sql("BEGIN")  # one WAL snapshot for every table
+        else:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        rows = _read_all(conn)
+        conn.rollback()
+    stored = sorted({row[column] for table, column in STORED.items() for row in rows.get(table, []) if row[column]})
+    tmp = Path(str(path) + ".part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        counts = {name: len(items) for name, items in rows.items()}
+        archive.writestr("manifest.json", json.dumps({"format": FORMAT, "created_at": utcnow().isoformat(),
+                                                      "rows": counts}, indent=1))
+        archive.writestr("rows.json", json.dumps(rows, ensure_ascii=False))
+        for relative in stored:
+            source = files_dir / relative
+            if source.exists():
+                archive.write(source, f"files/{relative}")
+    tmp.replace(path)
+    return counts
+
+
+def _decode(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for column in table.columns:
+        if column.name not in row:
+            continue
+        value = row[column.name]
+        if isinstance(column.type, UTCDateTime) and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        out[column.name] = value
+    return out
+
+
+def restore(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
+    """Replace the whole drill with the backup's; refuses a foreign or unsafe file untouched."""
+    try:
+        archive = archives.open_zip(path)
+    except archives.ArchiveError as err:
+        raise BackupError(f"{path}: not a Drillboard backup ({err})") from None
+    with archive:
+        names = archive.namelist()
+        if "manifest.json" not in names or "rows.json" not in names:
+            raise BackupError(f"{path}: not a Drillboard backup (manifest.json or rows.json missing)")
+        unsafe = archives.problems(archive, path.name, MAX_UNPACKED)
+        if unsafe:
+            raise BackupError(f"{path}: refused: " + "; ".join(unsafe))
+        try:
+            archives.verify(archive)  # a damaged file must stop us before any row is replaced
+            manifest = json.loads(archive.read("manifest.json"))
+            rows = json.loads(archive.read("rows.json"))
+        except (archives.ArchiveError, ValueError) as err:
+            raise BackupError(f"{path}: damaged: {err}") from None
+        if manifest.get("format") != FORMAT:
+            raise BackupError(f"{path}: unknown backup format {manifest.get('format')!r}")
+        database.migrate()
+        with database.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(delete(table))
+            for table in Base.metadata.sorted_tables:
+                items = [_decode(table, row) for row in rows.get(table.name, [])]
+                if items:
+                    conn.execute(insert(table), items)
+            if not database.is_sqlite:
+                for table in Base.metadata.sorted_tables:
+                    if "id" in table.columns and table.columns["id"].autoincrement and rows.get(table.name):
+                        if isinstance(rows[table.name][0].get("id"), int):
+                            conn.execute(text(
+                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                                f"(SELECT MAX(id) FROM \"{table.name}\"))"))
+        archives.extract(archive, files_dir, prefix="files/")
+    return {name: len(items) for name, items in rows.items()}

@@ -1,0 +1,216 @@
+"""Pushing the stream to browsers over Socket.IO (namespace ``/live``), and serving's clock.
+
+Each worker sends public events to its own clients, in seq order, as its pump reads them from
+the event table (``stream.Pump``); the database is the bus, so order holds across workers and
+threads. Redis only wakes the other workers' pumps early and carries private team notices
+(Flask-SocketIO's message queue). A new client gets the pre-encoded snapshot.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import SocketIO, join_room
+from sqlalchemy.orm import Session
+
+from scoreboard.board import deltas
+from scoreboard.board.snapshot import BoardCache, Built, Snapshot
+from scoreboard.live.stream import Pump, Row
+from scoreboard.store import events
+from scoreboard.store.caches import Caches
+from scoreboard.store.db import Database
+from scoreboard.store.models import utcnow
+
+NAMESPACE = "/live"
+log = logging.getLogger(__name__)
+
+
+class Live:
+    """One per process: hears every commit and every stream row, and runs the serving tasks."""
+
+    def __init__(self, socketio: SocketIO, database: Database, caches: Caches, cache: BoardCache,
+                 redis_client: Any, tick_seconds: float, on_tick: Callable[[Session, datetime], Any],
+                 wake_channel: str = "drillboard:events") -> None:
+        self.socketio, self.database, self.caches, self.cache = socketio, database, caches, cache
+        self.on_tick = on_tick  # time-driven changes (scheduled announcements): a use case, passed in
+        self.redis, self.tick_seconds, self.wake_channel = redis_client, tick_seconds, wake_channel
+        self.pump = Pump(database.sessions)
+        self.pump.listeners.append(self._rows)
+        self.pump.on_reset.append(self._reset)
+        database.publishers.append(self.committed)
+        cache.on_built.append(self._built)
+        self.running = False
+        self._start_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._packet: tuple[Snapshot, int, str] | None = None  # (the snapshot, its seq, encoded)
+        # The last seq sent to this worker's clients: a client that connects must get a snapshot
+        # at least this new, or it would miss what was sent before it joined.
+        self._sent_seq = 0
+        self._redis_down_since: float | None = None
+        socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
+        socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
+
+    # --- what happened ------------------------------------------------------------------
+
+    def committed(self, items: list[dict[str, Any]]) -> None:
+        """After a commit in this process: private notices out, caches fresh, the pump woken."""
+        recorded = []
+        for item in items:
+            if item["room"] is not None:
+                self._send(item["kind"], item["payload"], to=item["room"])
+            else:
+                recorded.append(item)
+        if not recorded:
+            return
+        self.caches.apply((item["kind"], item["payload"]) for item in recorded)
+        kinds = [item["kind"] for item in recorded]
+        if any(kind in events.BOARD_KINDS for kind in kinds):
+            self.cache.owe()
+        self.wake()
+        if not self.running and self.cache.owed:
+            # Inline (the CLI): the pump starts after this commit's rows, so tell the board here.
+            self.cache.changed(kinds)
+        self._wake_others()
+
+    def _rows(self, rows: list[Row]) -> None:
+        """Rows read from the stream, in id order: caches, clients, then the board."""
+        self.caches.apply((row.kind, row.payload) for row in rows)
+        for row in rows:
+            if row.seq is not None:
+                # Every worker reads every row: send to this worker's clients only.
+                self._send(row.kind, row.payload, ignore_queue=True)
+        seqs = [row.seq for row in rows if row.seq is not None]
+        if seqs:
+            self._sent_seq = seqs[-1]
+        self.cache.changed([row.kind for row in rows], seqs)
+
+    def _built(self, built: Built, owed: bool) -> None:
+        if owed:
+            with self.database.session() as session:
+                deltas.publish(session, built)
+
+    def _reset(self) -> None:
+        """The stream went backwards (a restore): everyone starts again from a fresh snapshot."""
+        self.caches.apply([("board", {})])
+        self.cache.changed(["board"])
+        self._send_snapshot(None, self.cache.snapshot())
+
+    def _send(self, kind: str, payload: Any, **kwargs: Any) -> None:
+        try:
+            self.socketio.emit(kind, payload, namespace=NAMESPACE, **kwargs)
+        except Exception:  # noqa: BLE001 - a lost message queue must not fail the request
+            log.exception("could not send %s", kind)
+
+    # --- clients ------------------------------------------------------------------------
+
+    def _on_connect(self, _auth: Any = None) -> None:
+        if current_user.is_authenticated and current_user.team_id is not None:
+            join_room(f"team:{current_user.team_id}")
+        self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+
+    def _on_resync(self, _data: Any = None) -> None:
+        self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+
+    def _send_snapshot(self, sid: str | None, snapshot: Snapshot) -> None:
+        """The pre-encoded snapshot as one Socket.IO packet, encoded once per board and seq."""
+        packet = self._packet
+        if packet is None or packet[0] is not snapshot or packet[1] != snapshot.seq:
+            # Socket.IO's EVENT packet: type 2, the namespace, then the JSON array.
+            text = f'2{NAMESPACE},["snapshot",{snapshot.encoded().decode()}]'
+            packet = self._packet = (snapshot, snapshot.seq, text)
+        server = self.socketio.server
+        if sid is None:
+            targets = [eio_sid for _, eio_sid in server.manager.get_participants(NAMESPACE, None)]
+        else:
+            targets = [server.manager.eio_sid_from_sid(sid, NAMESPACE)]
+        for eio_sid in targets:
+            if eio_sid is not None:
+                server.eio.send(eio_sid, packet[2])
+
+    # --- serving ------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Have the pump read new rows: now, or at once in the background when serving."""
+        if self.running:
+            self._wake.set()
+        else:
+            self.pump.drain()
+
+    def _wake_others(self) -> None:
+        if self.redis is None:
+            return
+        try:
+            self.redis.publish(self.wake_channel, b"1")
+            self._redis_down_since = None
+        except Exception:  # noqa: BLE001 - without Redis the others still catch up on their tick
+            if self._redis_down_since is None:
+                self._redis_down_since = time.monotonic()
+                log.exception("Redis is unreachable: other workers will see changes within a tick")
+
+    def start(self) -> None:
+        """Serve: the pump, the board builder, the clock and (with Redis) the wake-up listener."""
+        if self.running:
+            return  # every request calls this: the common case takes no lock
+        with self._start_lock:
+            if self.running:
+                return
+            self.running = True
+        self.pump.start()
+        built = self.cache.rebuild()
+        with self.database.session() as session:
+            deltas.baseline(session, built)
+        tasks = [self._pump_forever, self._tick_forever, lambda: self.cache.run(self.socketio.sleep)]
+        if self.redis is not None:
+            tasks.append(self._listen_forever)
+        for task in tasks:
+            self.socketio.start_background_task(task)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self.cache.stop()
+
+    def _pump_forever(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.tick_seconds)
+            self._wake.clear()
+            try:
+                self.pump.drain()
+            except Exception:  # noqa: BLE001 - the stream must keep flowing through a bad batch
+                log.exception("reading the event stream failed")
+                self.socketio.sleep(self.tick_seconds)
+
+    def _tick_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - the clock must keep running through a bad tick
+                log.exception("clock tick failed")
+            self.socketio.sleep(self.tick_seconds)
+
+    def tick(self) -> None:
+        """Time-driven changes: scheduled releases, the freeze and the end; and the CLI's rows."""
+        with self.database.session() as session:
+            self.on_tick(session, utcnow())
+        self.cache.current()  # notices a start, freeze or end that time alone brought
+        self._wake.set()
+
+    def _listen_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.wake_channel)
+                for _message in pubsub.listen():
+                    self._wake.set()
+                    if self._stop.is_set():
+                        return
+            except Exception:  # noqa: BLE001 - Redis may come back: listen again
+                log.warning("Redis wake-up channel lost; retrying in 1 s")
+                self.socketio.sleep(1)

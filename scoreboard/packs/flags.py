@@ -1,0 +1,60 @@
+"""Reading a challenge's ``flags``: static, regex and Drillboard's investigation answer types."""
+from __future__ import annotations
+
+from typing import Any
+
+from scoreboard.core import answers
+from scoreboard.packs import fields
+from scoreboard.packs.reader import FieldReader
+from scoreboard.packs.report import short, unknown
+from scoreboard.packs.spec import AnswerSpec
+from scoreboard.packs.yamlfile import LineList
+
+
+def read(reader: FieldReader) -> list[AnswerSpec]:
+    """The ``flags`` field: each flag checked against its answer type."""
+    flags = reader.data.get("flags")
+    if flags is None or flags == []:
+        reader.warn(1, "no 'flags': the challenge loads, but no answer can solve it until a flag is added")
+        return []
+    if isinstance(flags, (str, int, dict)):
+        flags = LineList([flags])
+        flags.lines = [reader.line("flags")]
+    if not isinstance(flags, list):
+        reader.problem(reader.line("flags"), "'flags' must be a list")
+        return []
+    found = (_answer(reader, item, line) for item, line in zip(flags, flags.lines, strict=True))
+    return [answer for answer in found if answer]
+
+def _answer(reader: FieldReader, item: Any, line: int) -> AnswerSpec | None:
+    if isinstance(item, (str, int)) and not isinstance(item, bool):
+        item = {"type": "static", "content": item}
+    if not isinstance(item, dict):
+        reader.problem(line, f"a flag must be text or a mapping, not {fields.type_name(item)}")
+        return None
+    kind = item.get("type", "static")
+    answer_type = answers.TYPES.get(kind) if isinstance(kind, str) else None
+    if answer_type is None:
+        reader.problem(line, f"unknown flag type {short(kind)} (use one of {', '.join(answers.TYPES)})")
+        return None
+    lines = getattr(item, "lines", {})
+    for key in item:
+        if key in ("type", "content", "data") or key in answer_type.fields:
+            continue
+        if any(key in other.fields for other in answers.TYPES.values()):
+            reader.problem(lines.get(key, line), f"'{key}' does not apply to {kind} flags")
+        else:
+            reader.warn(lines.get(key, line), unknown(key, {"type", "content", "data"}, "flag field"))
+    data = item.get("data", "")
+    if data not in ("", "case_insensitive", "case_sensitive"):
+        reader.problem(line, f"flag 'data' must be case_insensitive or case_sensitive, not {short(data)}")
+    content = item.get("content")
+    if content is None or content == "" or content == []:
+        reader.problem(line, f"{kind} flag has no 'content'")
+        return None
+    try:
+        content, options = answer_type.parse(content, item)
+    except ValueError as err:
+        reader.problem(line, f"{kind} flag: {err}")
+        return None
+    return AnswerSpec(kind, content, options)

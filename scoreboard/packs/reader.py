@@ -1,0 +1,48 @@
+"""The base of every reader of a pack's YAML: where a field is, and how a problem or a warning
+about it is reported as ``file:line: message``. Challenge, kind and attachment readers type
+against it, so none of them needs to import another.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scoreboard.packs import fields
+from scoreboard.packs.report import Report
+from scoreboard.packs.yamlfile import LineDict
+
+
+class FieldReader:
+    """One YAML file of a pack, read field by field into the pack's report."""
+
+    def __init__(self, root: Path, path: Path, report: Report) -> None:
+        self.root, self.path, self.report = root, path, report
+        self.rel = path.relative_to(root).as_posix()
+        self.data: LineDict = LineDict()
+
+    def problem(self, line: int, message: str) -> None:
+        self.report.problem(self.rel, line, message)
+
+    def warn(self, line: int, message: str) -> None:
+        self.report.warn(self.rel, line, message)
+
+    def line(self, key: str) -> int:
+        return getattr(self.data, "lines", {}).get(key, 1)
+
+    def checked(self, key: str, check: Any, *args: Any, default: Any = None) -> Any:
+        """``check(value, key, *args)`` on the field if present; a failure is a problem."""
+        if key not in self.data:
+            return default
+        try:
+            return check(self.data[key], key, *args)
+        except ValueError as err:
+            self.problem(self.line(key), str(err))
+            return default
+
+    def get(self, key: str, kind: type, default: Any = None) -> Any:
+        value = self.data.get(key, default)
+        if value is not default and not isinstance(value, kind):
+            words = {list: "a list", dict: "a mapping"}.get(kind, kind.__name__)
+            self.problem(self.line(key), f"'{key}' must be {words}, not {fields.type_name(value)}")
+            return default
+        return value

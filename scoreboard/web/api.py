@@ -1,0 +1,241 @@
+"""The JSON API under /api/v1: thin views over the domain functions.
+
+Every error is ``{"error": "..."}`` with a 4xx status; nothing is written on an error.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, validate_csrf
+
+from scoreboard.board import replay
+from scoreboard.board.snapshot import encode
+from scoreboard.core.errors import N_, Refused
+from scoreboard.drill import attempts, challenges, deductions, judging, reports
+from scoreboard.drill.attempts import Attempt, RateLimited
+from scoreboard.store.models import utcnow
+from scoreboard.web import inputs
+from scoreboard.web.context import (
+    actor,
+    bearer_token,
+    catalog,
+    client_address,
+    db,
+    error,
+    public_counts,
+    received_files,
+    services,
+    solved_by,
+)
+from scoreboard.web.i18n import refusal
+from scoreboard.web.openapi import document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.errorhandler(Refused)
+def _refused(err: Refused) -> Any:
+    db().rollback()
+    if isinstance(err, RateLimited):
+        return error(refusal(err), 429, **{"Retry-After": str(err.retry_after)})
+    return error(refusal(err), err.status)
+
+
+@bp.before_request
+def _csrf_for_cookie_sessions() -> Any:
+    """Browser sessions must send the CSRF token; bearer-token clients need not."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
+        return None
+    if actor() is None:
+        return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except CSRFError as err:
+        return error(_("missing or bad CSRF token: %(why)s", why=err.description), 400)
+    except Exception as err:  # noqa: BLE001 - wtforms raises ValidationError
+        return error(_("missing or bad CSRF token: %(why)s", why=err), 400)
+    return None
+
+
+def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        who = actor()
+        if who is None:
+            return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
+        if who.team_id is None and not who.is_admin:
+            return error(_("this account belongs to no team"), 403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Judges and organizers only; teams get 403, anonymous callers 401."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        who = actor()
+        if who is None:
+            return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
+        if not judging.may_judge(who):
+            return error(_("only judges and organizers can grade reports"), 403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict[str, Any]:
+    data = inputs.json_object()
+    if data is None:
+        raise Refused(N_("the body must be a JSON object such as {\"answer\": \"...\"}, nested at most "
+                         "%(depth)s levels deep"), depth=inputs.MAX_DEPTH)
+    return data
+
+
+@bp.get("/challenges")
+@team_required
+def list_challenges() -> Response:
+    built = services().cache.current()
+    body = services().listings.body(catalog(), built.number, built.counts, solved_by(actor().team_id), utcnow(),
+                                    encode)
+    return Response(body, mimetype="application/json")
+
+
+@bp.get("/challenges/<int:challenge_id>")
+@team_required
+def get_challenge(challenge_id: int) -> Any:
+    team_id = actor().team_id
+    data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
+                                      utcnow())
+    if data["kind"] == "report":
+        data["report"] = reports.status(db(), team_id, challenge_id) if team_id else None
+    return data
+
+
+@bp.post("/challenges/<int:challenge_id>/reports")
+@team_required
+def file_report(challenge_id: int) -> Any:
+    """A new version of the team's report: JSON ``{"text"}``, or multipart with ``text`` and ``files``."""
+    who = actor()
+    if who.team_id is None:
+        raise Refused(N_("organizers have no team to file for"), 403)
+    settings, now = services().settings, utcnow()
+    if request.mimetype == "multipart/form-data":
+        text = request.form.get("text")
+        files = received_files("files", settings.max_report_file_bytes)
+    else:
+        text, files = json_body().get("text"), []
+    row = reports.submit(db(), catalog(), solved_by(who.team_id),
+                         reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now), text, files,
+                         settings.files_dir, settings.max_report_file_bytes)
+    db().commit()
+    return {"id": row.id, "version": row.version, "status": "submitted"}, 201
+
+
+@bp.get("/judging/reports")
+@judge_required
+def judging_queue() -> Any:
+    return {"reports": judging.queue(db(), actor())}
+
+
+@bp.post("/judging/reports/<int:report_id>")
+@judge_required
+def judging_mark(report_id: int) -> Any:
+    body = json_body()
+    row = judging.mark(db(), actor(), report_id, body.get("scores"), body.get("comment"), body.get("comments"),
+                       now=utcnow())
+    db().commit()
+    return {"id": row.id, "report_id": report_id, "scores": row.scores}
+
+
+@bp.post("/challenges/<int:challenge_id>/attempts")
+@team_required
+def attempt(challenge_id: int) -> Any:
+    who = actor()
+    if who.team_id is None:
+        raise Refused(N_("organizers have no team to submit for"), 403)
+    body = json_body()
+    if "answer" not in body:
+        raise Refused(N_("missing 'answer'"))
+    verdict = attempts.record(
+        db(), catalog(), solved_by(who.team_id),
+        Attempt(who.team_id, who.team_name, who.user_id, challenge_id, body["answer"], client_address(), utcnow()),
+        services().limiter)
+    return verdict.as_dict()
+
+
+@bp.post("/hints/<int:hint_id>/unlock")
+@team_required
+def unlock_hint(hint_id: int) -> Any:
+    who = actor()
+    if who.team_id is None:
+        raise Refused(N_("organizers have no team"), 403)
+    session = db()
+    hint = challenges.unlock_hint(session, catalog(), solved_by(who.team_id), hint_id, who.team_id, who.user_id,
+                                  utcnow())
+    session.commit()
+    return hint
+
+
+@bp.post("/deductions")
+def record_deduction() -> Any:
+    """The red team (or an organizer) takes points from a team for a successful attack."""
+    who = actor()
+    if who is None:
+        return error("log in or send 'Authorization: Bearer <token>'", 401)
+    deductions.ensure_recorder(who)
+    body = json_body()
+    session = db()
+    row = deductions.record(session, body.get("team_id"), body.get("points"), body.get("reason"),
+                            body.get("evidence"), utcnow(), who)
+    session.commit()
+    return {"id": row.id}, 201
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/scoreboard")
+def scoreboard() -> Response:
+    return _json(services().cache.current().scoreboard())
+
+
+@bp.get("/scoreboard/ctftime")
+def ctftime() -> Response:
+    return _json(services().cache.snapshot().ctftime())
+
+
+@bp.get("/replay")
+def replay_moment() -> Response:
+    """The public board at a minute of the drill (``?minute=N``), kept per moment."""
+    session, now = db(), utcnow()
+    at = replay.moment(session, now, request.args.get("minute"))
+    answers = current_app.extensions.setdefault("drillboard.replays", replay.Answers())
+    return _json(answers.get(session, now, at, encode))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return document()
+
+
+def register_error_pages(app: Any) -> None:
+    """JSON errors for API paths, so clients never parse an HTML page or a traceback."""
+
+    def handler(err: Any) -> Any:
+        if request.path.startswith("/api/"):
+            code = getattr(err, "code", 500) or 500
+            message = {
+                404: _("no such endpoint"), 405: _("method not allowed here"),
+                413: _("the request body is too large"), 500: _("internal error"),
+            }.get(code) or getattr(err, "description", None) or _("internal error")
+            return error(message, code)
+        return err
+
+    for code in (400, 404, 405, 413, 500):
+        app.register_error_handler(code, handler)

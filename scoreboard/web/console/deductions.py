@@ -1,0 +1,55 @@
+"""Console: every red-team deduction with its author and evidence; voiding one asks first, with a reason.
+
+Registered under /console by ``pages.py``, so its organizers-only check applies.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from scoreboard.core.errors import Refused
+from scoreboard.drill import deductions
+from scoreboard.store.models import Deduction, Team, utcnow
+from scoreboard.web.console.common import done, refused
+from scoreboard.web.console.confirm import Question, ask, confirmed
+from scoreboard.web.context import actor, db, services
+
+bp = Blueprint("deductions", __name__)
+
+
+@bp.get("/deductions")
+def page() -> Any:
+    return render_template("console/deductions.html", rows=deductions.listing(db()))
+
+
+@bp.get("/deductions/<int:deduction_id>/evidence")
+def evidence(deduction_id: int) -> Any:
+    """The evidence file, to organizers only, under the name it was uploaded with."""
+    row = db().get(Deduction, deduction_id)
+    if row is None or not row.evidence_path:
+        abort(404)
+    return send_file(services().settings.files_dir / row.evidence_path, as_attachment=True,
+                     download_name=row.evidence_name or "evidence", max_age=0)
+
+
+@bp.route("/deductions/<int:deduction_id>/void", methods=["GET", "POST"])
+def void(deduction_id: int) -> Any:
+    row = db().get(Deduction, deduction_id)
+    if row is None:
+        abort(404)
+    team = db().get(Team, row.team_id).name
+    if not confirmed():
+        return ask(Question(_("Void the deduction of %(points)s points from %(team)s?", points=row.points, team=team), [
+            _("Reason recorded: %(reason)s", reason=row.reason),
+            _("The team gets the points back and the standings change; the deduction stays listed, struck through "
+              "with your reason."),
+            _("This cannot be undone."),
+        ], _("Void the deduction"), url_for("console.deductions.page"), reason_field=True))
+    try:
+        deductions.void(db(), deduction_id, request.form.get("reason", ""), utcnow(), actor())
+    except Refused as err:
+        return refused(err, "console.deductions.page")
+    return done(_("Deduction voided: %(team)s gets %(points)s points back.", team=team, points=row.points),
+                 "console.deductions.page")

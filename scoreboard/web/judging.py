@@ -1,0 +1,121 @@
+"""Pages for report tasks: a team files and revises its report; judges work through their queue.
+
+Thin views over ``reports`` and ``judging``; forms post and redirect, so everything works
+without JavaScript. Judges never see a team's name or id here: reports go by id, files by
+their anonymous names.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from scoreboard.core.errors import Refused
+from scoreboard.drill import judging, reports
+from scoreboard.store.models import utcnow
+from scoreboard.web import i18n
+from scoreboard.web.context import actor, catalog, db, received_files, services, solved_by
+from scoreboard.web.pages import member_required
+
+bp = Blueprint("judging", __name__)
+
+
+def _refused(err: Refused) -> None:
+    db().rollback()
+    flash(i18n.refusal(err), "error")
+
+
+@bp.post("/challenges/<int:challenge_id>/report")
+@member_required
+def file_report(challenge_id: int) -> Any:
+    """The form on a report task's page: the same domain function as the API."""
+    who, settings, now = actor(), services().settings, utcnow()
+    files = received_files("files", settings.max_report_file_bytes)
+    try:
+        row = reports.submit(db(), catalog(), solved_by(who.team_id),
+                             reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now),
+                             request.form.get("text", ""), files, settings.files_dir,
+                             settings.max_report_file_bytes)
+        db().commit()
+    except Refused as err:
+        _refused(err)
+    else:
+        flash(_("Version %(n)s of your report is filed.", n=row.version), "ok")
+    return redirect(url_for("pages.challenge_page", challenge_id=challenge_id) + "#report")
+
+
+@bp.get("/reports/files/<int:file_id>/<name>")
+@member_required
+def team_file(file_id: int, name: str) -> Any:
+    """A team's own attachment, under the name the team gave it."""
+    try:
+        row = reports.team_file(db(), file_id, current_user.team_id)
+    except Refused:
+        abort(404)
+    if row.name != name:
+        abort(404)
+    return send_file(services().settings.files_dir / row.stored_path, as_attachment=True, download_name=row.name,
+                     max_age=0)
+
+
+def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Judges and organizers, by session or bearer token; others are sent to log in, or refused."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if actor() is None:
+            return redirect(url_for("pages.login", next=request.path))
+        if not judging.may_judge(actor()):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/judge")
+@judge_required
+def queue() -> Any:
+    return render_template("judge.html", reports=judging.queue(db(), actor()))
+
+
+@bp.route("/judge/reports/<int:report_id>", methods=["GET", "POST"])
+@judge_required
+def mark(report_id: int) -> Any:
+    try:
+        data = judging.view_for_judge(db(), actor(), report_id)
+    except Refused as err:
+        _refused(err)
+        return redirect(url_for("judging.queue"))
+    if request.method == "POST":
+        form = request.form
+        scores = [_whole(form.get(f"score-{n}", "")) for n in range(len(data["rubric"]))]
+        comments = [form.get(f"comment-{n}", "") for n in range(len(data["rubric"]))]
+        try:
+            judging.mark(db(), actor(), report_id, scores, form.get("comment", ""), comments, now=utcnow())
+            db().commit()
+        except Refused as err:
+            _refused(err)
+            return render_template("judge_report.html", report=data, form=form), 400
+        flash(_("Report #%(id)s is marked.", id=report_id), "ok")
+        return redirect(url_for("judging.queue"))
+    return render_template("judge_report.html", report=data, form={})
+
+
+def _whole(raw: str) -> Any:
+    """A form's number as an int when it is one; anything else goes to the domain check as is."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() else raw
+
+
+@bp.get("/judge/reports/<int:report_id>/<name>")
+@judge_required
+def attachment(report_id: int, name: str) -> Any:
+    try:
+        row = judging.attachment(db(), actor(), report_id, name)
+    except Refused:
+        abort(404)
+    return send_file(services().settings.files_dir / row.stored_path, as_attachment=True, download_name=name,
+                     max_age=0)

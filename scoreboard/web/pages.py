@@ -1,0 +1,297 @@
+"""Pages for team members and observers. Thin: each calls a domain function and renders.
+
+The basics work without JavaScript (forms post and redirect); ``static/js`` adds the live
+parts on top.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
+
+from scoreboard.board import kiosk, replay, results
+from scoreboard.core import names
+from scoreboard.core.errors import N_, NotFound, Refused
+from scoreboard.core.text import render_markdown
+from scoreboard.drill import accounts, attempts, challenges, guessing, reports
+from scoreboard.drill.attempts import Attempt
+from scoreboard.packs import translations
+from scoreboard.store.models import Challenge, File, Hint, utcnow
+from scoreboard.web import i18n
+from scoreboard.web.context import actor, catalog, client_address, db, public_counts, services, solved_by
+
+bp = Blueprint("pages", __name__)
+
+
+def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user.team_id is None:
+            return redirect(url_for(_home_of(current_user))) if current_user.role != "member" else abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    known = catalog()
+    return {"clock": known.clock.as_dict(utcnow()), "drill_zone": known.home_timezone,
+            "drill_title": translations.drill_title(known.title, known.title_translations, i18n.language())}
+
+
+def _home_of(user: Any) -> str:
+    """Where an account lands after logging in: the judges' queue, the red team's page, its team's
+    challenges, the console."""
+    staff = {"judge": "judging.queue", "red_team": "redteam.page"}.get(user.role)
+    return staff or ("pages.challenge_list" if user.team_id else "console.dashboard")
+
+
+@bp.get("/")
+def index() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for(_home_of(current_user)))
+    return render_template("index.html")
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join() -> Any:
+    form = request.form
+    if request.method == "POST":
+        ticket, wait = guessing.take(guessing.join_windows(services().address_limiter, client_address()))
+        if ticket is None:
+            flash(_("Too many failed attempts; try again in %(n)s s.", n=wait), "error")
+            return render_template("join.html", join_code="", name=form.get("name", "")), 429
+        if form.get("password") != form.get("confirm"):
+            ticket.right()  # not a guess at a join code
+            flash(_("The two passwords differ."), "error")
+        else:
+            try:
+                user = accounts.join_team(db(), form.get("join_code", ""), form.get("name", ""), form.get("password", ""))
+                db().commit()
+            except Refused as err:
+                db().rollback()
+                if not isinstance(err, accounts.BadJoinCode):
+                    ticket.right()
+                flash(i18n.refusal(err), "error")
+            else:
+                ticket.right()
+                login_user(user)
+                flash(_("Welcome to %(team)s.", team=user.team.name), "ok")
+                return redirect(url_for("pages.challenge_list"))
+    return render_template("join.html", join_code=form.get("join_code") or request.args.get("code", ""),
+                           name=form.get("name", "")), 400 if request.method == "POST" else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        key = names.name_key(name) if isinstance(name, str) else ""
+        windows = guessing.login_windows(services().name_limiter, services().address_limiter, key, client_address(),
+                                         accounts.is_organizer(db(), name))
+        ticket, wait = guessing.take(windows)
+        if ticket is None:
+            flash(_("Too many failed logins; try again in %(n)s s.", n=wait), "error")
+            return render_template("login.html", name=name), 429
+        user = accounts.authenticate(db(), name, request.form.get("password", ""))
+        db().commit()
+        if user is None:
+            flash(_("Wrong name or password."), "error")
+            return render_template("login.html", name=name), 401
+        ticket.right()
+        login_user(user)
+        target = request.args.get("next", "")
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("pages.index")
+        return redirect(target)
+    return render_template("login.html", name="")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if current_user.is_authenticated:
+        # A copy of the cookie saved before logging out must not work after it.
+        accounts.end_sessions(current_user._get_current_object())
+        db().commit()
+    logout_user()
+    return redirect(url_for("pages.index"))
+
+
+@bp.get("/lang/<code>")
+def language(code: str) -> Any:
+    if code in i18n.LANGUAGES:
+        session["lang"] = code
+    target = request.referrer or url_for("pages.index")
+    return redirect(target if target.startswith(request.host_url) else url_for("pages.index"))
+
+
+def _localized(item: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The pack's own translation of a challenge's text in the viewer's language, if it has one;
+    ``names`` collects original name -> shown name for the names it may show."""
+    challenge = catalog().challenges[item["id"]]
+    hidden = item.get("locked", False) and challenge.anonymize
+    shown = translations.challenge_in(item, challenge.translations, i18n.language(), hide_name=hidden)
+    if names is not None and not hidden:
+        names[challenge.name] = shown["name"]
+    return shown
+
+
+@bp.get("/challenges")
+@member_required
+def challenge_list() -> Any:
+    team_id = current_user.team_id
+    names: dict[str, str] = {}
+    items = [_localized(item, names)
+             for item in challenges.list_for_team(catalog(), solved_by(team_id), public_counts(), utcnow())]
+    left = challenges.attempts_left(db(), catalog(), team_id)
+    filed = reports.statuses(db(), team_id)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        item["requirements"] = [names.get(name, name) for name in item["requirements"]]
+        item["attempts_left"] = left.get(item["id"])
+        item["report_status"] = filed.get(item["id"])
+        groups.setdefault(item["category"], []).append(item)
+    return render_template("challenges.html", groups=groups)
+
+
+@bp.get("/challenges/<int:challenge_id>")
+@member_required
+def challenge_page(challenge_id: int) -> Any:
+    try:
+        team_id = current_user.team_id
+        data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
+                                          utcnow())
+    except Refused as err:
+        flash(i18n.refusal(err), "error")
+        return redirect(url_for("pages.challenge_list"))
+    report = None
+    if data["kind"] == "report":
+        report = {**(reports.status(db(), team_id, challenge_id) or {}),
+                  "versions": reports.versions(db(), team_id, challenge_id),
+                  "deadline": reports.deadline(catalog(), db().get(Challenge, challenge_id)),
+                  "max_kb": services().settings.max_report_file_bytes // 1024, "max_files": reports.MAX_FILES}
+        report["comment_html"] = render_markdown(report.get("comment") or "")
+    return render_template("challenge.html", c=_localized(data), report=report)
+
+
+@bp.post("/challenges/<int:challenge_id>/answer")
+@member_required
+def answer(challenge_id: int) -> Any:
+    """The no-JavaScript path: the same domain function as the API, then back to the page."""
+    try:
+        team = current_user.team
+        attempt = Attempt(team.id, team.name, current_user.id, challenge_id, request.form.get("answer", ""),
+                          client_address(), utcnow())
+        verdict = attempts.record(db(), catalog(), solved_by(team.id), attempt, services().limiter)
+    except Refused as err:
+        db().rollback()
+        flash(i18n.refusal(err), "error")
+    else:
+        messages = {"correct": _("Correct! +%(points)s points.", points=verdict.points),
+                    "incorrect": _("Incorrect."), "already_solved": _("Your team already solved this.")}
+        flash(messages[verdict.result], "ok" if verdict.result == "correct" else "error")
+    return redirect(url_for("pages.challenge_page", challenge_id=challenge_id))
+
+
+def _hint_offer(hint_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The hint as its team sees it, with its challenge; refused when either is out of reach."""
+    row = db().get(Hint, hint_id)
+    if row is None or row.removed:
+        raise NotFound(N_("no such hint"))
+    team_id = current_user.team_id
+    data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), row.challenge_id, team_id,
+                                      utcnow())
+    return next(h for h in data["hints"] if h["id"] == hint_id), _localized(data)
+
+
+@bp.route("/hints/<int:hint_id>/unlock", methods=["GET", "POST"])
+@member_required
+def unlock(hint_id: int) -> Any:
+    """Without JavaScript: a page that says what the hint costs, then its form unlocks it."""
+    try:
+        hint, challenge = _hint_offer(hint_id)
+    except Refused as err:
+        flash(i18n.refusal(err), "error")
+        return redirect(url_for("pages.challenge_list"))
+    back = url_for("pages.challenge_page", challenge_id=challenge["id"])
+    if hint["unlocked"]:
+        flash(_("Your team has already unlocked this hint."), "ok")
+        return redirect(f"{back}#hint-{hint_id}")
+    if request.method == "GET" or request.form.get("confirmed") != "1":
+        return render_template("hint_confirm.html", hint=hint, challenge=challenge, back=back)
+    try:
+        team_id = current_user.team_id
+        challenges.unlock_hint(db(), catalog(), solved_by(team_id), hint_id, team_id, current_user.id, utcnow())
+        db().commit()
+    except Refused as err:
+        db().rollback()
+        flash(i18n.refusal(err), "error")
+        return redirect(back)
+    flash(ngettext("Hint unlocked: %(num)s point was taken from your team's score.",
+                   "Hint unlocked: %(num)s points were taken from your team's score.", hint["cost"]), "ok")
+    return redirect(f"{back}#hint-{hint_id}")
+
+
+@bp.get("/team")
+@member_required
+def team_page() -> Any:
+    report = results.team_report(db(), current_user.team_id)
+    names, categories = translations.names_in(db(), i18n.language())
+    for row in report["solves"] + report["hints"]:
+        row["challenge"] = names.get(row["challenge"], row["challenge"])
+        if "category" in row:
+            row["category"] = categories.get(row["category"], row["category"])
+    return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()))
+
+
+@bp.get("/files/<int:file_id>/<name>")
+def download(file_id: int, name: str) -> Any:
+    """Attachments: only to a team member or token of a team, only for released challenges."""
+    who = actor()
+    if who is None or (who.team_id is None and not who.is_admin):
+        abort(404)
+    row = db().get(File, file_id)
+    if row is None or row.name != name:
+        abort(404)
+    try:
+        challenge = challenges.visible(catalog(), row.challenge_id, utcnow(), preview=who.is_admin)
+        if not who.is_admin:
+            challenges.ensure_unlocked(catalog(), challenge, solved_by(who.team_id))
+    except Refused:
+        abort(404)
+    path = services().settings.files_dir / row.stored_path
+    return send_file(path, as_attachment=True, download_name=row.name, max_age=0)
+
+
+@bp.get("/board")
+def board_page() -> Any:
+    """The observers' board; ``?kiosk=1`` is its projector mode (``page`` and ``dwell`` for the rotation)."""
+    snapshot = services().cache.snapshot().as_dict()
+    names = translations.challenge_names(db(), [c["id"] for c in snapshot.get("challenges", [])], i18n.language())
+    known = catalog()
+    face = kiosk.wall_clock(known.home_timezone, known.clock, utcnow())
+    if request.args.get("kiosk") != "1":
+        return render_template("board.html", snapshot=snapshot, challenge_names=names, face=face)
+    rows, page, pages = kiosk.page_of(snapshot["standings"], request.args.get("page", type=int))
+    dwell = kiosk.dwell(request.args.get("dwell"))
+    return render_template("board_kiosk.html", snapshot=snapshot, challenge_names=names, face=face, rows=rows,
+                           page=page, pages=pages, dwell=dwell,
+                           next_page=url_for("pages.board_page", kiosk=1, page=page % pages + 1, dwell=dwell))
+
+
+@bp.get("/replay")
+def replay_page() -> Any:
+    """The board at any minute of the drill (``?minute=N``); static/js/replay.js scrubs and plays."""
+    session, now = db(), utcnow()
+    try:
+        data = replay.replay(session, now, replay.moment(session, now, request.args.get("minute")))
+    except Refused as err:
+        return render_template("replay.html", data=None, error=err.text(_)), err.status
+    return render_template("replay.html", data=data)

@@ -63,7 +63,7 @@ def replay(session: Session, now: datetime, at: datetime) -> dict[str, Any]:
         "minutes": minutes,
         "starts_at": start.isoformat(),
         "standings": [row.as_dict() for row in board],
-        "feed": standings.recent_solves(session, view, FEED, FEED_KINDS),
+        "feed": [{"kind": "solve", **item} for item in standings.recent_solves(session, view, FEED, FEED_KINDS)],
         "series": [{"team": row.team, "team_id": row.team_id, "points": [*row.steps, [at.isoformat(), row.score]]}
                    for row in board[:TOP]],
         "weights": events.drill(session).weights,

@@ -62,8 +62,8 @@ SCORED = {"solve", "award", "graded", "deduction"}
 def recent_solves(session: Session, cutoff: Cutoff, limit: int = RECENT,
                   kinds: tuple[str, ...] = FEED_KINDS) -> list[dict[str, Any]]:
     """The public feed, newest first, from the stored events of ``kinds`` (held ones once
-    revealed, none of a disabled team), each as it was sent with its ``kind`` (a voided deduction
-    marked ``voided``). The replay's feed is this one at its moment."""
+    revealed, none of a disabled team): solves exactly as they were sent; other kinds add their
+    ``kind`` (a voided deduction ``voided``). The replay's feed is this one at its moment."""
     view = visibility(cutoff)
     query = (select(Event.id, Event.kind, Event.payload, Event.at, Event.held)
              .where(Event.kind.in_(kinds), (Event.seq.is_not(None)) | Event.held.is_(True))
@@ -85,6 +85,9 @@ def recent_solves(session: Session, cutoff: Cutoff, limit: int = RECENT,
     voided = _voided(session, view) if any(kind == "deduction" for kind, _ in rows) else set()
     feed = []
     for kind, payload in rows:
+        if kind == "solve":
+            feed.append(payload)
+            continue
         item = {"kind": kind, **payload}
         if kind == "deduction" and (payload["team_id"], payload["at"]) in voided:
             item["voided"] = True

@@ -189,6 +189,14 @@ def _other_entries(session: Session, view: Visibility) -> Iterable[Entry]:
             yield Entry(team_id, aware(at), category, int(points), source, ref)
 
 
+def latest(session: Session, until: datetime) -> datetime | None:
+    """When the ledger last changed up to ``until``, whoever's row it was (the replay's end)."""
+    times = (Solve.at, Award.at, HintUnlock.at, Grade.released_at, Deduction.at, Deduction.voided_at)
+    found = [aware(session.scalar(select(func.max(column)).where(column <= literal(until, UTCDateTime()))))
+             for column in times]
+    return max((t for t in found if t is not None), default=None)
+
+
 def breakdown(rows: Iterable[Entry]) -> dict[str, int]:
     """Points per category before weighting (deductions as the points taken, >= 0)."""
     totals: dict[str, int] = {}

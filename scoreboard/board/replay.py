@@ -30,12 +30,17 @@ TOP = 10
 
 
 def span(session: Session, now: datetime) -> tuple[datetime | None, datetime | None, int]:
-    """The drill's start, its last moment a replay can show (now, or the end) and how many
-    minutes the replay has: the last one, maybe shorter than a minute, ends at that moment."""
+    """The drill's start, its last moment a replay can show and how many minutes the replay has:
+    the last one, maybe shorter than a minute, ends at that moment. The last moment is now, or
+    after the end the last change of the board (grades released and deductions voided after the
+    end still count: the last frame is the final board)."""
     row = events.drill(session)
     if row.starts_at is None or now < row.starts_at:
         return row.starts_at, None, 0
-    last = min(now, row.ends_at) if row.ends_at else now
+    last = now
+    if row.ends_at is not None and row.ends_at < now:
+        changed = ledger.latest(session, now)
+        last = max(row.ends_at, changed) if changed else row.ends_at
     return row.starts_at, last, math.ceil((last - row.starts_at).total_seconds() / 60)
 
 

@@ -62,7 +62,8 @@ def team_report(session: Session, team_id: int, public: list[Standing] | None = 
     the rank on ``public`` (the public standings, which hold back what the freeze holds back;
     default: the true standings, as organizers see them)."""
     team = session.get(Team, team_id)
-    mine = [e for e in ledger.entries(session, ledger.Visibility(everyone=True)) if e.team_id == team_id]
+    # Values as the standings count them (a disabled team's own record still lists its rows).
+    mine = [e for e in ledger.entries(session, ledger.Visibility(everyone=team.disabled)) if e.team_id == team_id]
     names = {c.id: c for c in session.scalars(select(Challenge).where(
         Challenge.id.in_({e.ref for e in mine if e.source in ("solve", "hint", "grade")})))}
     bonus = {e.ref: e.points for e in mine if e.source == "first_blood"}

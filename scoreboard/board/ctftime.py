@@ -18,21 +18,16 @@ def _task_names(challenges: list[dict[str, Any]]) -> dict[int, str]:
     return {c["id"]: c["name"] if counts[c["name"]] == 1 else f"{c['name']} [{c['id']}]" for c in challenges}
 
 
-def feed(standings: list[dict[str, Any]], challenges: list[dict[str, Any]], solves: list[list[Any]],
-         first_blood_bonus: int = 0) -> dict[str, Any]:
-    """``standings`` rows (pos, team, team_id, score); ``challenges`` ({id, name, value});
-    ``solves`` as ``[team_id, challenge_id, ISO time]`` in solve order (the first one gets the bonus)."""
+def feed(standings: list[dict[str, Any]], challenges: list[dict[str, Any]], solves: list[list[Any]]) -> dict[str, Any]:
+    """``standings`` rows (pos, team, team_id, score); ``challenges`` ({id, name}); ``solves`` as
+    the board's grid has them, ``[team_id, challenge_id, ISO time, first blood, points]`` from
+    the ledger (points with the first-blood bonus)."""
     names = _task_names(challenges)
-    values = {c["id"]: c["value"] for c in challenges}
     stats: dict[int, dict[str, dict[str, int]]] = {}
-    blooded: set[int] = set()
-    for team_id, challenge_id, at in solves:
-        if challenge_id not in names:
-            continue
-        bonus = first_blood_bonus if challenge_id not in blooded else 0
-        blooded.add(challenge_id)
-        stats.setdefault(team_id, {})[names[challenge_id]] = {
-            "points": values[challenge_id] + bonus, "time": int(datetime.fromisoformat(at).timestamp())}
+    for team_id, challenge_id, at, _first, points in solves:
+        if challenge_id in names:
+            stats.setdefault(team_id, {})[names[challenge_id]] = {
+                "points": points, "time": int(datetime.fromisoformat(at).timestamp())}
     rows = []
     for standing in standings:
         tasks = stats.get(standing["team_id"], {})

@@ -1,4 +1,5 @@
-"""Observers get deltas: after a board change, one ``standings`` event with the rows that moved.
+"""Observers get deltas: after a board change, one ``standings`` event with the rows that moved
+(each with its chart steps, so a chart redraws from the ledger without deriving a score).
 
 The worker that committed a change publishes the delta from its next built board, comparing
 it with the board last published (``BoardState``) under the stream lock. A board older than
@@ -33,7 +34,7 @@ def baseline(session: Session, built: Built) -> None:
     lock_stream(session)
     state = _state(session)
     if state.as_of == 0:
-        state.as_of, state.standings = built.as_of, [row.as_dict() for row in built.board.standings]
+        state.as_of, state.standings = built.as_of, [row.as_dict(steps=True) for row in built.board.standings]
 
 
 def publish(session: Session, built: Built) -> dict[str, Any] | None:
@@ -42,7 +43,7 @@ def publish(session: Session, built: Built) -> dict[str, Any] | None:
     state = _state(session)
     if state.as_of >= built.as_of:
         return None  # a board at least as new went out already
-    rows = [row.as_dict() for row in built.board.standings]
+    rows = [row.as_dict(steps=True) for row in built.board.standings]
     before = {row["team_id"]: row for row in state.standings}
     changed = [row for row in rows if before.get(row["team_id"]) != row]
     state.as_of, state.standings = built.as_of, rows

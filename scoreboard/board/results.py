@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoreboard.board import ctftime, standings
-from scoreboard.core.scoring import CATEGORIES
+from scoreboard.board import ctftime, ledger, standings
+from scoreboard.core.scoring import CATEGORIES, Standing, weighted
 from scoreboard.core.text import spreadsheet_safe
 from scoreboard.store import events
-from scoreboard.store.models import Award, Challenge, Deduction, Grade, Hint, HintUnlock, Solve, Team, utcnow
+from scoreboard.store.models import Award, Challenge, Deduction, Grade, Team, utcnow
 
 
 def final_standings(session: Session) -> list[dict[str, Any]]:
@@ -43,7 +43,7 @@ def export(session: Session, fmt: str) -> str:
     rows = final_standings(session)
     if fmt == "ctftime":
         grid = standings.public_grid(session, None, utcnow())
-        return ctftime.encode(ctftime.feed(rows, grid["challenges"], grid["solves"], grid["first_blood_bonus"])).decode() + "\n"
+        return ctftime.encode(ctftime.feed(rows, grid["challenges"], grid["solves"])).decode() + "\n"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
@@ -55,40 +55,38 @@ def export(session: Session, fmt: str) -> str:
                       ensure_ascii=False, indent=1) + "\n"
 
 
-def team_report(session: Session, team_id: int) -> dict[str, Any]:
-    """One team's record: solves with times and points, hints taken, awards with reasons, released report
-    grades, the red team's deductions (voided ones marked), and the score's breakdown."""
+def team_report(session: Session, team_id: int, public: list[Standing] | None = None) -> dict[str, Any]:
+    """One team's record, read from its ledger entries so that every line adds up to the score:
+    solves with their points (the first-blood bonus itemised), hints bought, awards with reasons,
+    released grades, the red team's deductions (voided ones marked), and the breakdown. ``pos`` is
+    the rank on ``public`` (the public standings, which hold back what the freeze holds back;
+    default: the true standings, as organizers see them)."""
     team = session.get(Team, team_id)
-    values = standings.challenge_values(session)
-    first = {cid: sid for cid, sid in session.execute(
-        select(Solve.challenge_id, Solve.id).order_by(Solve.id.desc()))}
-    solves = session.execute(
-        select(Solve, Challenge).join(Challenge, Challenge.id == Solve.challenge_id)
-        .where(Solve.team_id == team_id).order_by(Solve.at)
-    ).all()
-    hints = session.execute(
-        select(HintUnlock, Hint, Challenge).join(Hint, Hint.id == HintUnlock.hint_id)
-        .join(Challenge, Challenge.id == Hint.challenge_id).where(HintUnlock.team_id == team_id).order_by(HintUnlock.at)
-    ).all()
-    awards = session.scalars(select(Award).where(Award.team_id == team_id).order_by(Award.at)).all()
-    grades = session.execute(
-        select(Grade, Challenge).join(Challenge, Challenge.id == Grade.challenge_id)
-        .where(Grade.team_id == team_id, Grade.released_at.is_not(None)).order_by(Grade.released_at)
-    ).all()
-    ranked = {row["team_id"]: row for row in final_standings(session)}
+    # Values as the standings count them (a disabled team's own record still lists its rows).
+    mine = [e for e in ledger.entries(session, ledger.Visibility(everyone=team.disabled)) if e.team_id == team_id]
+    names = {c.id: c for c in session.scalars(select(Challenge).where(
+        Challenge.id.in_({e.ref for e in mine if e.source in ("solve", "hint", "grade")})))}
+    bonus = {e.ref: e.points for e in mine if e.source == "first_blood"}
+    awards = {a.id: a for a in session.scalars(select(Award).where(Award.team_id == team_id))}
+    grades = {g.challenge_id: g for g in session.scalars(select(Grade).where(Grade.team_id == team_id))}
+    totals = ledger.breakdown(mine)
+    ranked = {row.team_id: row.pos for row in (public if public is not None else standings.compute(session).standings)}
     return {
         "team": team.name, "team_id": team.id, "country": team.country,
-        "pos": ranked.get(team.id, {}).get("pos"), "score": ranked.get(team.id, {}).get("score", 0),
+        "pos": ranked.get(team.id), "score": weighted(totals, weights(session)),
         "members": [m.name for m in team.members],
-        "solves": [{"challenge": c.name, "category": c.category, "at": s.at.isoformat(),
-                    "points": values.get(c.id, 0), "first_blood": first.get(c.id) == s.id} for s, c in solves],
-        "hints": [{"challenge": c.name, "hint_id": h.id, "cost": h.cost, "at": u.at.isoformat()} for u, h, c in hints],
-        "awards": [{"value": a.value, "reason": a.reason, "at": a.at.isoformat()} for a in awards],
-        "grades": [{"challenge": c.name, "points": g.points, "comment": g.comment, "released_at": g.released_at.isoformat()}
-                   for g, c in grades],
+        "solves": [{"challenge": names[e.ref].name, "category": names[e.ref].category, "at": e.at.isoformat(),
+                    "value": e.points, "bonus": bonus.get(e.ref, 0), "points": e.points + bonus.get(e.ref, 0),
+                    "first_blood": e.ref in bonus} for e in mine if e.source == "solve"],
+        "hints": [{"challenge": names[e.ref].name, "cost": -e.points, "at": e.at.isoformat()}
+                  for e in mine if e.source == "hint"],
+        "awards": [{"value": e.points, "reason": awards[e.ref].reason, "at": e.at.isoformat()}
+                   for e in mine if e.source == "award"],
+        "grades": [{"challenge": names[e.ref].name, "points": e.points, "comment": grades[e.ref].comment,
+                    "released_at": e.at.isoformat()} for e in mine if e.source == "grade"],
         "deductions": [_deduction(row) for row in session.scalars(
             select(Deduction).where(Deduction.team_id == team_id).order_by(Deduction.id.desc()))],
-        "breakdown": ranked.get(team.id, {}).get("breakdown", {c: 0 for c in CATEGORIES}),
+        "breakdown": {c: totals.get(c, 0) for c in CATEGORIES},
         "weights": weights(session),
     }
 

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scoreboard.board import ctftime, standings
+from scoreboard.board import ctftime, ledger, standings
 from scoreboard.core.clock import Clock
 from scoreboard.core.scoring import Board
 from scoreboard.store import events
@@ -75,6 +75,7 @@ class Snapshot:
     """What a new or resyncing observer gets: the board with its feed, chart and grid, encoded."""
 
     key: tuple[Any, ...]  # what time alone changes (the freeze, the phase) when it was taken
+    as_of: int  # the id of the last event it reflects: unsequenced changes (a hint bought, a void) too
     seq: int
     content: dict[str, Any]  # without "seq"
     body: bytes  # content encoded, starting with "{"
@@ -83,6 +84,14 @@ class Snapshot:
     def as_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, **self.content}
 
+    def fits(self, built: Built, seq: int) -> bool:
+        """Whether this snapshot may be served with ``built`` current and ``seq`` sent: it must
+        hold every public event up to ``seq`` *and* every change the board was built from. Seqs
+        alone cannot tell: a hint bought or a void is an unsequenced row, after which only the
+        ``standings`` event carries a seq, and a snapshot taken before the change would pass as
+        new (the board then stayed stale until the next solve)."""
+        return self.seq >= seq and self.as_of >= built.as_of and self.key == built.key
+
     def encoded(self) -> bytes:
         return b'{"seq":%d,' % self.seq + self.body[1:]
 
@@ -90,7 +99,7 @@ class Snapshot:
         if self._ctftime is None:
             content = self.content
             self._ctftime = ctftime.encode(ctftime.feed(content["standings"], content["challenges"],
-                                                        content["solves"], content["first_blood_bonus"]))
+                                                        content["solves"]))
         return self._ctftime
 
 
@@ -117,26 +126,28 @@ def build(session: Session, now: datetime) -> Built:
     """Rank the public board at one moment (the cheap part, after every burst of changes)."""
     as_of, seq = _moment(session)
     clock = events.clock_of(events.drill(session))
-    view = standings.public_view(session, clock, now)
-    return Built(as_of, seq, time_key(clock, now), standings.compute(session, view, as_of), clock.frozen(now),
-                 standings.solve_counts(session, view))
+    view = ledger.public_view(session, clock, now)
+    return Built(as_of, seq, time_key(clock, now), standings.compute(session, view), clock.frozen(now),
+                 ledger.solve_counts(session, view))
 
 
 def take_snapshot(session: Session, now: datetime) -> Snapshot:
     """The whole public picture at one moment (the dear part, only when somebody asks)."""
-    _, seq = _moment(session)
+    as_of, seq = _moment(session)
     clock = events.clock_of(events.drill(session))
-    view = standings.public_view(session, clock, now)
+    view = ledger.public_view(session, clock, now)
+    entries = ledger.entries(session, view)
+    board = standings.compute(session, view, entries)
     content = {
-        "standings": [row.as_dict() for row in standings.compute(session, view).standings],
+        "standings": [row.as_dict(steps=True) for row in board.standings],
         "recent_solves": standings.recent_solves(session, view),
         "announcements": standings.public_announcements(session),
         "frozen": clock.frozen(now),
         "clock": clock.as_dict(now),
         "weights": events.drill(session).weights,
-        **standings.public_grid(session, view, now),
+        **standings.public_grid(session, view, now, entries),
     }
-    return Snapshot(time_key(clock, now), seq, content, encode(content))
+    return Snapshot(time_key(clock, now), as_of, seq, content, encode(content))
 
 
 class BoardCache:
@@ -186,11 +197,11 @@ class BoardCache:
         built = self.current()
         need = built.seq if min_seq is None else min_seq
         taken = self._snapshot
-        if taken is not None and taken.seq >= need and taken.key == built.key:
+        if taken is not None and taken.fits(built, need):
             return taken
         with self._snapshot_lock:  # readers arriving together share one
             taken = self._snapshot
-            if taken is None or taken.seq < need or taken.key != built.key:
+            if taken is None or not taken.fits(built, need):
                 with _one_moment(self.sessions) as session:
                     taken = self._snapshot = take_snapshot(session, utcnow())
         return taken

@@ -16,17 +16,21 @@ def dynamic_value(initial: int, decay: int, minimum: int, solves: int, function:
     return max(minimum, math.ceil(((minimum - initial) / decay**2) * s**2 + initial))
 
 
+# The ledger's categories of points; a new one (e.g. "availability") is added here and in SIGN if
+# it takes points away.
 CATEGORIES = ("flags", "reports", "deductions")
+# Categories whose breakdown counts points taken (shown as a positive number, subtracted).
+SIGN = {"deductions": -1}
 
 
 def weighted(breakdown: dict[str, int], weights: dict[str, int] | None) -> int:
-    """A team's score from its category points: their plain sum (deductions subtracted), or with
-    pack.yml ``weights`` (percentages) each category counted at its weight: with flags 50,
-    reports 30, deductions 20, a team with 400, 200 and 50 scores 200 + 60 - 10 = 250."""
-    sign = {"flags": 1, "reports": 1, "deductions": -1}
+    """A team's score from its category points — the one place weights apply: their plain sum
+    (deductions subtracted), or with pack.yml ``weights`` (percentages) each category counted at
+    its weight: with flags 50, reports 30, deductions 20, a team with 400, 200 and 50 scores
+    200 + 60 - 10 = 250."""
     if not weights:
-        return sum(sign[c] * breakdown.get(c, 0) for c in CATEGORIES)
-    total = sum(sign[c] * weights.get(c, 0) * breakdown.get(c, 0) for c in CATEGORIES)
+        return sum(SIGN.get(c, 1) * breakdown.get(c, 0) for c in CATEGORIES)
+    total = sum(SIGN.get(c, 1) * weights.get(c, 0) * breakdown.get(c, 0) for c in CATEGORIES)
     return round(total / 100)
 
 
@@ -41,8 +45,11 @@ class Standing:
     pos: int = 0
     # Points per category before weighting: {"flags", "reports", "deductions"} (deductions >= 0).
     breakdown: dict[str, int] = field(default_factory=dict)
+    # The score after each change, [[ISO time, score], ...] (``ledger.steps``): what charts draw.
+    steps: list[list[object]] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, steps: bool = False) -> dict:
+        """The row as the API sends it; with ``steps`` as the board's chart needs it too."""
         return {
             "pos": self.pos,
             "team": self.team,
@@ -52,6 +59,7 @@ class Standing:
             "solves": self.solves,
             "last_solve_at": self.last_solve_at.isoformat() if self.last_solve_at else None,
             "breakdown": self.breakdown,
+            **({"steps": self.steps} if steps else {}),
         }
 
 
@@ -71,14 +79,6 @@ def rank(rows: list[Standing]) -> list[Standing]:
 
 @dataclass
 class Board:
-    """Standings at one moment, with the version they were computed at."""
+    """Standings at one moment."""
 
-    version: int
     standings: list[Standing] = field(default_factory=list)
-
-    def changed_rows(self, before: Board | None) -> list[Standing]:
-        """Rows that differ from ``before``: what observers need to update their table."""
-        if before is None:
-            return list(self.standings)
-        old = {row.team_id: row.as_dict() for row in before.standings}
-        return [row for row in self.standings if old.get(row.team_id) != row.as_dict()]

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from scoreboard.board import standings
+from scoreboard.board import ledger
 from scoreboard.core import grading
 from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, public_name
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
@@ -150,7 +150,7 @@ def _public_points(session: Session, catalog: Catalog, challenge: ChallengeDef, 
     count, first_id = session.execute(query).one()
     mine = session.scalar(select(Solve.id).where(Solve.challenge_id == challenge.id, Solve.team_id == team_id))
     bonus = catalog.first_blood_bonus if first_id is not None and first_id == mine else 0
-    return standings.value_of(challenge, count) + bonus
+    return ledger.value_of(challenge, count) + bonus
 
 
 def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], attempt: Attempt,
@@ -258,7 +258,7 @@ def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
         "submission_id": submission_id, "at": attempt.now})
     count, first_id = session.connection().execute(_SOLVES_OF, {"challenge_id": challenge.id}).one()
     first = first_id == solve_id
-    points = standings.value_of(challenge, count) + (catalog.first_blood_bonus if first else 0)
+    points = ledger.value_of(challenge, count) + (catalog.first_blood_bonus if first else 0)
     payload = {"team": attempt.team_name, "team_id": attempt.team_id, "challenge": public_name(challenge),
                "challenge_id": challenge.id, "points": points, "first_blood": first, "at": attempt.now.isoformat()}
     # During the freeze the public board stays as it was; the solve is held for the reveal.

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoreboard.board import standings
+from scoreboard.board import ledger
 from scoreboard.core import hints
 from scoreboard.core.errors import N_, Forbidden, NotFound
 from scoreboard.core.text import render_markdown
@@ -62,7 +62,7 @@ def _summary(challenge: ChallengeDef, solved: bool, locked: bool, counts: Mappin
         "name": "???" if hidden_name else challenge.name,
         "category": challenge.category,
         "kind": challenge.kind,
-        "value": standings.value_of(challenge, counts.get(challenge.id, 0)),
+        "value": ledger.value_of(challenge, counts.get(challenge.id, 0)),
         "solves": counts.get(challenge.id, 0),
         "solved": solved,
         "locked": locked,

@@ -4,7 +4,7 @@ held changes onto it one at a time, bottom rank to top, at the pace they choose.
 ``Drill.reveal``: None (the end lifts the freeze), "hold" (organizers chose the ceremony: the
 board stays frozen after the end), "revealing" (under way), "revealed" (done: the board shows
 everything). ``RevealProgress(team_id, until)`` makes every held change of that team up to
-``until`` public (``standings.public_view``). Each step, start and finish is audited with the
+``until`` public (``ledger.public_view``). Each step, start and finish is audited with the
 organizer's name; each step is a public ``reveal`` event, and the standings event that follows
 moves the rows. The CLI and the console call these same functions. No Flask here.
 """
@@ -17,23 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoreboard.board import standings
+from scoreboard.board import ledger, standings
 from scoreboard.core.clock import ENDED, public_name
 from scoreboard.core.errors import N_, Refused
 from scoreboard.drill import audit
 from scoreboard.store import events
-from scoreboard.store.models import (
-    Award,
-    Challenge,
-    Deduction,
-    Drill,
-    Grade,
-    Hint,
-    HintUnlock,
-    RevealProgress,
-    Solve,
-    Team,
-)
+from scoreboard.store.models import Challenge, Drill, RevealProgress, Team
 
 
 @dataclass(frozen=True)
@@ -66,45 +55,33 @@ def hold(session: Session, now: datetime, actor: str, on: bool = True) -> Drill:
     return row
 
 
-def held_changes(session: Session, view: standings.Visibility) -> list[Change]:
-    """The changes of teams on the board that ``view`` does not show yet, oldest first, one per
-    team and moment (rows of one team at one moment are revealed together)."""
+# What each kind of ledger entry is called in the reveal (a first blood goes with its solve).
+KINDS = {"solve": "solve", "award": "award", "hint": "hint", "grade": "graded", "deduction": "deduction",
+         "void": "void"}
+
+
+def held_changes(session: Session, view: ledger.Visibility) -> list[Change]:
+    """The ledger entries of teams on the board that ``view`` does not show yet, oldest first, one
+    per team and moment (entries of one team at one moment are revealed together)."""
     if view.cutoff is None:
         return []
-    after = view.cutoff
-    found: list[Change] = []
-    for team_id, at, challenge in session.execute(
-            select(Solve.team_id, Solve.at, Challenge).join(Challenge, Challenge.id == Solve.challenge_id)
-            .where(Solve.at > after)):
-        found.append(Change(team_id, at, "solve", public_name(challenge)))
-    for team_id, at in session.execute(select(Award.team_id, Award.at).where(Award.at > after)):
-        found.append(Change(team_id, at, "award"))
-    for team_id, at, challenge in session.execute(
-            select(HintUnlock.team_id, HintUnlock.at, Challenge).join(Hint, Hint.id == HintUnlock.hint_id)
-            .join(Challenge, Challenge.id == Hint.challenge_id).where(HintUnlock.at > after, Hint.cost > 0)):
-        found.append(Change(team_id, at, "hint", public_name(challenge)))
-    for team_id, at, challenge in session.execute(
-            select(Grade.team_id, Grade.released_at, Challenge).join(Challenge, Challenge.id == Grade.challenge_id)
-            .where(Grade.released_at > after)):
-        found.append(Change(team_id, at, "graded", public_name(challenge)))
-    for team_id, at in session.execute(select(Deduction.team_id, Deduction.at).where(Deduction.at > after)):
-        found.append(Change(team_id, at, "deduction"))
-    for team_id, at in session.execute(
-            select(Deduction.team_id, Deduction.voided_at).where(Deduction.voided_at > after)):
-        found.append(Change(team_id, at, "void"))
-    shown = set(session.scalars(select(Team.id).where(Team.disabled.is_(False))))
+    pending = [e for e in ledger.entries(session, ledger.Visibility()) if e.source in KINDS
+               and not view.shows(e.team_id, e.at)]
+    named = {c.id: public_name(c) for c in session.scalars(select(Challenge).where(
+        Challenge.id.in_({e.ref for e in pending if e.source in ("solve", "hint", "grade")})))}
     changes, seen = [], set()
-    for change in sorted(found, key=lambda c: (c.at, c.team_id)):
-        key = (change.team_id, change.at)
-        if change.team_id in shown and key not in seen and not view.shows(change.team_id, change.at):
+    for entry in pending:
+        key = (entry.team_id, entry.at)
+        if key not in seen:
             seen.add(key)
-            changes.append(change)
+            challenge = named.get(entry.ref) if entry.source in ("solve", "hint", "grade") else None
+            changes.append(Change(entry.team_id, entry.at, KINDS[entry.source], challenge))
     return changes
 
 
-def _public(session: Session, now: datetime) -> tuple[Drill, standings.Visibility]:
+def _public(session: Session, now: datetime) -> tuple[Drill, ledger.Visibility]:
     row = events.drill(session)
-    return row, standings.public_view(session, events.clock_of(row), now)
+    return row, ledger.public_view(session, events.clock_of(row), now)
 
 
 def start(session: Session, now: datetime, actor: str) -> dict[str, Any]:
@@ -147,7 +124,7 @@ def step(session: Session, now: datetime, actor: str) -> dict[str, Any]:
     else:
         progress.until = change.at
     session.flush()
-    shown = standings.Visibility(view.cutoff, {**view.revealed, team_id: change.at})
+    shown = ledger.Visibility(view.cutoff, {**view.revealed, team_id: change.at})
     after = {s.team_id: s.score for s in standings.compute(session, shown).standings}
     points = after.get(team_id, 0) - next((s.score for s in before if s.team_id == team_id), 0)
     remaining = sum(1 for c in pending if not shown.shows(c.team_id, c.at))

@@ -76,9 +76,6 @@ class Catalog:
     title_translations: dict[str, Any]
     version: int = 0  # a new number each time the catalog is loaded: it keys what is built from it
 
-    def solved_names(self, solved: Iterable[int]) -> set[str]:
-        return {self.challenges[cid].name for cid in solved if cid in self.challenges}
-
 
 def load_catalog(session: Session) -> Catalog:
     answers: dict[int, list[AnswerDef]] = {}

@@ -242,7 +242,8 @@ def unlock(hint_id: int) -> Any:
 @bp.get("/team")
 @member_required
 def team_page() -> Any:
-    report = results.team_report(db(), current_user.team_id)
+    # The rank is the public one: during a freeze the true rank would leak the frozen standings.
+    report = results.team_report(db(), current_user.team_id, services().cache.current().board.standings)
     names, categories = translations.names_in(db(), i18n.language())
     for row in report["solves"] + report["hints"]:
         row["challenge"] = names.get(row["challenge"], row["challenge"])

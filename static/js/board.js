@@ -1,20 +1,13 @@
 /* The observers' board: applies the snapshot, then one event at a time — a solve changes one
-   feed line, one grid cell and the rows the standings delta names; nothing reloads. */
-"use strict";
-(function () {
+   feed line and one grid cell, a standings delta the rows it names (with their chart steps);
+   nothing reloads, and no score is derived here: the rows and steps come from the ledger. */
+import { datasets, drawChart, el, feedLine } from "./scorelines.js";
+
+{
   const D = window.Drillboard;
-  const FLAGS = "/static/vendor/flag-icons/flags/";
-  const ICONS = { blood: "/static/icons/blood.svg", solved: "/static/icons/solve.svg" };
-  /* Ten lines that stay apart without relying on hue alone: Okabe–Ito colours (safe for the
-     common colour-vision deficiencies, bright enough on the dark panel) plus a dash pattern and
-     a point shape of their own, so neighbours in rank differ in all three. */
-  const LINES = [
-    ["#56b4e9", [], "circle"], ["#e69f00", [14, 6], "triangle"], ["#f0e442", [3, 5], "rect"],
-    ["#009e73", [14, 5, 3, 5], "rectRot"], ["#cc79a7", [], "star"], ["#ff7a45", [3, 5], "crossRot"],
-    ["#e8eef5", [14, 6], "circle"], ["#a58cff", [14, 5, 3, 5], "triangle"], ["#6fdc8c", [8, 4], "rect"],
-    ["#ffb3c7", [2, 3], "rectRot"],
-  ];
-  const state = { rows: new Map(), challenges: [], solves: [], awards: [], bonus: 0, clock: null, frozen: false, weights: null };
+  const urls = document.getElementById("board-urls").dataset;
+  const ICONS = { blood: urls.blood, solved: urls.solved };
+  const state = { rows: new Map(), challenges: [], solves: [], clock: null, frozen: false, weights: null };
   let chart = null;
 
   const table = document.getElementById("standings");
@@ -26,16 +19,9 @@
   const names = JSON.parse(document.getElementById("names").textContent);
   function challengeName(id, name) { return names.challenges[id] || name; }
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
   function flag(country) {
     const img = el("img", "flag");
-    img.src = FLAGS + String(country || "").toLowerCase() + ".svg";
+    img.src = urls.flags + String(country || "").toLowerCase() + ".svg";
     img.alt = names.countries[country] || country;
     img.title = img.alt;
     return img;
@@ -119,51 +105,12 @@
 
   /* --- feed and announcements -------------------------------------------------------- */
 
-  function feedLine(solve) {
-    const li = el("li", solve.first_blood ? "blood" : "");
-    const time = el("time");
-    time.setAttribute("datetime", solve.at);
-    time.dataset.style = "time";
-    li.append(time, document.createTextNode(" "), el("strong", "", solve.team),
-      document.createTextNode(" " + D.t("solved") + " " + challengeName(solve.challenge_id, solve.challenge) + " "),
-      el("span", "pts", "+" + solve.points));
-    if (solve.first_blood) { li.append(document.createTextNode(" "), el("span", "badge blood", D.t("first_blood_badge"))); }
-    D.formatTimes(li);
-    return li;
-  }
-
-  /* A red-team deduction: the team, the points taken and the reason (struck through once voided). */
-  function deductionLine(d) {
-    const li = el("li", "deduction" + (d.voided ? " voided" : ""));
-    const time = el("time");
-    time.setAttribute("datetime", d.at);
-    time.dataset.style = "time";
-    const pts = el("span", "pts minus");
-    pts.append(d.voided ? el("del", "", "\u2212" + d.points) : document.createTextNode("\u2212" + d.points));
-    li.append(time, document.createTextNode(" "), el("strong", "", d.team), document.createTextNode(" "), pts,
-      document.createTextNode(" "), el("span", "badge deduction", D.t("red_team")), document.createTextNode(" "),
-      el("span", "reason", d.reason));
-    D.formatTimes(li);
-    return li;
-  }
-
-  /* A judged report whose grade was released: the team, the task and the points. */
-  function gradedLine(g) {
-    const li = el("li", "graded");
-    const time = el("time");
-    time.setAttribute("datetime", g.at);
-    time.dataset.style = "time";
-    li.append(time, document.createTextNode(" "), el("strong", "", g.team),
-      document.createTextNode(" " + D.t("feed_graded") + " " + challengeName(g.challenge_id, g.challenge) + " "),
-      el("span", "pts", "+" + g.points));
-    D.formatTimes(li);
-    return li;
-  }
+  const words = { t: D.t, challenge: challengeName };
 
   function itemLine(item) {
-    if (item.kind === "deduction") return deductionLine(item);
-    if (item.kind === "graded") return gradedLine(item);
-    return feedLine(item);
+    const li = feedLine(item, words);
+    D.formatTimes(li);
+    return li;
   }
 
   function addToFeed(line) {
@@ -200,8 +147,7 @@
 
   function renderGrid() {
     const solved = new Set(state.solves.map(function (s) { return s[0] + ":" + s[1]; }));
-    const first = new Map();
-    state.solves.forEach(function (s) { if (!first.has(s[1])) first.set(s[1], s[0]); });
+    const first = new Set(state.solves.filter(function (s) { return s[3]; }).map(function (s) { return s[0] + ":" + s[1]; }));
     const head = el("tr");
     head.append(el("th", "", D.t("team")));
     state.challenges.forEach(function (c) {
@@ -224,7 +170,7 @@
         const key = row.team_id + ":" + c.id;
         const td = el("td", "cell");
         td.dataset.cell = key;
-        if (solved.has(key)) mark(td, first.get(c.id) === row.team_id ? "blood" : "solved");
+        if (solved.has(key)) mark(td, first.has(key) ? "blood" : "solved");
         tr.append(td);
       });
       body.append(tr);
@@ -232,70 +178,12 @@
     grid.replaceChildren(thead, body);
   }
 
-  /* --- chart: cumulative points of the top 10, from solves (current values) and awards --- */
-
-  /* Minutes for a drill-long axis, seconds when the span is short (the first minutes). */
-  function timeLabel(value) {
-    const scale = this;
-    const span = scale && scale.max - scale.min;
-    const fields = span && span < 20 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
-    if (D.zone) { fields.timeZone = D.zone; fields.hourCycle = "h23"; }  /* the projector: the hall's zone, like its clock */
-    return new Date(value).toLocaleTimeString(D.lang, fields);
-  }
+  /* --- chart: the top 10's ledger steps, held at the score until now --------------------- */
 
   function renderChart() {
-    if (typeof Chart === "undefined") return;
-    const values = new Map(state.challenges.map(function (c) { return [c.id, c.value]; }));
-    const firsts = new Set();
-    const seen = new Set();
-    state.solves.forEach(function (s) { if (!seen.has(s[1])) { seen.add(s[1]); firsts.add(s[0] + ":" + s[1]); } });
     const top = Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; }).slice(0, 10);
     const start = state.clock && state.clock.starts_at ? Date.parse(state.clock.starts_at) : null;
-    /* With pack.yml weights each category's points count at their percentage, as in the score. */
-    function weight(category) {
-      const w = state.weights;
-      return w && Object.keys(w).length ? (w[category] || 0) / 100 : 1;
-    }
-    const datasets = top.map(function (row, index) {
-      const changes = [];
-      state.solves.forEach(function (s) {
-        if (s[0] === row.team_id) changes.push([Date.parse(s[2]), ((values.get(s[1]) || 0) + (firsts.has(s[0] + ":" + s[1]) ? state.bonus : 0)) * weight("flags")]);
-      });
-      state.awards.forEach(function (a) { if (a[0] === row.team_id) changes.push([Date.parse(a[2]), a[1] * weight(a[3] || "flags")]); });
-      changes.sort(function (a, b) { return a[0] - b[0]; });
-      let total = 0;
-      const points = start ? [{ x: start, y: 0 }] : [];
-      changes.forEach(function (c) { total += c[1]; points.push({ x: c[0], y: total }); });
-      points.push({ x: Date.now(), y: row.score });
-      const line = LINES[index % LINES.length];
-      return { label: row.team, data: points, borderColor: line[0], backgroundColor: line[0], borderDash: line[1],
-        pointStyle: line[2], stepped: true, pointRadius: 4, borderWidth: 3 };
-    });
-    if (!chart) {
-      Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;  /* CJK names need a CJK font */
-      /* Labels as large as the text around the chart: the projector mode makes that large. */
-      const box = document.getElementById("chart").parentNode;
-      const size = parseFloat(getComputedStyle(box).fontSize) || 16;
-      Chart.defaults.font.size = size;
-      chart = new Chart(document.getElementById("chart"), {
-        type: "line",
-        data: { datasets: datasets },
-        options: {
-          animation: false, maintainAspectRatio: false, parsing: false,
-          scales: {
-            x: { type: "linear", ticks: { color: "#cfd8e3", maxTicksLimit: 8, callback: timeLabel }, grid: { color: "#2a3d55" } },
-            y: { beginAtZero: true, ticks: { color: "#cfd8e3" }, grid: { color: "#2a3d55" } },
-          },
-          /* On a phone the legend would eat the plot; the table above names the teams. The
-             legend draws each line with its colour and dash. */
-          plugins: { legend: { display: window.innerWidth > 700, position: "bottom",
-            labels: { color: "#e8eef5", usePointStyle: true, pointStyle: "line", pointStyleWidth: size * 2.5 } } },
-        },
-      });
-    } else {
-      chart.data.datasets = datasets;
-      chart.update("none");
-    }
+    chart = drawChart(chart, document.getElementById("chart"), datasets(top, start, Date.now()), { lang: D.lang, zone: D.zone });
   }
 
   /* --- clock ------------------------------------------------------------------------------ */
@@ -349,8 +237,6 @@
   function applySnapshot(s) {
     state.challenges = s.challenges || [];
     state.solves = s.solves || [];
-    state.awards = s.awards || [];
-    state.bonus = s.first_blood_bonus || 0;
     state.clock = s.clock;
     state.weights = s.weights || null;
     renderStandings(s.standings);
@@ -370,18 +256,15 @@
   const socket = D.connect({
     snapshot: applySnapshot,
     solve: function (s) {
-      addToFeed(feedLine(s));
-      state.solves.push([s.team_id, s.challenge_id, s.at]);
+      addToFeed(itemLine(s));
+      state.solves.push([s.team_id, s.challenge_id, s.at, s.first_blood, s.points]);
       const cell = grid.querySelector('[data-cell="' + s.team_id + ":" + s.challenge_id + '"]');
       if (cell) mark(cell, s.first_blood ? "blood" : "solved");
-      const challenge = state.challenges.find(function (c) { return c.id === s.challenge_id; });
-      if (challenge && s.first_blood) challenge.value = s.points - state.bonus;
     },
     standings: function (e) { applyStandings(e.standings); if (typeof e.frozen === "boolean") setFrozen(e.frozen); },
-    award: function (a) { state.awards.push([a.team_id, a.value, a.at]); },
-    /* The standings event that follows moves the score and the breakdown cells. */
-    deduction: function (d) { addToFeed(deductionLine(d)); state.awards.push([d.team_id, -d.points, d.at, "deductions"]); },
-    graded: function (g) { addToFeed(gradedLine(g)); state.awards.push([g.team_id, g.points, g.at, "reports"]); },
+    /* The standings event that follows moves the score, the breakdown cells and the chart. */
+    deduction: function (d) { addToFeed(itemLine({ kind: "deduction", ...d })); },
+    graded: function (g) { addToFeed(itemLine({ kind: "graded", ...g })); },
     announcement: function (a) {
       const empty = announcements.querySelector(".empty");
       if (empty) empty.remove();
@@ -404,4 +287,4 @@
     team: function (t) { if (t.disabled) removeTeam(t.team_id); },
     reveal: revealed,
   });
-})();
+}

@@ -16,12 +16,13 @@ STANDINGS = [
 ]
 CHALLENGES = [{"id": 1, "name": "Web 300", "category": "Web", "value": 300},
               {"id": 2, "name": "Crypto 300", "category": "Crypto", "value": 300}]
-SOLVES = [[3, 1, "2026-11-25T09:00:00+00:00"], [7, 1, "2026-11-25T09:30:00+00:00"],
-          [7, 2, "2026-11-25T10:00:00+08:00"]]
+# As the ledger gives them: [team, challenge, time, first blood, points with the bonus].
+SOLVES = [[3, 1, "2026-11-25T09:00:00+00:00", True, 310], [7, 1, "2026-11-25T09:30:00+00:00", False, 300],
+          [7, 2, "2026-11-25T10:00:00+08:00", True, 310]]
 
 
 def test_feed_has_tasks_task_stats_and_last_accept() -> None:
-    feed = ctftime.feed(STANDINGS, CHALLENGES, SOLVES, first_blood_bonus=10)
+    feed = ctftime.feed(STANDINGS, CHALLENGES, SOLVES)
     assert feed == {
         "tasks": ["Web 300", "Crypto 300"],
         "standings": [

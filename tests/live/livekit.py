@@ -97,6 +97,12 @@ class LiveClient:
         self.snapshot = self.wait("snapshot")
 
     def _record(self, event: str, data: Any = None) -> None:
+        if event in ("snapshot", "standings") and isinstance(data, dict):
+            steps = {row["team_id"]: row.pop("steps") for row in data.get("standings", []) if "steps" in row}
+            for row in data.get("standings", []):
+                # The chart's steps ride on each row; their last point is the row's score.
+                assert not steps.get(row["team_id"]) or steps[row["team_id"]][-1][1] == row["score"], row
+            data["steps"] = steps
         with self._cond:
             self.events.append((event, data))
             self._cond.notify_all()

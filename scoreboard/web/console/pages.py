@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from scoreboard import packs
 from scoreboard.board import results
-from scoreboard.board.standings import challenge_values, solve_counts
+from scoreboard.board.ledger import challenge_values, solve_counts
 from scoreboard.core.errors import N_, Refused
 from scoreboard.core.text import render_markdown
 from scoreboard.drill import challenges, organizer, rosters, submissions

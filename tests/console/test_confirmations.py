@@ -138,7 +138,7 @@ def test_destructive_actions_ask_first_and_cancel_changes_nothing(server: Any, b
         expect(page.locator("p.flash.ok")).to_contain_text("Their open sessions have ended.")
         assert member.http.get(challenges, timeout=5).status_code == 401
 
-        # --- re-grading asks too -------------------------------------------------------------------
+        # --- re-checking asks too -------------------------------------------------------------------
         page.goto(base + "/console/challenges")
         page.get_by_role("link", name="Web Server Intrusion", exact=True).click()
         ask_then_cancel(page, page.get_by_role("link", name="Re-grade past wrong answers…"),

@@ -1,6 +1,6 @@
 """Issue #11 on the pack side: hostile or broken packs and zips are refused with a report.
 
-Regex flags cannot make grading backtrack, YAML aliases cannot blow up, numbers and times are
+Regex flags cannot make answer checking backtrack, YAML aliases cannot blow up, numbers and times are
 bounded by what the database and the clock hold, and a damaged zip is a `name:0:` report.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_catastrophic_regex_is_graded_in_linear_time() -> None:
 
     Run apart so a regression shows as a clear failure instead of a frozen test run.
     """
-    code = ("from scoreboard.core.grading import check\n"
+    code = ("from scoreboard.core.checking import check\n"
             "print(check('regex', '(a+)+b', 'a' * 1000 + 'c'), check('regex', '(a+)+b', 'aaab'))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["False", "True"], result.stderr

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from scoreboard.core.errors import Refused
 from scoreboard.drill import organizer
-from scoreboard.drill.attempts import regrade
+from scoreboard.drill.attempts import recheck
 from scoreboard.store import events
 from scoreboard.store.models import Challenge, Team, User, utcnow
 from scoreboard.web.console.common import actor_label, done, form_time, refused, utc
@@ -163,7 +163,7 @@ def user_reset(user_id: int) -> Any:
 
 
 @bp.route("/challenges/<int:challenge_id>/regrade", methods=["GET", "POST"])
-def challenge_regrade(challenge_id: int) -> Any:
+def challenge_recheck(challenge_id: int) -> Any:
     challenge = db().get(Challenge, challenge_id)
     if challenge is None:
         abort(404)
@@ -175,7 +175,7 @@ def challenge_regrade(challenge_id: int) -> Any:
             _("This cannot be undone."),
         ], _("Re-grade now"), url_for("console.challenge_detail", challenge_id=challenge_id)))
     try:
-        changed = regrade(db(), challenge_id, utcnow(), actor_label())
+        changed = recheck(db(), challenge_id, utcnow(), actor_label())
     except Refused as err:
         return refused(err, "console.challenge_list")
     teams = ", ".join(item["team"] for item in changed)

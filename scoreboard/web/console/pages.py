@@ -118,13 +118,13 @@ def pack_check() -> Any:
                           max_unpacked=services().settings.max_pack_unpacked_bytes)
     except packs.PackError as err:
         db().rollback()
-        return render_template("console/pack_report.html", problems=err.problems, warnings=err.warnings, diff=None,
+        return render_template("console/pack_check.html", problems=err.problems, warnings=err.warnings, diff=None,
                                form=form), 422
     except Refused as err:
         return refused(err, "console.pack_list")
     finally:
         db().rollback()
-    return render_template("console/pack_report.html", problems=[], warnings=diff.warnings, diff=diff, form=form)
+    return render_template("console/pack_check.html", problems=[], warnings=diff.warnings, diff=diff, form=form)
 
 
 @bp.post("/packs/apply")
@@ -136,7 +136,7 @@ def pack_apply() -> Any:
         organizer.audit_pack(db(), actor_label(), diff)
     except packs.PackError as err:
         db().rollback()
-        return render_template("console/pack_report.html", problems=err.problems, warnings=err.warnings, diff=None,
+        return render_template("console/pack_check.html", problems=err.problems, warnings=err.warnings, diff=None,
                                form=request.form), 422
     except Refused as err:
         return refused(err, "console.pack_list")

@@ -48,7 +48,7 @@ class Actor:
     team_name: str | None
 
     @property
-    def is_admin(self) -> bool:
+    def is_organizer(self) -> bool:
         return self.role == "admin"
 
     @property

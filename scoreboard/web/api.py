@@ -67,7 +67,7 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
         who = actor()
         if who is None:
             return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
-        if who.team_id is None and not who.is_admin:
+        if who.team_id is None and not who.is_organizer:
             return error(_("this account belongs to no team"), 403)
         return view(*args, **kwargs)
 

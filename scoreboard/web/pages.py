@@ -255,14 +255,14 @@ def team_page() -> Any:
 def download(file_id: int, name: str) -> Any:
     """Attachments: only to a team member or token of a team, only for released challenges."""
     who = actor()
-    if who is None or (who.team_id is None and not who.is_admin):
+    if who is None or (who.team_id is None and not who.is_organizer):
         abort(404)
     row = db().get(File, file_id)
     if row is None or row.name != name:
         abort(404)
     try:
-        challenge = challenges.visible(catalog(), row.challenge_id, utcnow(), preview=who.is_admin)
-        if not who.is_admin:
+        challenge = challenges.visible(catalog(), row.challenge_id, utcnow(), preview=who.is_organizer)
+        if not who.is_organizer:
             challenges.ensure_unlocked(catalog(), challenge, solved_by(who.team_id))
     except Refused:
         abort(404)

@@ -25,7 +25,7 @@ def _red_team_only() -> Any:
     who = actor()
     if who is None:
         return redirect(url_for("pages.login", next=request.path))
-    if not (who.is_red_team or who.is_admin):
+    if not (who.is_red_team or who.is_organizer):
         abort(403)
     return None
 

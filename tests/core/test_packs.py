@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import load_pack as load
 from sqlalchemy import func, select
 
 from scoreboard import packs
@@ -96,11 +97,6 @@ def load_into_instance(instance: Path, folder: Path) -> None:
 def db_rows(instance: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(instance / "drillboard.db") as conn:
         return conn.execute(sql).fetchall()
-
-
-def load(services: Any, path: Path, **kwargs: Any) -> packs.PackDiff:
-    with services.database.session() as session:
-        return packs.load(session, path, services.settings.files_dir, **kwargs)
 
 
 # --- every problem as file:line -----------------------------------------------------------

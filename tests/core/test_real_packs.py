@@ -13,18 +13,13 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import load_pack as load
 from sqlalchemy import select
 
-from scoreboard import packs
 from scoreboard.core import checking
 from scoreboard.store.models import Challenge, File, Hint
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real-packs"
-
-
-def load(services: Any, path: Path, **kwargs: Any) -> packs.PackDiff:
-    with services.database.session() as session:
-        return packs.load(session, path, services.settings.files_dir, **kwargs)
 
 
 def challenge(services: Any, name: str) -> dict[str, Any]:

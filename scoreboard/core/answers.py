@@ -1,8 +1,8 @@
-"""Answer types: one small class each, used by the pack loader and by grading.
+"""Answer types: one small class each, used by the pack loader and by answer checking (``checking``).
 
 ``parse`` runs when a pack loads: it validates the flag's ``content`` and returns what is
 stored (content and options), raising ``ValueError`` with a message for the organizer.
-``check`` runs at grading: it normalises the answer the same way, then compares in constant
+``check`` runs when an answer is checked: it normalises the answer the same way, then compares in constant
 time, so timing says nothing about how close a guess was. No Flask, no database.
 """
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _unsupported(pattern: str, error: str) -> str:
 
 @lru_cache(maxsize=1024)
 def compiled(pattern: str, case_insensitive: bool = False) -> Any:
-    """An RE2 pattern: linear-time matching, so no answer can make grading backtrack."""
+    """An RE2 pattern: linear-time matching, so no answer can make checking backtrack."""
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
     options = re2.Options()

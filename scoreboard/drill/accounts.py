@@ -48,7 +48,7 @@ class Actor:
     team_name: str | None
 
     @property
-    def is_admin(self) -> bool:
+    def is_organizer(self) -> bool:
         return self.role == "admin"
 
     @property
@@ -152,11 +152,16 @@ def _create_user(session: Session, name: str, password: str, role: str, team: Te
 
 def join_team(session: Session, join_code: str, name: str, password: str) -> User:
     """A member's first visit: the join code alone decides the team."""
+    return _create_user(session, name, password, "member", team_for_join_code(session, join_code))
+
+
+def team_for_join_code(session: Session, join_code: str) -> Team:
+    """The team a join code opens; a code that opens none is a wrong guess (``BadJoinCode``)."""
     code = join_code.strip() if isinstance(join_code, str) and "\0" not in join_code else ""
     team = session.scalar(select(Team).where(Team.join_code == code)) if code else None
     if team is None or team.disabled:
         raise BadJoinCode(N_("that join code is not valid; ask your organizers for your team's code"))
-    return _create_user(session, name, password, "member", team)
+    return team
 
 
 def create_member(session: Session, team: Team, name: str, password: str) -> User:

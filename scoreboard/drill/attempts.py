@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from scoreboard.board import ledger
-from scoreboard.core import grading
+from scoreboard.core import checking
 from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, public_name
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
 from scoreboard.drill import audit
@@ -87,8 +87,8 @@ def clean_answer(answer: Any) -> str:
         raise Refused(N_("'answer' must not be empty"))
     if "\x00" in answer:
         raise Refused(N_("'answer' must not contain NUL characters"))
-    if len(answer) > grading.MAX_ANSWER:
-        raise Refused(N_("'answer' is longer than %(max)s characters"), max=grading.MAX_ANSWER)
+    if len(answer) > checking.MAX_ANSWER:
+        raise Refused(N_("'answer' is longer than %(max)s characters"), max=checking.MAX_ANSWER)
     try:
         answer.encode("utf-8")
     except UnicodeEncodeError:
@@ -113,7 +113,7 @@ def _every_member(session: Session, team_id: int, challenge_id: int, user_id: in
 def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: int, answer: str,
              now: datetime, user_id: int | None = None) -> tuple[bool, str | None]:
     """Grade against every accepted answer; ``logic: all`` remembers partial captures, ``team`` members."""
-    hits = [a.position for a in answers if grading.check(a.type, a.content, answer, a.options)]
+    hits = [a.position for a in answers if checking.check(a.type, a.content, answer, a.options)]
     if challenge.logic == "team" and hits:
         return _every_member(session, team_id, challenge.id, user_id)
     if challenge.logic != "all" or len(answers) <= 1:
@@ -271,11 +271,12 @@ def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
     return Verdict("correct", points, first_blood=first and not frozen)
 
 
-def regrade(session: Session, challenge_id: int, now: datetime, actor: str) -> list[dict[str, Any]]:
-    """After a flag is fixed: grade past wrong attempts again; a team now right solves at its original time.
+def recheck(session: Session, challenge_id: int, now: datetime, actor: str) -> list[dict[str, Any]]:
+    """After a flag is fixed: check past wrong attempts again; a team now right solves at its original time.
 
     Only teams without a solve are considered; each gains at most one solve (the database's
-    unique constraint again), dated when the team first gave a now-accepted answer.
+    unique constraint again), dated when the team first gave a now-accepted answer. The audit
+    actions keep their stored names (``challenge.regrade``, ``solve.regrade``): the chain holds them.
     """
     challenge = session.get(Challenge, challenge_id)
     if challenge is None:

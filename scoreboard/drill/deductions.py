@@ -49,7 +49,7 @@ def _reason(value: Any, missing: str) -> str:
 
 def ensure_recorder(actor: Actor | None) -> Actor:
     """The caller, if it may record deductions: a red-team member or an organizer."""
-    if actor is None or not (actor.is_red_team or actor.is_admin):
+    if actor is None or not (actor.is_red_team or actor.is_organizer):
         raise Forbidden(N_("only the red team and organizers can record deductions"))
     return actor
 
@@ -109,7 +109,7 @@ def record(session: Session, team_id: Any, points: Any, reason: Any, evidence: A
 
 def void(session: Session, deduction_id: int, reason: Any, now: datetime, actor: Actor | None) -> Deduction:
     """Cancel a deduction (a mistake, a disputed attack): the team gets its points back; the row stays."""
-    if actor is None or not actor.is_admin:
+    if actor is None or not actor.is_organizer:
         raise Forbidden(N_("only organizers can void a deduction"))
     row = session.get(Deduction, deduction_id)
     if row is None:

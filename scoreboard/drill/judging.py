@@ -29,7 +29,7 @@ MAX_COMMENT = 10_000
 
 
 def may_judge(who: Actor | None) -> bool:
-    return who is not None and (who.is_judge or who.is_admin)
+    return who is not None and (who.is_judge or who.is_organizer)
 
 
 def _marks_needed(session: Session) -> int:

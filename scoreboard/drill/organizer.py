@@ -1,6 +1,6 @@
 """What organizers do to a running drill: the clock, points, announcements, team control.
 
-The CLI, the admin pages and the API call these same functions; each writes an audit entry
+The CLI, the console and the API call these same functions; each writes an audit entry
 and the public event in the caller's transaction. No Flask here.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ by name) so submissions and solves survive a reload. No Flask here.
 
 The modules, one job each: ``yamlfile`` (YAML with line numbers), ``challenge`` and
 ``attachments`` (one challenge.yml), ``folder`` (the pack folder or zip), ``apply`` (the
-database side), ``report`` (problems and warnings).
+database side), ``problems`` (what a check found: problems and warnings).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.packs.apply import PackDiff, apply_pack, diff_pack
 from scoreboard.packs.folder import opened, read_folder
-from scoreboard.packs.report import PackError
+from scoreboard.packs.problems import PackError
 from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
 __all__ = ["ChallengeSpec", "PackDiff", "PackError", "PackSpec", "apply_pack", "diff_pack", "load", "opened",

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoreboard.packs.report import PackError, short
+from scoreboard.packs.problems import PackError, short
 from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec
 from scoreboard.store import events
 from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow

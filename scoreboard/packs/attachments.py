@@ -10,8 +10,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from scoreboard.packs.problems import short
 from scoreboard.packs.reader import FieldReader
-from scoreboard.packs.report import short
 from scoreboard.packs.spec import FileSpec
 
 MAX_FILE_BYTES = 100 * 1024 * 1024

@@ -1,6 +1,6 @@
 """One ``challenge.yml`` (ctfcli's format and Drillboard's additions) into a ``ChallengeSpec``.
 
-The reader never stops at the first mistake: every problem and warning goes to the report
+The reader never stops at the first mistake: every problem and warning goes to the findings
 with its line. What ctfcli accepts loads with ctfcli's meaning; fields nobody reads are
 warnings, so a pack of a real event loads while a typo still shows up.
 """
@@ -11,8 +11,8 @@ from typing import Any
 from scoreboard.packs import attachments, fields, translations, yamlfile
 from scoreboard.packs.fields import MAX_INT
 from scoreboard.packs.kinds import KIND_FIELDS, KINDS
+from scoreboard.packs.problems import short, unknown
 from scoreboard.packs.reader import FieldReader
-from scoreboard.packs.report import short, unknown
 from scoreboard.packs.spec import ChallengeSpec, HintSpec
 
 CHALLENGE_FIELDS = {
@@ -26,15 +26,15 @@ IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
 
 
 class ChallengeReader(FieldReader):
-    """Validates one challenge.yml into the report; ``plugin_type`` is set for a CTFd plugin type."""
+    """Validates one challenge.yml into the findings; ``plugin_type`` is set for a CTFd plugin type."""
 
     plugin_type: tuple[int, str] | None = None
 
     def read(self) -> ChallengeSpec | None:
-        before = self.report.problem_count
-        data = yamlfile.load(self.path, self.rel, self.report)
+        before = self.findings.problem_count
+        data = yamlfile.load(self.path, self.rel, self.findings)
         if data is None:
-            if self.report.problem_count == before:
+            if self.findings.problem_count == before:
                 self.problem(1, "the file is empty; a challenge needs at least name, value and flags")
             return None
         if not isinstance(data, dict):

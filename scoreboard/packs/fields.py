@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from scoreboard.core import clock
-from scoreboard.packs.report import short
+from scoreboard.packs.problems import short
 
 MAX_INT = 2**31 - 1  # a 32-bit signed integer column
 FIRST_YEAR, LAST_YEAR = clock.YEARS

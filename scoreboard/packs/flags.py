@@ -5,8 +5,8 @@ from typing import Any
 
 from scoreboard.core import answers
 from scoreboard.packs import fields
+from scoreboard.packs.problems import short, unknown
 from scoreboard.packs.reader import FieldReader
-from scoreboard.packs.report import short, unknown
 from scoreboard.packs.spec import AnswerSpec
 from scoreboard.packs.yamlfile import LineList
 

@@ -15,7 +15,7 @@ from typing import Any
 from scoreboard.core import clock
 from scoreboard.packs import archives, fields, translations, yamlfile
 from scoreboard.packs.challenge import ChallengeReader, unknown
-from scoreboard.packs.report import PackError, Report, short
+from scoreboard.packs.problems import Findings, PackError, short
 from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
 PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
@@ -72,51 +72,51 @@ def _weights(value: Any) -> dict[str, int]:
     return weights
 
 
-def _read_pack_yml(root: Path, report: Report) -> dict[str, Any]:
+def _read_pack_yml(root: Path, findings: Findings) -> dict[str, Any]:
     settings: dict[str, Any] = {"id": _slug(root.name), "title": root.name[:200], "description": ""}
     path = root / "pack.yml"
     if not path.is_file():
         return settings
-    data = yamlfile.load(path, "pack.yml", report)
+    data = yamlfile.load(path, "pack.yml", findings)
     if data is None:
         return settings
     if not isinstance(data, dict):
-        report.problem("pack.yml", 1, "pack.yml must be a mapping of fields")
+        findings.problem("pack.yml", 1, "pack.yml must be a mapping of fields")
         return settings
     for key, value in data.items():
         if key not in PACK_FIELDS:
-            report.warn("pack.yml", data.lines[key], unknown(key, PACK_FIELDS))
+            findings.warn("pack.yml", data.lines[key], unknown(key, PACK_FIELDS))
             continue
         if key == "translations":
             settings["translations"], found = translations.check(value, data.lines[key], translations.PACK_KEYS)
             for line, message in found:
-                report.problem("pack.yml", line, message)
+                findings.problem("pack.yml", line, message)
             continue
         try:
             _pack_field(settings, key, value)
         except ValueError as err:
-            report.problem("pack.yml", data.lines[key], str(err))
+            findings.problem("pack.yml", data.lines[key], str(err))
     start, end, freeze = (settings.get(k) for k in ("starts_at", "ends_at", "freeze_at"))
     if start and end and end <= start:
-        report.problem("pack.yml", data.lines.get("ends_at", 1), "'ends_at' must be after 'starts_at'")
+        findings.problem("pack.yml", data.lines.get("ends_at", 1), "'ends_at' must be after 'starts_at'")
     if freeze and ((start and freeze < start) or (end and freeze > end)):
-        report.problem("pack.yml", data.lines.get("freeze_at", 1), "'freeze_at' must lie between 'starts_at' and 'ends_at'")
+        findings.problem("pack.yml", data.lines.get("freeze_at", 1), "'freeze_at' must lie between 'starts_at' and 'ends_at'")
     return settings
 
 
-def _challenge_files(root: Path, report: Report) -> list[Path]:
+def _challenge_files(root: Path, findings: Findings) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         names = [f for f in CHALLENGE_FILES if f in files]
         if len(names) > 1:
             rel = (Path(folder) / names[1]).relative_to(root).as_posix()
-            report.problem(rel, 0, "this folder has both challenge.yml and challenge.yaml; keep one")
+            findings.problem(rel, 0, "this folder has both challenge.yml and challenge.yaml; keep one")
         found.extend(Path(folder) / name for name in names[:1])
     return found
 
 
-def _check_across(challenges: list[ChallengeSpec], report: Report) -> None:
+def _check_across(challenges: list[ChallengeSpec], findings: Findings) -> None:
     """What only the whole pack shows: two challenges with one name, requirements by name.
 
     A requirement naming no challenge is dropped with a warning, as ctfcli does (its own
@@ -125,7 +125,7 @@ def _check_across(challenges: list[ChallengeSpec], report: Report) -> None:
     names: dict[str, str] = {}
     for spec in challenges:
         if spec.name in names:
-            report.problem(spec.source, spec.lines["name"], f"duplicate name {short(spec.name)} (also in {names[spec.name]})")
+            findings.problem(spec.source, spec.lines["name"], f"duplicate name {short(spec.name)} (also in {names[spec.name]})")
         names.setdefault(spec.name, spec.source)
     for spec in challenges:
         kept: list[str | int] = []
@@ -134,25 +134,25 @@ def _check_across(challenges: list[ChallengeSpec], report: Report) -> None:
             if isinstance(required, int):
                 kept.append(required)  # an id: checked against the database when the pack is applied
             elif required == spec.name:
-                report.warn(spec.source, line, "a challenge cannot require itself; requirement ignored")
+                findings.warn(spec.source, line, "a challenge cannot require itself; requirement ignored")
             elif required not in names:
                 close = difflib.get_close_matches(required, sorted(names), n=1)
                 hint = f" (did you mean {short(close[0])}?)" if close else ""
-                report.warn(spec.source, line, f"requirement {short(required)} names no challenge in this pack{hint}; "
+                findings.warn(spec.source, line, f"requirement {short(required)} names no challenge in this pack{hint}; "
                                                "ignored, so it does not lock this challenge")
             else:
                 kept.append(required)
         spec.requirements = kept
 
 
-def _plugin_types(plugins: list[tuple[str, int, str]], loadable: int, report: Report) -> None:
+def _plugin_types(plugins: list[tuple[str, int, str]], loadable: int, findings: Findings) -> None:
     """A CTFd plugin type is refused by name, saying whether the rest of the pack is fine."""
     rest = ""
-    if plugins and report.problem_count == 0:
+    if plugins and findings.problem_count == 0:
         rest = (f"; the other {loadable} challenge(s) have no problems and load once this one is "
                 "removed or given a standard or dynamic type")
     for rel, line, kind in plugins:
-        report.problem(rel, line, f"type {short(kind)} is a CTFd plugin challenge type; Drillboard scores only "
+        findings.problem(rel, line, f"type {short(kind)} is a CTFd plugin challenge type; Drillboard scores only "
                                   f"standard and dynamic challenges and report tasks{rest}")
 
 
@@ -164,27 +164,27 @@ def read_folder(root: Path, strict: bool = False) -> PackSpec:
     root = Path(root)
     if not root.is_dir():
         raise PackError([f"{root}:0: not a folder or .zip file"])
-    report = Report()
-    settings = _read_pack_yml(root, report)
-    paths = _challenge_files(root, report)
+    findings = Findings()
+    settings = _read_pack_yml(root, findings)
+    paths = _challenge_files(root, findings)
     if not paths:
-        report.problem(".", 0, "no challenge.yml found anywhere in the pack")
+        findings.problem(".", 0, "no challenge.yml found anywhere in the pack")
     challenges, plugins = [], []
     for path in paths:
-        reader = ChallengeReader(root, path, report)
+        reader = ChallengeReader(root, path, findings)
         spec = reader.read()
         if spec:
             challenges.append(spec)
         if reader.plugin_type:
             plugins.append((reader.rel, *reader.plugin_type))
-    _check_across(challenges, report)
-    _plugin_types(plugins, len(challenges), report)
-    report.raise_if_problems(strict)
+    _check_across(challenges, findings)
+    _plugin_types(plugins, len(challenges), findings)
+    findings.raise_if_problems(strict)
     digest = hashlib.sha256(repr(sorted((c.name, repr(c.fingerprint())) for c in challenges)).encode())
     digest.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
     pack_translations = settings.pop("translations", {})
     return PackSpec(settings.pop("id"), settings.pop("title"), settings.pop("description"), root,
-                    digest.hexdigest(), challenges, settings, report.warnings, pack_translations)
+                    digest.hexdigest(), challenges, settings, findings.warnings, pack_translations)
 
 
 @contextmanager

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoreboard.packs import fields, flags
+from scoreboard.packs.problems import short, unknown
 from scoreboard.packs.reader import FieldReader
-from scoreboard.packs.report import short, unknown
 from scoreboard.packs.spec import ChallengeSpec
 from scoreboard.packs.yamlfile import LineDict
 

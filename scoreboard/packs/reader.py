@@ -8,23 +8,23 @@ from pathlib import Path
 from typing import Any
 
 from scoreboard.packs import fields
-from scoreboard.packs.report import Report
+from scoreboard.packs.problems import Findings
 from scoreboard.packs.yamlfile import LineDict
 
 
 class FieldReader:
-    """One YAML file of a pack, read field by field into the pack's report."""
+    """One YAML file of a pack, read field by field into the pack check's findings."""
 
-    def __init__(self, root: Path, path: Path, report: Report) -> None:
-        self.root, self.path, self.report = root, path, report
+    def __init__(self, root: Path, path: Path, findings: Findings) -> None:
+        self.root, self.path, self.findings = root, path, findings
         self.rel = path.relative_to(root).as_posix()
         self.data: LineDict = LineDict()
 
     def problem(self, line: int, message: str) -> None:
-        self.report.problem(self.rel, line, message)
+        self.findings.problem(self.rel, line, message)
 
     def warn(self, line: int, message: str) -> None:
-        self.report.warn(self.rel, line, message)
+        self.findings.warn(self.rel, line, message)
 
     def line(self, key: str) -> int:
         return getattr(self.data, "lines", {}).get(key, 1)

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from scoreboard.packs.report import Report
+from scoreboard.packs.problems import Findings
 
 MAX_YAML_BYTES = 1024 * 1024
 
@@ -90,22 +90,22 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def load(path: Path, rel: str, report: Report) -> Any:
+def load(path: Path, rel: str, findings: Findings) -> Any:
     """The file's data, or None after reporting why it cannot be read."""
     if path.stat().st_size > MAX_YAML_BYTES:
-        report.problem(rel, 1, "file is larger than 1 MB")
+        findings.problem(rel, 1, "file is larger than 1 MB")
         return None
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe subclass)
     except UnicodeDecodeError:
-        report.problem(rel, 1, "file is not UTF-8 text")
+        findings.problem(rel, 1, "file is not UTF-8 text")
     except _Refused as err:
-        report.problem(rel, err.problem_mark.line + 1, err.problem)
+        findings.problem(rel, err.problem_mark.line + 1, err.problem)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        report.problem(rel, (mark.line + 1) if mark else 1, f"YAML syntax: {err.problem or err}")
+        findings.problem(rel, (mark.line + 1) if mark else 1, f"YAML syntax: {err.problem or err}")
     except yaml.YAMLError as err:
-        report.problem(rel, 1, f"YAML syntax: {err}")
+        findings.problem(rel, 1, f"YAML syntax: {err}")
     except RecursionError:
-        report.problem(rel, 1, "YAML nested too deeply")
+        findings.problem(rel, 1, "YAML nested too deeply")
     return None

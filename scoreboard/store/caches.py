@@ -38,7 +38,7 @@ class AnswerDef:
 
 @dataclass(frozen=True)
 class ChallengeDef:
-    """What grading, visibility and the challenge list need of a challenge (never its text)."""
+    """What answer checking, visibility and the challenge list need of a challenge (never its text)."""
 
     id: int
     pack_id: str

@@ -16,9 +16,9 @@ from scoreboard.board import replay
 from scoreboard.board.snapshot import encode
 from scoreboard.core.errors import N_, Refused
 from scoreboard.drill import attempts, challenges, deductions, judging, reports
-from scoreboard.drill.attempts import Attempt, RateLimited
+from scoreboard.drill.attempts import Attempt
 from scoreboard.store.models import utcnow
-from scoreboard.web import inputs
+from scoreboard.web import inputs, refusals
 from scoreboard.web.context import (
     actor,
     bearer_token,
@@ -31,18 +31,12 @@ from scoreboard.web.context import (
     services,
     solved_by,
 )
-from scoreboard.web.i18n import refusal
 from scoreboard.web.openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-@bp.errorhandler(Refused)
-def _refused(err: Refused) -> Any:
-    db().rollback()
-    if isinstance(err, RateLimited):
-        return error(refusal(err), 429, **{"Retry-After": str(err.retry_after)})
-    return error(refusal(err), err.status)
+bp.register_error_handler(Refused, refusals.as_json)
 
 
 @bp.before_request
@@ -67,7 +61,7 @@ def team_required(view: Callable[..., Any]) -> Callable[..., Any]:
         who = actor()
         if who is None:
             return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
-        if who.team_id is None and not who.is_admin:
+        if who.team_id is None and not who.is_organizer:
             return error(_("this account belongs to no team"), 403)
         return view(*args, **kwargs)
 
@@ -186,7 +180,7 @@ def record_deduction() -> Any:
     """The red team (or an organizer) takes points from a team for a successful attack."""
     who = actor()
     if who is None:
-        return error("log in or send 'Authorization: Bearer <token>'", 401)
+        return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
     deductions.ensure_recorder(who)
     body = json_body()
     session = db()

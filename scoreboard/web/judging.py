@@ -17,34 +17,30 @@ from flask_login import current_user
 from scoreboard.core.errors import Refused
 from scoreboard.drill import judging, reports
 from scoreboard.store.models import utcnow
-from scoreboard.web import i18n
+from scoreboard.web import refusals
 from scoreboard.web.context import actor, catalog, db, received_files, services, solved_by
 from scoreboard.web.pages import member_required
 
 bp = Blueprint("judging", __name__)
 
 
-def _refused(err: Refused) -> None:
-    db().rollback()
-    flash(i18n.refusal(err), "error")
+@bp.errorhandler(Refused)
+def _refused(err: Refused) -> Any:
+    return refusals.answer(err, "judging.queue")
 
 
 @bp.post("/challenges/<int:challenge_id>/report")
 @member_required
 def file_report(challenge_id: int) -> Any:
     """The form on a report task's page: the same domain function as the API."""
+    refusals.back_to("pages.challenge_page", anchor="#report", challenge_id=challenge_id)
     who, settings, now = actor(), services().settings, utcnow()
     files = received_files("files", settings.max_report_file_bytes)
-    try:
-        row = reports.submit(db(), catalog(), solved_by(who.team_id),
-                             reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now),
-                             request.form.get("text", ""), files, settings.files_dir,
-                             settings.max_report_file_bytes)
-        db().commit()
-    except Refused as err:
-        _refused(err)
-    else:
-        flash(_("Version %(n)s of your report is filed.", n=row.version), "ok")
+    row = reports.submit(db(), catalog(), solved_by(who.team_id),
+                         reports.Filing(who.team_id, who.user_id, who.label, challenge_id, now),
+                         request.form.get("text", ""), files, settings.files_dir, settings.max_report_file_bytes)
+    db().commit()
+    flash(_("Version %(n)s of your report is filed.", n=row.version), "ok")
     return redirect(url_for("pages.challenge_page", challenge_id=challenge_id) + "#report")
 
 
@@ -84,21 +80,15 @@ def queue() -> Any:
 @bp.route("/judge/reports/<int:report_id>", methods=["GET", "POST"])
 @judge_required
 def mark(report_id: int) -> Any:
-    try:
-        data = judging.view_for_judge(db(), actor(), report_id)
-    except Refused as err:
-        _refused(err)
-        return redirect(url_for("judging.queue"))
+    refusals.back_to("judging.queue")
+    data = judging.view_for_judge(db(), actor(), report_id)
     if request.method == "POST":
         form = request.form
+        refusals.show_again(lambda: render_template("judge_report.html", report=data, form=form))
         scores = [_whole(form.get(f"score-{n}", "")) for n in range(len(data["rubric"]))]
         comments = [form.get(f"comment-{n}", "") for n in range(len(data["rubric"]))]
-        try:
-            judging.mark(db(), actor(), report_id, scores, form.get("comment", ""), comments, now=utcnow())
-            db().commit()
-        except Refused as err:
-            _refused(err)
-            return render_template("judge_report.html", report=data, form=form), 400
+        judging.mark(db(), actor(), report_id, scores, form.get("comment", ""), comments, now=utcnow())
+        db().commit()
         flash(_("Report #%(id)s is marked.", id=report_id), "ok")
         return redirect(url_for("judging.queue"))
     return render_template("judge_report.html", report=data, form={})

@@ -122,7 +122,7 @@ def _schemas() -> dict[str, Any]:
 def document() -> dict[str, Any]:
     """Every field the API returns is declared here; a test compares real responses with it."""
     answer = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
-              "description": "stripped of surrounding white space before grading; must not be blank or hold NUL"}
+              "description": "stripped of surrounding white space before checking; must not be blank or hold NUL"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Drillboard API", "version": "1",

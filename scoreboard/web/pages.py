@@ -22,10 +22,15 @@ from scoreboard.drill import accounts, attempts, challenges, guessing, reports
 from scoreboard.drill.attempts import Attempt
 from scoreboard.packs import translations
 from scoreboard.store.models import Challenge, File, Hint, utcnow
-from scoreboard.web import i18n
+from scoreboard.web import i18n, refusals
 from scoreboard.web.context import actor, catalog, client_address, db, public_counts, services, solved_by
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.errorhandler(Refused)
+def _refused(err: Refused) -> Any:
+    return refusals.answer(err, "pages.index")
 
 
 def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,30 +68,30 @@ def index() -> Any:
 @bp.route("/join", methods=["GET", "POST"])
 def join() -> Any:
     form = request.form
-    if request.method == "POST":
-        ticket, wait = guessing.take(guessing.join_windows(services().address_limiter, client_address()))
-        if ticket is None:
-            flash(_("Too many failed attempts; try again in %(n)s s.", n=wait), "error")
-            return render_template("join.html", join_code="", name=form.get("name", "")), 429
-        if form.get("password") != form.get("confirm"):
-            ticket.right()  # not a guess at a join code
-            flash(_("The two passwords differ."), "error")
-        else:
-            try:
-                user = accounts.join_team(db(), form.get("join_code", ""), form.get("name", ""), form.get("password", ""))
-                db().commit()
-            except Refused as err:
-                db().rollback()
-                if not isinstance(err, accounts.BadJoinCode):
-                    ticket.right()
-                flash(i18n.refusal(err), "error")
-            else:
-                ticket.right()
-                login_user(user)
-                flash(_("Welcome to %(team)s.", team=user.team.name), "ok")
-                return redirect(url_for("pages.challenge_list"))
+    if request.method == "GET":
+        return _join_form(200)
+    ticket, wait = guessing.take(guessing.join_windows(services().address_limiter, client_address()))
+    if ticket is None:
+        flash(_("Too many failed attempts; try again in %(n)s s.", n=wait), "error")
+        return render_template("join.html", join_code="", name=form.get("name", "")), 429
+    if form.get("password") != form.get("confirm"):
+        ticket.right()  # not a guess at a join code
+        flash(_("The two passwords differ."), "error")
+        return _join_form(400)
+    refusals.show_again(lambda: _join_form(400)[0])
+    team = accounts.team_for_join_code(db(), form.get("join_code", ""))
+    ticket.right()  # the code opened a team: a refusal from here on (name, password) is no guess
+    user = accounts.create_member(db(), team, form.get("name", ""), form.get("password", ""))
+    db().commit()
+    login_user(user)
+    flash(_("Welcome to %(team)s.", team=user.team.name), "ok")
+    return redirect(url_for("pages.challenge_list"))
+
+
+def _join_form(status: int) -> tuple[str, int]:
+    form = request.form
     return render_template("join.html", join_code=form.get("join_code") or request.args.get("code", ""),
-                           name=form.get("name", "")), 400 if request.method == "POST" else 200
+                           name=form.get("name", "")), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -164,13 +169,10 @@ def challenge_list() -> Any:
 @bp.get("/challenges/<int:challenge_id>")
 @member_required
 def challenge_page(challenge_id: int) -> Any:
-    try:
-        team_id = current_user.team_id
-        data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
-                                          utcnow())
-    except Refused as err:
-        flash(i18n.refusal(err), "error")
-        return redirect(url_for("pages.challenge_list"))
+    refusals.back_to("pages.challenge_list")
+    team_id = current_user.team_id
+    data = challenges.detail_for_team(db(), catalog(), solved_by(team_id), public_counts(), challenge_id, team_id,
+                                      utcnow())
     report = None
     if data["kind"] == "report":
         report = {**(reports.status(db(), team_id, challenge_id) or {}),
@@ -185,18 +187,14 @@ def challenge_page(challenge_id: int) -> Any:
 @member_required
 def answer(challenge_id: int) -> Any:
     """The no-JavaScript path: the same domain function as the API, then back to the page."""
-    try:
-        team = current_user.team
-        attempt = Attempt(team.id, team.name, current_user.id, challenge_id, request.form.get("answer", ""),
-                          client_address(), utcnow())
-        verdict = attempts.record(db(), catalog(), solved_by(team.id), attempt, services().limiter)
-    except Refused as err:
-        db().rollback()
-        flash(i18n.refusal(err), "error")
-    else:
-        messages = {"correct": _("Correct! +%(points)s points.", points=verdict.points),
-                    "incorrect": _("Incorrect."), "already_solved": _("Your team already solved this.")}
-        flash(messages[verdict.result], "ok" if verdict.result == "correct" else "error")
+    refusals.back_to("pages.challenge_page", challenge_id=challenge_id)
+    team = current_user.team
+    attempt = Attempt(team.id, team.name, current_user.id, challenge_id, request.form.get("answer", ""),
+                      client_address(), utcnow())
+    verdict = attempts.record(db(), catalog(), solved_by(team.id), attempt, services().limiter)
+    messages = {"correct": _("Correct! +%(points)s points.", points=verdict.points),
+                "incorrect": _("Incorrect."), "already_solved": _("Your team already solved this.")}
+    flash(messages[verdict.result], "ok" if verdict.result == "correct" else "error")
     return redirect(url_for("pages.challenge_page", challenge_id=challenge_id))
 
 
@@ -215,25 +213,18 @@ def _hint_offer(hint_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
 @member_required
 def unlock(hint_id: int) -> Any:
     """Without JavaScript: a page that says what the hint costs, then its form unlocks it."""
-    try:
-        hint, challenge = _hint_offer(hint_id)
-    except Refused as err:
-        flash(i18n.refusal(err), "error")
-        return redirect(url_for("pages.challenge_list"))
+    refusals.back_to("pages.challenge_list")
+    hint, challenge = _hint_offer(hint_id)
+    refusals.back_to("pages.challenge_page", challenge_id=challenge["id"])
     back = url_for("pages.challenge_page", challenge_id=challenge["id"])
     if hint["unlocked"]:
         flash(_("Your team has already unlocked this hint."), "ok")
         return redirect(f"{back}#hint-{hint_id}")
     if request.method == "GET" or request.form.get("confirmed") != "1":
         return render_template("hint_confirm.html", hint=hint, challenge=challenge, back=back)
-    try:
-        team_id = current_user.team_id
-        challenges.unlock_hint(db(), catalog(), solved_by(team_id), hint_id, team_id, current_user.id, utcnow())
-        db().commit()
-    except Refused as err:
-        db().rollback()
-        flash(i18n.refusal(err), "error")
-        return redirect(back)
+    team_id = current_user.team_id
+    challenges.unlock_hint(db(), catalog(), solved_by(team_id), hint_id, team_id, current_user.id, utcnow())
+    db().commit()
     flash(ngettext("Hint unlocked: %(num)s point was taken from your team's score.",
                    "Hint unlocked: %(num)s points were taken from your team's score.", hint["cost"]), "ok")
     return redirect(f"{back}#hint-{hint_id}")
@@ -256,14 +247,14 @@ def team_page() -> Any:
 def download(file_id: int, name: str) -> Any:
     """Attachments: only to a team member or token of a team, only for released challenges."""
     who = actor()
-    if who is None or (who.team_id is None and not who.is_admin):
+    if who is None or (who.team_id is None and not who.is_organizer):
         abort(404)
     row = db().get(File, file_id)
     if row is None or row.name != name:
         abort(404)
     try:
-        challenge = challenges.visible(catalog(), row.challenge_id, utcnow(), preview=who.is_admin)
-        if not who.is_admin:
+        challenge = challenges.visible(catalog(), row.challenge_id, utcnow(), preview=who.is_organizer)
+        if not who.is_organizer:
             challenges.ensure_unlocked(catalog(), challenge, solved_by(who.team_id))
     except Refused:
         abort(404)
@@ -290,9 +281,7 @@ def board_page() -> Any:
 @bp.get("/replay")
 def replay_page() -> Any:
     """The board at any minute of the drill (``?minute=N``); static/js/replay.js scrubs and plays."""
+    refusals.answer_with(lambda err: (render_template("replay.html", data=None, error=i18n.refusal(err)), err.status))
     session, now = db(), utcnow()
-    try:
-        data = replay.replay(session, now, replay.moment(session, now, request.args.get("minute")))
-    except Refused as err:
-        return render_template("replay.html", data=None, error=err.text(_)), err.status
+    data = replay.replay(session, now, replay.moment(session, now, request.args.get("minute")))
     return render_template("replay.html", data=data)

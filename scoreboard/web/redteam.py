@@ -15,9 +15,15 @@ from scoreboard.core.errors import Refused
 from scoreboard.drill import deductions
 from scoreboard.store import uploads
 from scoreboard.store.models import Team, utcnow
+from scoreboard.web import refusals
 from scoreboard.web.context import actor, db, form_number, received_files, services
 
 bp = Blueprint("redteam", __name__)
+
+
+@bp.errorhandler(Refused)
+def _refused(err: Refused) -> Any:
+    return refusals.answer(err, "redteam.page")
 
 
 @bp.before_request
@@ -25,7 +31,7 @@ def _red_team_only() -> Any:
     who = actor()
     if who is None:
         return redirect(url_for("pages.login", next=request.path))
-    if not (who.is_red_team or who.is_admin):
+    if not (who.is_red_team or who.is_organizer):
         abort(403)
     return None
 
@@ -46,16 +52,12 @@ def page() -> Any:
     session = db()
     form = request.form
     if request.method == "POST":
-        try:
-            row = deductions.record(session, form_number(form.get("team_id", "")), form_number(form.get("points", "")),
-                                    form.get("reason", ""), form.get("evidence", ""), utcnow(), actor(),
-                                    evidence_upload(), evidence_store())
-            team = session.get(Team, row.team_id).name
-            session.commit()
-        except Refused as err:
-            session.rollback()
-            flash(err.text(_), "error")
-            return _render(form), 400
+        refusals.show_again(lambda: _render(form))
+        row = deductions.record(session, form_number(form.get("team_id", "")), form_number(form.get("points", "")),
+                                form.get("reason", ""), form.get("evidence", ""), utcnow(), actor(),
+                                evidence_upload(), evidence_store())
+        team = session.get(Team, row.team_id).name
+        session.commit()
         flash(_("Deduction recorded: −%(points)s for %(team)s (%(reason)s).", points=row.points, team=team,
                 reason=row.reason), "ok")
         return redirect(url_for("redteam.page"))

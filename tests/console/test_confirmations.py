@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,16 +15,14 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "live"))
+from helpers import browser_login, eventually  # noqa: E402
 from livekit import join  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 
 def login(page: Page, base: str, name: str, password: str) -> None:
-    page.goto(base + "/login")
-    page.locator("main input[name=name]").fill(name)
-    page.locator("main input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
+    browser_login(page, base, name, password)
     expect(page).to_have_url(base + "/console/")
 
 
@@ -56,10 +53,7 @@ def on_board(base: str) -> set[str]:
 def shown_soon(base: str, team: str, shown: bool) -> bool:
     """Whether ``team`` is (or is not) on the public board within a few seconds: the board is
     rebuilt in the background after a change, not in the request that made it."""
-    deadline = time.monotonic() + 5
-    while (team in on_board(base)) != shown and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return (team in on_board(base)) == shown
+    return (team in eventually(lambda: on_board(base), lambda teams: (team in teams) == shown, 5)) == shown
 
 
 def test_destructive_actions_ask_first_and_cancel_changes_nothing(server: Any, browser: Browser,
@@ -138,7 +132,7 @@ def test_destructive_actions_ask_first_and_cancel_changes_nothing(server: Any, b
         expect(page.locator("p.flash.ok")).to_contain_text("Their open sessions have ended.")
         assert member.http.get(challenges, timeout=5).status_code == 401
 
-        # --- re-grading asks too -------------------------------------------------------------------
+        # --- re-checking asks too -------------------------------------------------------------------
         page.goto(base + "/console/challenges")
         page.get_by_role("link", name="Web Server Intrusion", exact=True).click()
         ask_then_cancel(page, page.get_by_role("link", name="Re-grade past wrong answers…"),

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from helpers import browser_login
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,10 +155,7 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     expect(anon).to_have_url(re.compile(r"/login\?next=(/|%2F)console(/|%2F)$"))
 
     # --- 1. log in -----------------------------------------------------------------------------
-    page.goto(base + "/login")
-    page.locator("main input[name=name]").fill("chief")
-    page.locator("main input[name=password]").fill(chief["password"])
-    page.locator("main form button[type=submit]").click()
+    browser_login(page, base, "chief", chief["password"])
     expect(page).to_have_url(base + "/console/")
     expect(page.locator("#phase")).to_have_text("not started")
 
@@ -489,10 +487,7 @@ def test_board_open_before_start_gets_the_challenges(server_factory: Any, page: 
         expect(board.locator("#conn")).to_have_class(re.compile(r"\bon\b"), timeout=5000)
         expect(board.locator("#grid thead th.vertical")).to_have_count(0)  # nothing is open before the start
 
-        page.goto(base + "/login")
-        page.locator("main input[name=name]").fill("chief")
-        page.locator("main input[name=password]").fill(chief["password"])
-        page.locator("main form button[type=submit]").click()
+        browser_login(page, base, "chief", chief["password"])
         confirm(page, "start", "Start the drill now?")
         expect(page.locator("#phase")).to_have_text("running")
         expect(board.locator("#clock-phase")).to_have_text("running", timeout=3000)

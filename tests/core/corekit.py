@@ -1,8 +1,6 @@
 """Helpers shared by the core tests (importable as ``corekit``, like ``livekit`` in tests/live)."""
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from scoreboard.drill import accounts, organizer
@@ -15,13 +13,3 @@ def team_with_token(services: Any, name: str, country: str = "KZ") -> tuple[int,
         token = accounts.new_token(session, team=team)
         team_id = team.id
     return team_id, {"Authorization": f"Bearer {token}"}
-
-
-def eventually(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 3.0) -> Any:
-    """What ``read`` returns once ``done`` holds (e.g. the board after a background rebuild)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.02)

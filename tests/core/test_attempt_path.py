@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import load_pack
 from sqlalchemy import event
 
-from scoreboard import create_app, packs
+from scoreboard import create_app
 from scoreboard.store.config import Settings
 
 PACK = {
@@ -31,8 +32,7 @@ PACK = {
 def serving_app(tmp_path: Path, make_pack: Any) -> Iterator[Any]:
     app = create_app(Settings(instance=tmp_path / "instance", secret_key="t", tick_seconds=0.2, background=True))
     services = app.extensions["drillboard"]
-    with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK), services.settings.files_dir)
+    load_pack(services, make_pack({}, files=PACK))
     yield app
     services.live.stop()
 

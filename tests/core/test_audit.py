@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import load_pack
 from sqlalchemy import text
 
-from scoreboard import create_app, packs
+from scoreboard import create_app
 from scoreboard.drill import organizer
 from scoreboard.store.config import Settings
 from scoreboard.store.models import utcnow
@@ -24,8 +25,7 @@ PACK = {
 @pytest.fixture
 def drill(app: Any, services: Any, make_pack: Any) -> Any:
     """A small drill with every kind of score-bearing row and a few organizer actions."""
-    with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK), services.settings.files_dir)
+    load_pack(services, make_pack({}, files=PACK))
     team_id, headers = team_with_token(services, "Audited")
     client = app.test_client()
     ids = {c["name"]: c["id"] for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}

@@ -4,18 +4,18 @@ Also the projector page's pieces that need no browser (paging, dwell, the hall's
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import csrf, load_pack, login, organizer_account
 from sqlalchemy import func, select
 
 from scoreboard.board import kiosk
 from scoreboard.core.clock import Clock
 from scoreboard.core.errors import Refused
-from scoreboard.drill import accounts, organizer
+from scoreboard.drill import organizer
 from scoreboard.store import events
 from scoreboard.store.models import AuditEntry, Event, Team, utcnow
 
@@ -96,11 +96,9 @@ def test_reopen_keeps_a_freeze_still_ahead(services: Any) -> None:
 
 
 def test_a_team_answers_again_after_reopen(services: Any, client: Any, make_pack: Any) -> None:
-    from scoreboard import packs
 
     folder = make_pack({"web/one": {"name": "One", "category": "Web", "value": 100, "flags": ["DRILL{one}"]}})
-    with services.database.session() as session:
-        packs.load(session, folder, services.settings.files_dir)
+    load_pack(services, folder)
     _, headers = team_with_token(services, "Team Reopen")
     cid = client.get("/api/v1/challenges", headers=headers).get_json()["challenges"][0]["id"]
     clock(services, "end")
@@ -142,16 +140,9 @@ def test_clock_actions_follow_the_state(services: Any) -> None:
 # --- the console: one request never performs a destructive action ------------------------------
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 @pytest.fixture
 def organizer_client(services: Any, client: Any) -> Any:
-    with services.database.session() as session:
-        _, password, _ = accounts.create_admin(session, "chief")
-    page = client.get("/login")
-    client.post("/login", data={"name": "chief", "password": password, "csrf_token": _csrf(page.get_data(True))})
+    login(client, "chief", organizer_account(services, "chief"))
     return client
 
 
@@ -163,7 +154,7 @@ def test_a_clock_post_without_confirmation_only_asks(services: Any, organizer_cl
                                                      question: str) -> None:
     clock(services, "start")
     before = drill_state(services)
-    token = _csrf(organizer_client.get("/console/").get_data(True))
+    token = csrf(organizer_client, "/console/")
     page = organizer_client.post(url, data={"csrf_token": token})
     assert page.status_code == 200 and question in page.get_data(True)
     assert drill_state(services) == before
@@ -175,7 +166,7 @@ def test_team_controls_without_confirmation_change_nothing(services: Any, organi
     team_id, _ = team_with_token(services, "Kazakh CERT")
     with services.database.session() as session:
         code = session.get(Team, team_id).join_code
-    token = _csrf(organizer_client.get("/console/teams").get_data(True))
+    token = csrf(organizer_client, "/console/teams")
     page = organizer_client.post(f"/console/teams/{team_id}/disable", data={"csrf_token": token})
     assert "Disable team Kazakh CERT?" in page.get_data(True)
     page = organizer_client.post(f"/console/teams/{team_id}/rotate", data={"csrf_token": token})

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 import requests
-from corekit import eventually, team_with_token
+from corekit import team_with_token
+from helpers import eventually, load_pack
 from sqlalchemy import create_engine, func, select, text
 
-from scoreboard import create_app, packs
+from scoreboard import create_app
 from scoreboard.drill import accounts, organizer
 from scoreboard.store.config import Settings
 from scoreboard.store.models import Base, Solve, Submission
@@ -122,8 +123,7 @@ def pg_app(postgres_url: str, tmp_path: Path) -> Any:
 @pytest.mark.parametrize("threads", [2, 8])
 def test_same_correct_answer_at_once_on_postgres(pg_app: Any, make_pack: Any, threads: int) -> None:
     services = pg_app.extensions["drillboard"]
-    with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK), services.settings.files_dir)
+    load_pack(services, make_pack({}, files=PACK))
     with services.database.session() as session:
         team = organizer.create_team(session, "Postgres Racers", "KZ", "test")
         token = accounts.new_token(session, team=team)

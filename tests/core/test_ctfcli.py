@@ -1,11 +1,12 @@
 """ctfcli's constructs mean in Drillboard what they mean in ctfcli (issue #12's table)."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import csrf
+from helpers import load_pack as load
 from sqlalchemy import select
 
 from scoreboard import packs
@@ -15,11 +16,6 @@ from scoreboard.store.models import Challenge, Hint, Team
 OPTIONAL = ("author", "category", "description", "attempts", "state", "tags", "topics", "hints", "files",
             "requirements", "extra", "scheduled_at", "connection_info", "logic", "version", "attribution",
             "solution", "translations", "type", "next", "image", "protocol", "host")
-
-
-def load(services: Any, path: Any, **kwargs: Any) -> packs.PackDiff:
-    with services.database.session() as session:
-        return packs.load(session, path, services.settings.files_dir, **kwargs)
 
 
 def stored(services: Any, name: str) -> Challenge:
@@ -164,10 +160,6 @@ def test_hint_requirements_are_enforced_in_the_api(services: Any, client: Any, m
     assert client.post(f"/api/v1/hints/{second}/unlock", headers=headers).status_code == 200
     board = client.get("/api/v1/scoreboard").get_json()["standings"]
     assert board[0]["score"] == -15   # both paid hints, once each
-
-
-def csrf(client: Any, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
 def test_hint_requirements_are_enforced_on_the_page(services: Any, app: Any, make_pack: Any) -> None:

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from corekit import eventually, team_with_token
+from corekit import team_with_token
+from helpers import csrf_from, eventually, login
 from sqlalchemy import func, select
 
 from scoreboard.board import results
@@ -187,26 +188,17 @@ def test_weights_make_the_score_and_the_exports_carry_breakdown_and_weights(serv
 # --- pages ----------------------------------------------------------------------------------
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _login(client: Any, name: str, password: str) -> Any:
-    token = _csrf(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": token})
-
-
 def test_the_red_team_page_records_with_evidence_and_organizers_void_it(services: Any, app: Any, drill: dict) -> None:
     red = app.test_client()
-    assert _login(red, "mallory", drill["red_password"]).headers["Location"].endswith("/")
+    assert login(red, "mallory", drill["red_password"]).headers["Location"].endswith("/")
     assert red.get("/").headers["Location"].endswith("/redteam")
     page = red.get("/redteam").get_data(as_text=True)
     assert "Blue Cell" in page and 'enctype="multipart/form-data"' in page
-    refused = red.post("/redteam", data={"csrf_token": _csrf(page), "team_id": str(drill["blue"]), "points": "abc",
+    refused = red.post("/redteam", data={"csrf_token": csrf_from(page), "team_id": str(drill["blue"]), "points": "abc",
                                          "reason": "x"})
     assert refused.status_code == 400 and _written(services) == (0, 0)
     done = red.post("/redteam", data={
-        "csrf_token": _csrf(page), "team_id": str(drill["blue"]), "points": "20", "reason": "RDP brute force",
+        "csrf_token": csrf_from(page), "team_id": str(drill["blue"]), "points": "20", "reason": "RDP brute force",
         "evidence": "see file", "evidence_file": (io.BytesIO(b"log line"), "../../rdp.log")},
         content_type="multipart/form-data", follow_redirects=True)
     assert "RDP brute force" in done.get_data(as_text=True)
@@ -217,18 +209,18 @@ def test_the_red_team_page_records_with_evidence_and_organizers_void_it(services
     assert red.get(f"/console/deductions/{row.id}/evidence").status_code == 403
 
     chief = app.test_client()
-    _login(chief, "chief", drill["admin_password"])
+    login(chief, "chief", drill["admin_password"])
     listing = chief.get("/console/deductions").get_data(as_text=True)
     assert "mallory" in listing and "rdp.log" in listing
     download = chief.get(f"/console/deductions/{row.id}/evidence")
     assert download.data == b"log line" and "rdp.log" in download.headers["Content-Disposition"]
     ask = chief.get(f"/console/deductions/{row.id}/void").get_data(as_text=True)
     assert "Void the deduction of 20 points from Blue Cell?" in ask and 'name="reason"' in ask
-    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "reason": "x"})  # not confirmed
-    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "confirmed": "1", "reason": ""})
+    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": csrf_from(ask), "reason": "x"})  # not confirmed
+    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": csrf_from(ask), "confirmed": "1", "reason": ""})
     with services.database.session() as session:
         assert session.get(Deduction, row.id).voided_at is None
-    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": _csrf(ask), "confirmed": "1",
+    chief.post(f"/console/deductions/{row.id}/void", data={"csrf_token": csrf_from(ask), "confirmed": "1",
                                                           "reason": "out of scope"})
     with services.database.session() as session:
         assert session.get(Deduction, row.id).void_reason == "out of scope"
@@ -245,7 +237,7 @@ def test_the_team_page_shows_deductions_with_voids_struck_through(services: Any,
         voided = deductions.record(session, drill["blue"], 15, "wrong target", "", utcnow(), red).id
         deductions.void(session, voided, "it was another team's host", utcnow(), admin)
     member = app.test_client()
-    _login(member, "bob", "correct horse battery")
+    login(member, "bob", "correct horse battery")
     page = member.get("/team").get_data(as_text=True)
     assert "phished the CFO" in page
     assert "<del>wrong target</del>" in page and "it was another team&#39;s host" in page
@@ -253,9 +245,9 @@ def test_the_team_page_shows_deductions_with_voids_struck_through(services: Any,
 
 def test_organizers_create_disable_and_reset_staff_accounts(services: Any, app: Any, drill: dict) -> None:
     chief = app.test_client()
-    _login(chief, "chief", drill["admin_password"])
+    login(chief, "chief", drill["admin_password"])
     page = chief.get("/console/staff").get_data(as_text=True)
-    made = chief.post("/console/staff", data={"csrf_token": _csrf(page), "name": "eve", "role": "red_team"})
+    made = chief.post("/console/staff", data={"csrf_token": csrf_from(page), "name": "eve", "role": "red_team"})
     text = made.get_data(as_text=True)
     password = re.search(r'id="created-password">([^<]+)<', text).group(1)
     token = re.search(r'id="created-token">([^<]+)<', text).group(1)
@@ -263,7 +255,7 @@ def test_organizers_create_disable_and_reset_staff_accounts(services: Any, app: 
     body = {"team_id": drill["green"], "points": 5, "reason": "open SMB share"}
     assert chief.application.test_client().post("/api/v1/deductions", headers=headers, json=body).status_code == 201
     assert "eve" in chief.get("/console/staff").get_data(as_text=True)
-    refused = chief.post("/console/staff", data={"csrf_token": _csrf(page), "name": "eve", "role": "judge"},
+    refused = chief.post("/console/staff", data={"csrf_token": csrf_from(page), "name": "eve", "role": "judge"},
                          follow_redirects=True)
     assert "already exists" in refused.get_data(as_text=True)
     with services.database.session() as session:
@@ -271,15 +263,15 @@ def test_organizers_create_disable_and_reset_staff_accounts(services: Any, app: 
         assert eve.role == "red_team"
     ask = chief.get(f"/console/staff/{eve.id}/disable").get_data(as_text=True)
     assert "Disable the account of eve?" in ask
-    chief.post(f"/console/staff/{eve.id}/disable", data={"csrf_token": _csrf(ask), "confirmed": "1"})
+    chief.post(f"/console/staff/{eve.id}/disable", data={"csrf_token": csrf_from(ask), "confirmed": "1"})
     assert app.test_client().post("/api/v1/deductions", headers=headers, json=body).status_code == 401
-    assert _login(app.test_client(), "eve", password).status_code == 401
-    chief.post(f"/console/staff/{eve.id}/enable", data={"csrf_token": _csrf(ask)})
-    done = chief.post(f"/console/staff/{eve.id}/reset", data={"csrf_token": _csrf(ask), "confirmed": "1"},
+    assert login(app.test_client(), "eve", password).status_code == 401
+    chief.post(f"/console/staff/{eve.id}/enable", data={"csrf_token": csrf_from(ask)})
+    done = chief.post(f"/console/staff/{eve.id}/reset", data={"csrf_token": csrf_from(ask), "confirmed": "1"},
                       follow_redirects=True).get_data(as_text=True)
     new_password = re.search(r"New password for eve: (\S+) ", done).group(1)
-    assert _login(app.test_client(), "eve", new_password).status_code == 302
-    own = chief.post(f"/console/staff/{drill['admin'].id}/disable", data={"csrf_token": _csrf(ask), "confirmed": "1"},
+    assert login(app.test_client(), "eve", new_password).status_code == 302
+    own = chief.post(f"/console/staff/{drill['admin'].id}/disable", data={"csrf_token": csrf_from(ask), "confirmed": "1"},
                      follow_redirects=True)
     assert "cannot disable your own account" in own.get_data(as_text=True)
     with services.database.session() as session:

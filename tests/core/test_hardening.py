@@ -6,7 +6,6 @@ nothing; limits hold when requests race; the freeze and anonymised names do not 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,10 +13,11 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import csrf, csrf_from, load_pack, logged_in, login, organizer_account
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from scoreboard import create_app, packs
+from scoreboard import create_app
 from scoreboard.drill import accounts, organizer
 from scoreboard.store.config import Settings
 from scoreboard.store.models import Challenge, Submission, utcnow
@@ -35,8 +35,8 @@ PACK = {
 
 @pytest.fixture
 def ids(app: Any, services: Any, make_pack: Any) -> dict[str, int]:
+    load_pack(services, make_pack({}, files=PACK, name="hard"))
     with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK, name="hard"), services.settings.files_dir)
         rows = session.execute(select(Challenge.name, Challenge.id)).all()
     return dict(rows)
 
@@ -76,8 +76,7 @@ def test_racing_wrong_answers_cannot_exceed_the_challenges_attempts(app: Any, se
 def test_racing_wrong_answers_cannot_exceed_the_rate_limit(tmp_path: Path, make_pack: Any) -> None:
     app = create_app(Settings(instance=tmp_path / "i", secret_key="t", attempt_limit=5, attempt_window=60))
     services = app.extensions["drillboard"]
-    with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK, name="hard"), services.settings.files_dir)
+    load_pack(services, make_pack({}, files=PACK, name="hard"))
     team_id, headers = team_with_token(services, "Racers")
     cid = next(c["id"] for c in app.test_client().get("/api/v1/challenges", headers=headers).get_json()["challenges"]
                if c["name"] == "Open")
@@ -93,8 +92,7 @@ def test_a_wrong_answer_that_fails_to_store_does_not_count(tmp_path: Path, make_
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(Settings(instance=tmp_path / "i", secret_key="t", attempt_limit=1, attempt_window=60))
     services = app.extensions["drillboard"]
-    with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK, name="hard"), services.settings.files_dir)
+    load_pack(services, make_pack({}, files=PACK, name="hard"))
     team_id, headers = team_with_token(services, "Unlucky")
     cid = next(c["id"] for c in app.test_client().get("/api/v1/challenges", headers=headers).get_json()["challenges"]
                if c["name"] == "Open")
@@ -148,7 +146,7 @@ def test_nul_in_an_answer_a_login_or_a_join_is_400(app: Any, services: Any, ids:
     team_id, headers = team_with_token(services, "Nullers")
     assert "NUL" in _error(_post(app, ids["Open"], "DRILL{\x00}", headers), 400)
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    token = csrf(client)
     login = client.post("/login", data={"csrf_token": token, "name": "adm\x00in", "password": "x\x00"})
     assert login.status_code == 400 and "NUL" in login.get_data(as_text=True)
     join = client.post("/join", data={"csrf_token": token, "join_code": "\x00", "name": "n", "password": "p",
@@ -190,13 +188,11 @@ def test_a_saved_session_cookie_stops_working_at_logout(app: Any, services: Any)
         team = organizer.create_team(session, "Cookie Team", "KZ", "test")
         accounts.create_member(session, team, "cookie", "correct horse")
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    assert client.post("/login", data={"csrf_token": token, "name": "cookie", "password": "correct horse"}) \
-        .status_code == 302
+    assert login(client, "cookie", "correct horse").status_code == 302
     saved = client.get_cookie("session").value
     assert client.get("/challenges").status_code == 200
     page = client.get("/challenges").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    token = csrf_from(page)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     thief = app.test_client()
     thief.set_cookie("session", saved)
@@ -219,11 +215,8 @@ def test_no_write_on_refusals(app: Any, services: Any, ids: dict[str, int]) -> N
 
 def _console(app: Any, services: Any) -> tuple[Any, str, int]:
     with services.database.session() as session:
-        _, password, _ = accounts.create_admin(session, "console-chief")
         team_id = organizer.create_team(session, "Form Team", "KZ", "test").id
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(True)).group(1)
-    client.post("/login", data={"name": "console-chief", "password": password, "csrf_token": token})
+    client, token = logged_in(app, "console-chief", organizer_account(services, "console-chief"))
     return client, token, team_id
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from corekit import eventually
+from helpers import eventually
 
 RANSOM = Path(__file__).resolve().parents[2] / "challenges" / "drill-demo" / "crypto-encoding" / "ransom-note"
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from babel.messages.pofile import read_po
+from helpers import load_pack
 
 from scoreboard import packs
 from scoreboard.core.errors import Refused
@@ -109,8 +110,8 @@ def _translation(lang: str, message: str) -> str:
 def test_api_errors_speak_the_callers_language(services: Any, client: Any, make_pack: Any, lang: str) -> None:
     """An API client gets its Accept-Language: refusals from the domain (with their values filled
     in) and from the edge alike, as one readable sentence in {"error": ...}."""
+    load_pack(services, make_pack({"one": yaml.safe_load(CHALLENGE)}))
     with services.database.session() as session:
-        packs.load(session, make_pack({"one": yaml.safe_load(CHALLENGE)}), services.settings.files_dir)
         team = organizer.create_team(session, "Polyglots", "KZ", "test")
         headers = {"Authorization": f"Bearer {accounts.new_token(session, team=team)}", "Accept-Language": lang}
     cid = client.get("/api/v1/challenges", headers=headers).get_json()["challenges"][0]["id"]
@@ -143,8 +144,7 @@ def test_country_names_follow_the_viewer(services: Any, client: Any) -> None:
 def test_pack_timezone_is_the_drill_home_zone(services: Any, client: Any, make_pack: Any) -> None:
     folder = make_pack({"web/one": yaml.safe_load(CHALLENGE)}, pack={"id": "zoned", "title": "Zoned",
                                                                       "timezone": "Asia/Almaty"})
-    with services.database.session() as session:
-        packs.load(session, folder, services.settings.files_dir)
+    load_pack(services, folder)
     with services.database.session() as session:
         assert session.get(Drill, 1).home_timezone == "Asia/Almaty"
     board = client.get("/board", headers={"Accept-Language": "ru"}).text
@@ -181,8 +181,7 @@ def member_client(app: Any, services: Any, lang: str) -> Any:
 def test_challenge_text_hints_and_category_in_the_viewers_language(app: Any, services: Any, make_pack: Any) -> None:
     folder = make_pack({"net/beacon": yaml.safe_load(CHALLENGE)},
                        pack={"id": "tr", "title": "Drill", "translations": {"ru": {"title": "Учения"}}})
-    with services.database.session() as session:
-        packs.load(session, folder, services.settings.files_dir)
+    load_pack(services, folder)
     client = member_client(app, services, "ru")
     listing = client.get("/challenges").text
     assert ">Сети</h2>" in listing and ">Маяк</a>" in listing

@@ -1,16 +1,13 @@
 """Password and join-code guessing is slowed down per name and address, and locks nobody out."""
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from helpers import csrf, login, organizer_account
+
 from scoreboard.drill import accounts, organizer
 from scoreboard.store.ratelimit import MemoryLimiter
-
-
-def _csrf(client: Any, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
 def _member(services: Any, name: str, password: str) -> str:
@@ -20,14 +17,8 @@ def _member(services: Any, name: str, password: str) -> str:
         return team.join_code
 
 
-def _admin(services: Any, name: str = "chief") -> str:
-    with services.database.session() as session:
-        return accounts.create_admin(session, name)[1]
-
-
 def _login(client: Any, name: str, password: str, address: str = "10.9.9.1") -> Any:
-    return client.post("/login", data={"csrf_token": _csrf(client, "/login"), "name": name, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return login(client, name, password, environ_base={"REMOTE_ADDR": address})
 
 
 def test_guessing_one_name_from_one_address_is_slowed(app: Any, services: Any) -> None:
@@ -51,7 +42,7 @@ def test_the_owner_of_a_guessed_name_logs_in_from_elsewhere(app: Any, services: 
 
 
 def test_the_organizer_is_never_locked_out_from_a_teams_address(app: Any, services: Any) -> None:
-    password = _admin(services, "chief")
+    password = organizer_account(services, "chief")
     _member(services, "bob", "battery staple")
     client = app.test_client()
     for i in range(60):  # a team behind one NAT address sprays names
@@ -72,7 +63,7 @@ def test_a_shared_address_is_not_locked_by_one_teammates_typos(app: Any, service
 
 
 def test_racing_wrong_passwords_do_not_slip_under_the_limit(app: Any, services: Any) -> None:
-    _admin(services, "chief")
+    organizer_account(services, "chief")
 
     def guess(i: int) -> int:
         return _login(app.test_client(), "chief", f"guess-{i}", address="10.2.2.2").status_code
@@ -88,7 +79,7 @@ def test_guessing_join_codes_is_slowed_per_address(app: Any, services: Any) -> N
 
     def join(join_code: str, name: str, address: str) -> Any:
         return client.post("/join", environ_base={"REMOTE_ADDR": address}, data={
-            "csrf_token": _csrf(client, "/join"), "join_code": join_code, "name": name,
+            "csrf_token": csrf(client, "/join"), "join_code": join_code, "name": name,
             "password": "password123", "confirm": "password123"})
 
     # An address gets five times the per-name allowance: a whole team may share one NAT address.

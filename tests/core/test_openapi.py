@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
-
-from scoreboard import packs
+from helpers import load_pack
 
 PACK = {
     "pack.yml": "id: schema\nfirst_blood_bonus: 5\n",
@@ -55,8 +54,7 @@ def response_schema(doc: dict[str, Any], path: str, method: str) -> dict[str, An
 
 
 def test_every_returned_field_is_declared(services: Any, client: Any, make_pack: Any) -> None:
-    with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK), services.settings.files_dir)
+    load_pack(services, make_pack({}, files=PACK))
     _, headers = team_with_token(services, "Schema")
     doc = client.get("/api/v1/openapi.json").get_json()
     listed = client.get("/api/v1/challenges", headers=headers).get_json()
@@ -105,8 +103,7 @@ def refused_by_schema(schema: dict[str, Any], body: Any) -> bool:
                                   {"answer": "x" * 1001}, [{"answer": "x"}]])
 def test_the_request_schema_refuses_what_the_server_refuses(services: Any, client: Any, make_pack: Any,
                                                              body: Any) -> None:
-    with services.database.session() as session:
-        packs.load(session, make_pack({}, files=PACK), services.settings.files_dir)
+    load_pack(services, make_pack({}, files=PACK))
     _, headers = team_with_token(services, "Bodies")
     challenge_id = client.get("/api/v1/challenges", headers=headers).get_json()["challenges"][0]["id"]
     doc = client.get("/api/v1/openapi.json").get_json()

@@ -1,6 +1,6 @@
 """Issue #11 on the pack side: hostile or broken packs and zips are refused with a report.
 
-Regex flags cannot make grading backtrack, YAML aliases cannot blow up, numbers and times are
+Regex flags cannot make answer checking backtrack, YAML aliases cannot blow up, numbers and times are
 bounded by what the database and the clock hold, and a damaged zip is a `name:0:` report.
 """
 from __future__ import annotations
@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import csrf, load_pack, logged_in, organizer_account
 from sqlalchemy import func, select
 
 from scoreboard import packs
-from scoreboard.drill import accounts, backup, organizer
+from scoreboard.drill import backup, organizer
 from scoreboard.store.models import Challenge, Team, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def test_catastrophic_regex_is_graded_in_linear_time() -> None:
 
     Run apart so a regression shows as a clear failure instead of a frozen test run.
     """
-    code = ("from scoreboard.core.grading import check\n"
+    code = ("from scoreboard.core.checking import check\n"
             "print(check('regex', '(a+)+b', 'a' * 1000 + 'c'), check('regex', '(a+)+b', 'aaab'))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["False", "True"], result.stderr
@@ -75,16 +76,11 @@ def test_yaml_alias_bomb_is_refused_before_it_expands(make_pack: Any) -> None:
 
 
 def test_alias_bomb_report_in_the_console_stays_small(services: Any, app: Any, tmp_path: Path) -> None:
-    with services.database.session() as session:
-        _, password, _ = accounts.create_admin(session, "boss")
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"csrf_token": token, "name": "boss", "password": password})
+    client, _ = logged_in(app, "boss", organizer_account(services, "boss"))
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("bomb/c/challenge.yml", BOMB)
-    page = client.get("/console/packs").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf(client, "/console/packs")
     resp = client.post("/console/packs/check", data={"csrf_token": token, "pack": (io.BytesIO(archive.getvalue()), "bomb.zip")},
                        content_type="multipart/form-data")
     assert resp.status_code == 422
@@ -128,8 +124,7 @@ def test_bounded_pack_applies_and_the_clock_starts(services: Any, client: Any, m
     folder = make_pack({}, files={"c/challenge.yml": GOOD.replace("value: 100", "value: 2147483647")
                                   + "release_after: 596523h\n",
                                   "pack.yml": "id: big\nfirst_blood_bonus: 2147483647\nstarts_at: 2099-01-01T00:00:00Z\n"})
-    with services.database.session() as session:
-        packs.load(session, folder, services.settings.files_dir)
+    load_pack(services, folder)
     with services.database.session() as session:
         organizer.clock_action(session, "start", utcnow(), "test")
     _, headers = team_with_token(services, "Big")

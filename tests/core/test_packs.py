@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import load_pack as load
 from sqlalchemy import func, select
 
 from scoreboard import packs
-from scoreboard.core import answers, grading
+from scoreboard.core import answers, checking
 from scoreboard.store.models import Challenge, Pack, PackLoad, Solve, Submission
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,11 +97,6 @@ def load_into_instance(instance: Path, folder: Path) -> None:
 def db_rows(instance: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(instance / "drillboard.db") as conn:
         return conn.execute(sql).fetchall()
-
-
-def load(services: Any, path: Path, **kwargs: Any) -> packs.PackDiff:
-    with services.database.session() as session:
-        return packs.load(session, path, services.settings.files_dir, **kwargs)
 
 
 # --- every problem as file:line -----------------------------------------------------------
@@ -426,7 +422,7 @@ def test_ctfcli_deployment_fields_are_accepted_and_ignored(services: Any, make_p
     with services.database.session() as session:
         challenge = session.scalar(select(Challenge).where(Challenge.name == "Service"))
         assert challenge.connection_info == "nc pwn.example 1337"
-        assert grading.check(challenge.answers[0].type, challenge.answers[0].content, "FLAG{SVC}", challenge.answers[0].options)
+        assert checking.check(challenge.answers[0].type, challenge.answers[0].content, "FLAG{SVC}", challenge.answers[0].options)
 
 
 def test_block_scalar_flag_is_answerable(services: Any, make_pack: Any) -> None:
@@ -434,7 +430,7 @@ def test_block_scalar_flag_is_answerable(services: Any, make_pack: Any) -> None:
         "name: Block\nvalue: 100\nflags:\n  - type: static\n    content: |\n      DRILL{block}\n")}))
     with services.database.session() as session:
         answer = session.scalar(select(Challenge).where(Challenge.name == "Block")).answers[0]
-        assert grading.check(answer.type, answer.content, "DRILL{block}", answer.options)
+        assert checking.check(answer.type, answer.content, "DRILL{block}", answer.options)
 
 
 # --- zips ---------------------------------------------------------------------------------
@@ -547,8 +543,8 @@ def test_demo_solutions_are_accepted(services: Any) -> None:
         assert set(answers) == names
         for challenge in challenges:
             answer = answers[challenge.name]
-            accepted = [grading.check(a.type, a.content, answer, a.options) for a in challenge.answers]
+            accepted = [checking.check(a.type, a.content, answer, a.options) for a in challenge.answers]
             assert any(accepted), (challenge.name, answer)
             # and a near miss is refused
             near = answer[:-1] + ("0" if answer[-1] != "0" else "1")
-            assert not any(grading.check(a.type, a.content, near, a.options) for a in challenge.answers), challenge.name
+            assert not any(checking.check(a.type, a.content, near, a.options) for a in challenge.answers), challenge.name

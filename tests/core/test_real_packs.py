@@ -13,18 +13,13 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import load_pack as load
 from sqlalchemy import select
 
-from scoreboard import packs
-from scoreboard.core import grading
+from scoreboard.core import checking
 from scoreboard.store.models import Challenge, File, Hint
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real-packs"
-
-
-def load(services: Any, path: Path, **kwargs: Any) -> packs.PackDiff:
-    with services.database.session() as session:
-        return packs.load(session, path, services.settings.files_dir, **kwargs)
 
 
 def challenge(services: Any, name: str) -> dict[str, Any]:
@@ -93,7 +88,7 @@ def test_ctfcli_reference_files_load_and_mean_what_ctfcli_means(services: Any, t
     assert example["solution"].startswith("# Solution")   # read from writeup/WRITEUP.md
     assert ("regex", "(.*)STUFF(.*)", {"case_insensitive": True}) in example["answers"]
     regex = [a for a in example["answers"] if a[0] == "regex"][0]
-    assert grading.check(*regex[:2], "my stuff here", regex[2])
+    assert checking.check(*regex[:2], "my stuff here", regex[2])
     assert challenge(services, "Test Challenge Solution")["solution"].startswith("# Solution")
 
 

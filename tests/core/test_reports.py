@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import pytest
 from corekit import team_with_token
+from helpers import PASSWORD, csrf, load_pack, logged_in, login, organizer_account
 from sqlalchemy import func, select
 
 from scoreboard import packs
@@ -20,9 +20,8 @@ FLAG = {"name": "Flag one", "value": 100, "flags": ["DRILL{x}"]}
 
 
 def load(services: Any, make_pack: Any, pack: dict[str, Any] | None = None, task: dict[str, Any] | None = None) -> dict[str, int]:
+    load_pack(services, make_pack({"r/report": task or TASK, "f/flag": FLAG}, {"id": "ex", **(pack or {})}))
     with services.database.session() as session:
-        packs.load(session, make_pack({"r/report": task or TASK, "f/flag": FLAG}, {"id": "ex", **(pack or {})}),
-                   services.settings.files_dir)
         from scoreboard.store.models import Challenge
         return {c.name: c.id for c in session.scalars(select(Challenge))}
 
@@ -68,10 +67,9 @@ def test_a_report_task_loads_with_its_rubric_and_reloads_unchanged(services: Any
             "weights": {"flags": 50, "reports": 30, "deductions": 20}}
     task = {**TASK, "deadline_after": "3h"}
     root = make_pack({"r/report": task, "f/flag": FLAG}, {"id": "ex", **pack})
+    load_pack(services, root)
+    again = load_pack(services, root, dry_run=True)
     with services.database.session() as session:
-        packs.load(session, root, services.settings.files_dir)
-    with services.database.session() as session:
-        again = packs.load(session, root, services.settings.files_dir, dry_run=True)
         from scoreboard.store.models import Challenge
         row = session.scalar(select(Challenge).where(Challenge.name == "Incident report"))
         drill = session.get(Drill, 1)
@@ -290,11 +288,8 @@ def test_second_marker_average_and_manual_release(services: Any, client: Any, ma
     admin = staff(services, "chief", "admin")
     page = client.get("/console/grades", headers=admin).get_data(as_text=True)
     assert "Blue" in page and "judges disagree" in page and "judy" in page and "jack" in page
-    with services.database.session() as session:
-        _, password, _ = accounts.create_staff(session, "boss", "admin")
-    login = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    client.post("/login", data={"name": "boss", "password": password, "csrf_token": token})
+    token = csrf(client)
+    login(client, "boss", organizer_account(services, "boss"))
     done = client.post("/console/grades/release", data={"csrf_token": token}, follow_redirects=True)
     assert "1 grade released." in done.get_data(as_text=True)
     assert breakdown(client, team_id)["reports"] == 54
@@ -335,17 +330,6 @@ def test_a_revision_replaces_the_version_in_the_queue(services: Any, client: Any
 
 # --- pages (no JavaScript) --------------------------------------------------------------------
 
-PASSWORD = "correct horse battery"
-
-
-def browser_login(app: Any, name: str, password: str = PASSWORD) -> tuple[Any, str]:
-    """A fresh test client logged in through the form; returns it with its CSRF token."""
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"name": name, "password": password, "csrf_token": token})
-    return client, token
-
-
 def member(services: Any, team: str, name: str) -> int:
     with services.database.session() as session:
         row = organizer.create_team(session, team, "KZ", "test")
@@ -358,7 +342,7 @@ def test_a_member_files_through_the_form_and_only_the_team_sees_its_files(app: A
     ids = load(services, make_pack)
     member(services, "Blue", "bella")
     member(services, "Red", "rick")
-    blue, token = browser_login(app, "bella")
+    blue, token = logged_in(app, "bella")
     page = blue.get(f"/challenges/{ids['Incident report']}").get_data(as_text=True)
     assert 'id="report-form"' in page and "Timeline" in page and 'name="answer"' not in page
     done = blue.post(f"/challenges/{ids['Incident report']}/report", follow_redirects=True,
@@ -371,7 +355,7 @@ def test_a_member_files_through_the_form_and_only_the_team_sees_its_files(app: A
     with services.database.session() as session:
         file_id = session.scalar(select(ReportFile.id))
     assert blue.get(f"/reports/files/{file_id}/blue-capture.pcap").data == b"pcap"
-    red, red_token = browser_login(app, "rick")
+    red, red_token = logged_in(app, "rick")
     assert red.get(f"/reports/files/{file_id}/blue-capture.pcap").status_code == 404
     assert "blue-capture" not in red.get(f"/challenges/{ids['Incident report']}").get_data(as_text=True)
     empty = red.post(f"/challenges/{ids['Incident report']}/report", data={"csrf_token": red_token, "text": " "},
@@ -388,7 +372,7 @@ def test_a_judge_lands_on_the_queue_and_the_form_refuses_a_score_above_the_maxim
     report_id = file_report(app.test_client(), ids["Incident report"], headers).get_json()["id"]
     with services.database.session() as session:
         _, password, _ = accounts.create_staff(session, "judy", "judge")
-    judge, token = browser_login(app, "judy", password)
+    judge, token = logged_in(app, "judy", password)
     queue = judge.get("/", follow_redirects=True).get_data(as_text=True)
     assert f"Report #{report_id}" in queue and "Blue Falcons" not in queue and 'href="/judge"' in queue
     form = judge.get(f"/judge/reports/{report_id}").get_data(as_text=True)

@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from corekit import eventually, team_with_token
+from corekit import team_with_token
+from helpers import eventually, load_pack
 from sqlalchemy import func, select
 from test_concurrency import pg_app  # noqa: F401 - the PostgreSQL drill fixture
 
-from scoreboard import packs
 from scoreboard.board import results
 from scoreboard.core.errors import Refused
 from scoreboard.drill import attempts, audit, organizer, reveal
@@ -47,8 +47,8 @@ def seed(services: Any, make_pack: Any) -> dict[str, int]:
     during it Charlie and Bravo solved X, then Alpha Y."""
     folder = make_pack({"x": {"name": "X", "value": 100, "flags": ["DRILL{x}"]},
                         "y": {"name": "Y", "value": 50, "flags": ["DRILL{y}"]}})
+    load_pack(services, folder)
     with services.database.session() as session:
-        packs.load(session, folder, services.settings.files_dir)
         organizer.set_clock(session, NOW, "test", starts_at=START, freeze_at=FREEZE)
     teams = {name: team_with_token(services, name)[0] for name in ("Alpha", "Bravo", "Charlie")}
     solve(services, "Alpha", "X", minutes(10))

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import schemathesis
 from corekit import team_with_token
+from helpers import load_pack
 from hypothesis import HealthCheck, given, settings
 
-from scoreboard import create_app, packs
+from scoreboard import create_app
 from scoreboard.store.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +24,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Any:
     instance = tmp_path_factory.mktemp("fuzz") / "instance"
     app = create_app(Settings(instance=instance, secret_key="fuzz", attempt_limit=1000))
     services = app.extensions["drillboard"]
-    with services.database.session() as session:
-        packs.load(session, ROOT / "challenges" / "drill-demo", services.settings.files_dir)
+    load_pack(services, ROOT / "challenges" / "drill-demo")
     _, headers = team_with_token(services, "Fuzzers")
     app.config["FUZZ_HEADERS"] = headers
     yield app

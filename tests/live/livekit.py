@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import sqlite3
 import threading
 import time
@@ -15,11 +14,11 @@ import engineio
 import requests
 import socketio
 import yaml
+from helpers import PASSWORD, csrf_from
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "challenges" / "drill-demo"
 NAMESPACE = "/live"
-PASSWORD = "correct horse battery"
 
 # Correct answers from challenges/drill-demo/SOLUTIONS.md (those open from the start).
 ANSWERS = {
@@ -188,13 +187,6 @@ def assert_no_flags(*clients: LiveClient) -> None:
         for kind, data in client.events:
             leaked = leaked_flags(data)
             assert not leaked, f"{client.label} received {kind} containing {leaked}: {data}"
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or \
-        re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
 
 
 class Member:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import browser_login
 from livekit import ANSWERS, join, member_context, scoreboard
 from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -73,10 +74,7 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
         # --- the organizer: every console page, and every confirmation ------------------------------
         contexts.append(browser.new_context(viewport=viewport))
         page = contexts[-1].new_page()
-        page.goto(base + "/login")
-        page.locator("main input[name=name]").fill("admin")
-        page.locator("main input[name=password]").fill(shared_server.first_run["admin"]["password"])
-        page.locator("main form button[type=submit]").click()
+        browser_login(page, base, "admin", shared_server.first_run["admin"]["password"])
         page.wait_for_url(base + "/console/")
         found += visit(page, base, [
             "/console/", "/console/packs", "/console/challenges", f"/console/challenges/{web}", "/console/teams",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from helpers import wait_until
 from livekit import ANSWERS, PASSWORD, join, max_seq, member_context, scoreboard
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -159,8 +160,8 @@ def test_board_follows_solves_without_resyncing(shared_server: Any, browser: Bro
         for name in ("Dead Drop Note", "Beacon Home"):
             kyrgyzstan.attempt(ids[name], ANSWERS[name])
             expect(page.locator("#feed li").first).to_contain_text(name, timeout=2000)
-        page.wait_for_timeout(300)
-        assert page.evaluate("document.body.dataset.seq") == str(max_seq(shared_server))
+        wait_until(lambda: page.evaluate("document.body.dataset.seq") == str(max_seq(shared_server)), 5,
+                   "the board to apply every stored event")
         assert [frame for frame in sent if "resync" in frame] == [], "an up-to-date board asked for a snapshot"
     finally:
         context.close()

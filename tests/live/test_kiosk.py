@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from livekit import ANSWERS, csrf_from, join, scoreboard
+from helpers import csrf_from, http_login
+from livekit import ANSWERS, join, scoreboard
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -49,11 +50,7 @@ TEXT_SIZES = """() => { const found = []; const walker = document.createTreeWalk
 
 
 def admin_session(srv: Any) -> requests.Session:
-    http = requests.Session()
-    page = http.get(srv.base_url + "/login", timeout=10)
-    http.post(srv.base_url + "/login", data={"csrf_token": csrf_from(page.text), "name": "admin",
-                                             "password": srv.first_run["admin"]["password"]}, timeout=10)
-    return http
+    return http_login(srv.base_url, "admin", srv.first_run["admin"]["password"])[0]
 
 
 def announce(srv: Any, title: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from helpers import http_login
 from livekit import ANSWERS, attempt, challenge_ids, scoreboard
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -84,10 +85,6 @@ def test_first_start_without_redis_still_gives_the_organizer_a_password(server_f
                                                                          tmp_path: Path) -> None:
     server = server_factory({"DRILLBOARD_REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"}).start()
     first = server.first_run
-    session = requests.Session()
-    page = session.get(server.base_url + "/login", timeout=10).text
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    response = session.post(server.base_url + "/login", allow_redirects=False, timeout=10, data={
-        "csrf_token": token, "name": "admin", "password": first["admin"]["password"]})
+    session, response = http_login(server.base_url, "admin", first["admin"]["password"])
     assert response.status_code == 302
     assert session.get(server.base_url + "/console/", timeout=10).status_code == 200

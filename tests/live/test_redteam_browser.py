@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import browser_login
 from livekit import join, member_context, scoreboard
 from playwright.sync_api import Browser, expect
 
@@ -39,10 +40,7 @@ def test_a_red_team_deduction_reaches_the_open_board_and_the_team(shared_server:
         expect(row.locator(".bd-deductions")).to_be_hidden()
 
         page = attacker.new_page()
-        page.goto(base + "/login")
-        page.fill("input[name=name]", "red.rider")
-        page.fill("input[name=password]", red["password"])
-        page.click("form button[type=submit]")
+        browser_login(page, base, "red.rider", red["password"])
         expect(page).to_have_url(base + "/redteam")
         page.select_option("select[name=team_id]", label="Team China")
         page.fill("input[name=points]", "35")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import browser_login
 from livekit import join, member_context, scoreboard
 from playwright.sync_api import Browser, Page, expect
 
@@ -25,13 +26,6 @@ TEAMS = {
 EXPECTED = {"Team China": 74, "Team Kazakhstan": 45}
 
 
-def login(page: Page, base: str, name: str, password: str) -> None:
-    page.goto(base + "/login")
-    page.locator("main input[name=name]").fill(name)
-    page.locator("main input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-
-
 def file_version(page: Page, text: str, attachment: Path | None = None) -> None:
     page.fill("#report-text", text)
     if attachment:
@@ -41,7 +35,7 @@ def file_version(page: Page, text: str, attachment: Path | None = None) -> None:
 
 def grade_all(page: Page, base: str, name: str, password: str, which: int) -> None:
     """Log in as a judge (landing on the queue) and mark both reports by what their text says."""
-    login(page, base, name, password)
+    browser_login(page, base, name, password)
     expect(page).to_have_url(base + "/judge")
     expect(page.locator("#judge-queue tbody tr[data-report]")).to_have_count(2)
     body = page.locator("main").inner_text()
@@ -107,7 +101,7 @@ def test_two_teams_two_judges_and_a_release(shared_server: Any, browser: Browser
         organizer_context = browser.new_context()
         contexts.append(organizer_context)
         console = organizer_context.new_page()
-        login(console, base, admin["name"], admin["password"])
+        browser_login(console, base, admin["name"], admin["password"])
         console.goto(base + "/console/grades")
         china_row = console.locator("#grades tr", has_text="Team China")
         expect(china_row).to_contain_text("judges disagree")

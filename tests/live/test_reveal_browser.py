@@ -13,10 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from helpers import browser_login, load_pack
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from scoreboard import create_app, packs
+from scoreboard import create_app
 from scoreboard.drill import accounts, attempts, organizer, reveal
 from scoreboard.drill.attempts import Attempt
 from scoreboard.store.config import Settings
@@ -38,8 +39,8 @@ def prepare(srv: Any, make_pack: Any) -> str:
     try:
         folder = make_pack({"x": {"name": "X", "value": 100, "flags": ["DRILL{x}"]},
                             "y": {"name": "Y", "value": 50, "flags": ["DRILL{y}"]}})
+        load_pack(services, folder)
         with services.database.session() as session:
-            packs.load(session, folder, services.settings.files_dir)
             organizer.set_clock(session, NOW, "test", starts_at=START, freeze_at=FREEZE)
             teams = {name: organizer.create_team(session, name, "KZ", "test").id for name in ("Alpha", "Bravo", "Charlie")}
             _, password, _ = accounts.create_admin(session, "olga")
@@ -76,10 +77,7 @@ def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browse
         expect(score(board, "Charlie")).to_have_text("0")
 
         page = organizer_context.new_page()
-        page.goto(base + "/login")
-        page.fill("input[name=name]", "olga")
-        page.fill("input[name=password]", password)
-        page.click("form button[type=submit]")
+        browser_login(page, base, "olga", password)
         page.wait_for_url(base + "/console/")
         page.click("#reveal-status")  # the Clock page says the board is held, and leads to the reveal
         expect(page.locator("#remaining")).to_have_text("4")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import wait_until
 from livekit import (
     ANSWERS,
     SNAPSHOT_KEYS,
@@ -124,9 +125,8 @@ def test_snapshot_seq_equals_last_emitted_seq(shared_server: Any, live: Live) ->
     pakistan = join(shared_server, "Team Pakistan")
     pakistan.attempt(pakistan.challenge_ids()["Dead Drop Note"], ANSWERS["Dead Drop Note"])
     observer.wait("standings")
-    time.sleep(0.3)
-    last = observer.last_seq()
-    assert last == max_seq(shared_server)
+    last = wait_until(lambda: observer.last_seq() == max_seq(shared_server) and observer.last_seq(), 5,
+                      "the observer to hear every stored event")
 
     assert observer.resync()["seq"] == last, "the resync snapshot is older than events already received"
     assert live(shared_server.base_url, label="late observer").snapshot["seq"] == last

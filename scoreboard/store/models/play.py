@@ -42,7 +42,7 @@ class User(Base):
     name_key: Mapped[str] = mapped_column(String(100), unique=True)
     name_skeleton: Mapped[str | None] = mapped_column(String(400))
     password_hash: Mapped[str] = mapped_column(String(200))
-    # member | admin | judge | red_team (a judge may also be a member of a team).
+    # member | admin (an organizer) | judge | red_team (a judge may also be a member of a team).
     role: Mapped[str] = mapped_column(String(20), default="member")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,5 +1,6 @@
 """What every console page shares: the blueprint, the organizers-only check, the way an action
-ends (commit and say so, or roll back and say why) and how times are read from forms and shown.
+ends (commit and say so; a refusal goes to the blueprint's one error handler, which rolls back
+and says why) and how times are read from forms and shown.
 
 Kept apart from the pages so that each page module imports these helpers from here and the
 console's modules form no import circle.
@@ -14,7 +15,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from scoreboard.core import clock
 from scoreboard.core.errors import N_, Refused
 from scoreboard.store.models import User
-from scoreboard.web import i18n
+from scoreboard.web import refusals
 from scoreboard.web.context import actor, db
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -25,9 +26,15 @@ def _organizers_only() -> Any:
     who = actor()
     if who is None:
         return redirect(url_for("pages.login", next=request.path))
-    if not who.is_admin:
+    if not who.is_organizer:
         abort(403)
     return None
+
+
+@bp.errorhandler(Refused)
+def _refused(err: Refused) -> Any:
+    """Every console page's refusals, its nested blueprints' too: back to the form's page (``back_to``)."""
+    return refusals.answer(err, "console.dashboard")
 
 
 def actor_label() -> str:
@@ -41,12 +48,6 @@ def acting_user() -> User:
 def done(message: str, endpoint: str, **values: Any) -> Any:
     db().commit()
     flash(message, "ok")
-    return redirect(url_for(endpoint, **values))
-
-
-def refused(err: Exception, endpoint: str, **values: Any) -> Any:
-    db().rollback()
-    flash(i18n.refusal(err), "error")
     return redirect(url_for(endpoint, **values))
 
 

@@ -13,12 +13,12 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 
-from scoreboard.core.errors import Refused
 from scoreboard.drill import organizer
-from scoreboard.drill.attempts import regrade
+from scoreboard.drill.attempts import recheck
 from scoreboard.store import events
 from scoreboard.store.models import Challenge, Team, User, utcnow
-from scoreboard.web.console.common import actor_label, done, form_time, refused, utc
+from scoreboard.web import refusals
+from scoreboard.web.console.common import actor_label, done, form_time, utc
 from scoreboard.web.console.confirm import Question, ask, confirmed
 from scoreboard.web.context import db
 
@@ -84,13 +84,11 @@ def clock_action(action: str) -> Any:
         return ask(question)
     if question is None and request.method == "GET":
         return redirect(url_for("console.dashboard"))
-    try:
-        if action == "reopen":
-            organizer.reopen(db(), utcnow(), actor_label(), form_time("ends_at"))
-        else:
-            organizer.clock_action(db(), action, utcnow(), actor_label())
-    except Refused as err:
-        return refused(err, "console.dashboard")
+    refusals.back_to("console.dashboard")
+    if action == "reopen":
+        organizer.reopen(db(), utcnow(), actor_label(), form_time("ends_at"))
+    else:
+        organizer.clock_action(db(), action, utcnow(), actor_label())
     return done(_clock_done(action), "console.dashboard")
 
 
@@ -125,18 +123,16 @@ def team_action(team_id: int, action: str) -> Any:
         return ask(question)
     if question is None and request.method == "GET":
         return redirect(url_for("console.team_list"))
-    try:
-        if action == "rotate":
-            organizer.rotate_join_code(db(), team_id, actor_label())
-            message = _("Team %(name)s has a new join code, %(code)s; the old code no longer works.",
-                        name=team.name, code=team.join_code)
-        else:
-            organizer.set_team_disabled(db(), team_id, action == "disable", actor_label())
-            message = (_("Team %(name)s disabled; its members can no longer submit.", name=team.name)
-                       if action == "disable" else
-                       _("Team %(name)s enabled; its members can submit again.", name=team.name))
-    except Refused as err:
-        return refused(err, "console.team_list")
+    refusals.back_to("console.team_list")
+    if action == "rotate":
+        organizer.rotate_join_code(db(), team_id, actor_label())
+        message = _("Team %(name)s has a new join code, %(code)s; the old code no longer works.",
+                    name=team.name, code=team.join_code)
+    else:
+        organizer.set_team_disabled(db(), team_id, action == "disable", actor_label())
+        message = (_("Team %(name)s disabled; its members can no longer submit.", name=team.name)
+                   if action == "disable" else
+                   _("Team %(name)s enabled; its members can submit again.", name=team.name))
     return done(message, "console.team_list")
 
 
@@ -151,10 +147,8 @@ def user_reset(user_id: int) -> Any:
             _("Their current password stops working and every session they have open ends."),
             _("The new password is shown once, on the next page: pass it on to them."),
         ], _("Reset the password of %(name)s", name=user.name), url_for("console.team_list")))
-    try:
-        user, password = organizer.reset_member_password(db(), user_id, actor_label())
-    except Refused as err:
-        return refused(err, "console.team_list")
+    refusals.back_to("console.team_list")
+    user, password = organizer.reset_member_password(db(), user_id, actor_label())
     return done(_("New password for %(name)s: %(password)s (shown once). Their open sessions have ended.",
                    name=user.name, password=password), "console.team_list")
 
@@ -163,7 +157,7 @@ def user_reset(user_id: int) -> Any:
 
 
 @bp.route("/challenges/<int:challenge_id>/regrade", methods=["GET", "POST"])
-def challenge_regrade(challenge_id: int) -> Any:
+def challenge_recheck(challenge_id: int) -> Any:
     challenge = db().get(Challenge, challenge_id)
     if challenge is None:
         abort(404)
@@ -174,10 +168,8 @@ def challenge_regrade(challenge_id: int) -> Any:
               "change."),
             _("This cannot be undone."),
         ], _("Re-grade now"), url_for("console.challenge_detail", challenge_id=challenge_id)))
-    try:
-        changed = regrade(db(), challenge_id, utcnow(), actor_label())
-    except Refused as err:
-        return refused(err, "console.challenge_list")
+    refusals.back_to("console.challenge_list")
+    changed = recheck(db(), challenge_id, utcnow(), actor_label())
     teams = ", ".join(item["team"] for item in changed)
     message = (_("%(name)s re-graded: new solves for %(teams)s.", name=challenge.name, teams=teams) if changed
                else _("%(name)s re-graded: no earlier answer is accepted now; nothing changed.", name=challenge.name))

@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from scoreboard.core.errors import Refused
 from scoreboard.drill import deductions
 from scoreboard.store.models import Deduction, Team, utcnow
-from scoreboard.web.console.common import done, refused
+from scoreboard.web import refusals
+from scoreboard.web.console.common import done
 from scoreboard.web.console.confirm import Question, ask, confirmed
 from scoreboard.web.context import actor, db, services
 
@@ -47,9 +47,7 @@ def void(deduction_id: int) -> Any:
               "with your reason."),
             _("This cannot be undone."),
         ], _("Void the deduction"), url_for("console.deductions.page"), reason_field=True))
-    try:
-        deductions.void(db(), deduction_id, request.form.get("reason", ""), utcnow(), actor())
-    except Refused as err:
-        return refused(err, "console.deductions.page")
+    refusals.back_to("console.deductions.page")
+    deductions.void(db(), deduction_id, request.form.get("reason", ""), utcnow(), actor())
     return done(_("Deduction voided: %(team)s gets %(points)s points back.", team=team, points=row.points),
                  "console.deductions.page")

@@ -11,10 +11,10 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from scoreboard.core.errors import Refused
 from scoreboard.drill import judging
 from scoreboard.store.models import utcnow
-from scoreboard.web.console.common import actor_label, done, refused
+from scoreboard.web import refusals
+from scoreboard.web.console.common import actor_label, done
 from scoreboard.web.context import db
 
 bp = Blueprint("grades", __name__)
@@ -27,10 +27,8 @@ def page() -> Any:
 
 @bp.post("/grades/<int:grade_id>/release")
 def release(grade_id: int) -> Any:
-    try:
-        judging.release(db(), grade_id, actor_label(), utcnow())
-    except Refused as err:
-        return refused(err, "console.grades.page")
+    refusals.back_to("console.grades.page")
+    judging.release(db(), grade_id, actor_label(), utcnow())
     return done(_("The grade is released: the team sees it and the board counts it."), "console.grades.page")
 
 

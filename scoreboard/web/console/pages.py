@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -34,8 +34,8 @@ from scoreboard.store.models import (
     User,
     utcnow,
 )
-from scoreboard.web import i18n
-from scoreboard.web.console.common import acting_user, actor_label, bp, done, form_time, refused, utc
+from scoreboard.web import i18n, refusals
+from scoreboard.web.console.common import acting_user, actor_label, bp, done, form_time, utc
 from scoreboard.web.context import actor, catalog, db, form_number, public_counts, services
 
 # --- dashboard and clock -------------------------------------------------------------------
@@ -59,11 +59,9 @@ def dashboard() -> Any:
 
 @bp.post("/clock")
 def clock_set() -> Any:
-    try:
-        times = {key: form_time(key) for key in ("starts_at", "ends_at", "freeze_at")}
-        organizer.set_clock(db(), utcnow(), actor_label(), **times)
-    except Refused as err:
-        return refused(err, "console.dashboard")
+    refusals.back_to("console.dashboard")
+    times = {key: form_time(key) for key in ("starts_at", "ends_at", "freeze_at")}
+    organizer.set_clock(db(), utcnow(), actor_label(), **times)
     drill = events.drill(db())
     return done(_("Clock times saved: start %(start)s, freeze %(freeze)s, end %(end)s.", start=utc(drill.starts_at),
                    freeze=utc(drill.freeze_at), end=utc(drill.ends_at)), "console.dashboard")
@@ -104,44 +102,42 @@ def pack_list() -> Any:
 
 @bp.post("/packs/check")
 def pack_check() -> Any:
+    refusals.back_to("console.pack_list")
     form = dict(request.form)
     upload = request.files.get("pack")
     if upload and upload.filename:
         if not upload.filename.lower().endswith(".zip"):
-            flash(_("Upload a .zip of the pack folder."), "error")
-            return redirect(url_for("console.pack_list"))
+            raise Refused(N_("Upload a .zip of the pack folder."))
         form["upload_id"] = secrets.token_hex(12)
         upload.save(_uploads() / f"{form['upload_id']}.zip")
     try:
-        source = _pack_source(form)
-        diff = packs.load(db(), source, services().settings.files_dir, dry_run=True,
+        diff = packs.load(db(), _pack_source(form), services().settings.files_dir, dry_run=True,
                           max_unpacked=services().settings.max_pack_unpacked_bytes)
     except packs.PackError as err:
-        db().rollback()
-        return render_template("console/pack_report.html", problems=err.problems, warnings=err.warnings, diff=None,
-                               form=form), 422
-    except Refused as err:
-        return refused(err, "console.pack_list")
+        return _findings(err, form)
     finally:
-        db().rollback()
-    return render_template("console/pack_report.html", problems=[], warnings=diff.warnings, diff=diff, form=form)
+        db().rollback()  # a check writes nothing, whatever it finds
+    return render_template("console/pack_check.html", problems=[], warnings=diff.warnings, diff=diff, form=form)
 
 
 @bp.post("/packs/apply")
 def pack_apply() -> Any:
+    refusals.back_to("console.pack_list")
     try:
-        source = _pack_source(request.form)
-        diff = packs.load(db(), source, services().settings.files_dir, actor_id=actor().user_id,
+        diff = packs.load(db(), _pack_source(request.form), services().settings.files_dir, actor_id=actor().user_id,
                           max_unpacked=services().settings.max_pack_unpacked_bytes)
-        organizer.audit_pack(db(), actor_label(), diff)
     except packs.PackError as err:
-        db().rollback()
-        return render_template("console/pack_report.html", problems=err.problems, warnings=err.warnings, diff=None,
-                               form=request.form), 422
-    except Refused as err:
-        return refused(err, "console.pack_list")
+        return _findings(err, request.form)
+    organizer.audit_pack(db(), actor_label(), diff)
     return done(_("Pack %(id)s loaded: %(a)s added, %(c)s changed, %(r)s removed.", id=diff.pack_id,
                    a=len(diff.added), c=len(diff.changed), r=len(diff.removed)), "console.pack_list")
+
+
+def _findings(err: packs.PackError, form: Any) -> Any:
+    """A pack that cannot load is no refusal: its answer is the page of everything the check found."""
+    db().rollback()
+    return render_template("console/pack_check.html", problems=err.problems, warnings=err.warnings, diff=None,
+                           form=form), 422
 
 
 # --- challenges and injects -------------------------------------------------------------------
@@ -171,10 +167,8 @@ def challenge_list() -> Any:
 
 @bp.post("/challenges/<int:challenge_id>/schedule")
 def challenge_schedule(challenge_id: int) -> Any:
-    try:
-        challenge = organizer.schedule(db(), challenge_id, form_time("release_at"), actor_label())
-    except Refused as err:
-        return refused(err, "console.challenge_list")
+    refusals.back_to("console.challenge_list")
+    challenge = organizer.schedule(db(), challenge_id, form_time("release_at"), actor_label())
     if challenge.release_at:
         message = _("Release time saved: %(name)s opens at %(when)s.", name=challenge.name, when=utc(challenge.release_at))
     else:
@@ -208,28 +202,22 @@ def team_list() -> Any:
 
 @bp.post("/teams")
 def team_create() -> Any:
-    try:
-        team = organizer.create_team(db(), request.form.get("name", ""), request.form.get("country", ""), actor_label())
-    except Refused as err:
-        return refused(err, "console.team_list")
+    refusals.back_to("console.team_list")
+    team = organizer.create_team(db(), request.form.get("name", ""), request.form.get("country", ""), actor_label())
     return done(_("Team %(name)s created; join code %(code)s.", name=team.name, code=team.join_code), "console.team_list")
 
 
 @bp.post("/teams/import")
 def team_import() -> Any:
+    refusals.back_to("console.team_list")
     upload = request.files.get("csv")
     if not upload or not upload.filename:
-        flash(_("Choose a CSV file with the columns name, country and optionally members."), "error")
-        return redirect(url_for("console.team_list"))
+        raise Refused(N_("Choose a CSV file with the columns name, country and optionally members."))
     try:
         text = upload.read().decode("utf-8")
     except UnicodeDecodeError:
-        flash(_("The CSV must be UTF-8 text."), "error")
-        return redirect(url_for("console.team_list"))
-    try:
-        created = rosters.import_teams(db(), text, actor_label())
-    except Refused as err:
-        return refused(err, "console.team_list")
+        raise Refused(N_("The CSV must be UTF-8 text.")) from None
+    created = rosters.import_teams(db(), text, actor_label())
     db().commit()
     return render_template("console/imported.html", created=created)
 
@@ -242,11 +230,9 @@ def announcements() -> Any:
     session = db()
     if request.method == "POST":
         team_id = request.form.get("team_id", "").strip()
-        try:
-            row = organizer.announce(session, request.form.get("title", ""), request.form.get("body", ""), utcnow(),
-                                     acting_user(), form_number(team_id) if team_id else None)
-        except Refused as err:
-            return refused(err, "console.announcements")
+        refusals.back_to("console.announcements")
+        row = organizer.announce(session, request.form.get("title", ""), request.form.get("body", ""), utcnow(),
+                                 acting_user(), form_number(team_id) if team_id else None)
         if row.team_id is None:
             message = _("Announcement sent: “%(title)s” is on the board and with every team.", title=row.title)
         else:
@@ -262,12 +248,10 @@ def announcements() -> Any:
 def awards() -> Any:
     session = db()
     if request.method == "POST":
-        try:
-            row = organizer.award(session, form_number(request.form.get("team_id", "")),
-                                  form_number(request.form.get("value", "")), request.form.get("reason", ""),
-                                  utcnow(), acting_user(), request.form.get("category") or None)
-        except Refused as err:
-            return refused(err, "console.awards")
+        refusals.back_to("console.awards")
+        row = organizer.award(session, form_number(request.form.get("team_id", "")),
+                              form_number(request.form.get("value", "")), request.form.get("reason", ""),
+                              utcnow(), acting_user(), request.form.get("category") or None)
         signed = format(row.value, "+d")
         return done(_("Points recorded: %(value)s for %(team)s (%(reason)s).", value=signed,
                        team=session.get(Team, row.team_id).name, reason=row.reason), "console.awards")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from scoreboard.core.errors import Refused
 from scoreboard.drill import reveal
 from scoreboard.store.models import utcnow
+from scoreboard.web import refusals
 from scoreboard.web.console.common import actor_label, done
 from scoreboard.web.console.confirm import Question, ask, confirmed
 from scoreboard.web.context import db
@@ -26,14 +26,13 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def refused(err: Refused) -> Any:
-    db().rollback()
+@bp.before_request
+def _answer_refusals() -> None:
+    """A refusal answers the page's auto-player in JSON; a form gets the reveal page and the reason."""
     if _wants_json():
-        response = jsonify({"error": err.text(_)})
-        response.status_code = err.status
-        return response
-    flash(err.text(_), "error")
-    return redirect(url_for("console.reveal.page"))
+        refusals.answer_with(refusals.in_json)
+    else:
+        refusals.back_to("console.reveal.page")
 
 
 @bp.get("")
@@ -44,29 +43,20 @@ def page() -> Any:
 @bp.post("/hold")
 def hold() -> Any:
     on = request.form.get("on") == "1"
-    try:
-        reveal.hold(db(), utcnow(), actor_label(), on=on)
-    except Refused as err:
-        return refused(err)
+    reveal.hold(db(), utcnow(), actor_label(), on=on)
     return done(_("The board will stay frozen after the end until you reveal it.") if on
                  else _("No closing reveal: the end lifts the freeze."), "console.reveal.page")
 
 
 @bp.post("/start")
 def start() -> Any:
-    try:
-        reveal.start(db(), utcnow(), actor_label())
-    except Refused as err:
-        return refused(err)
+    reveal.start(db(), utcnow(), actor_label())
     return done(_("The reveal has begun: reveal the held changes one by one."), "console.reveal.page")
 
 
 @bp.post("/step")
 def step() -> Any:
-    try:
-        event = reveal.step(db(), utcnow(), actor_label())
-    except Refused as err:
-        return refused(err)
+    event = reveal.step(db(), utcnow(), actor_label())
     if _wants_json():
         db().commit()
         return jsonify({"event": event, "state": reveal.state(db(), utcnow())})
@@ -83,8 +73,5 @@ def reveal_all() -> Any:
             _("The public board shows the final standings at once; the remaining steps are skipped."),
             _("This cannot be undone."),
         ], _("Reveal all now"), url_for("console.reveal.page")))
-    try:
-        reveal.finish(db(), utcnow(), actor_label())
-    except Refused as err:
-        return refused(err)
+    reveal.finish(db(), utcnow(), actor_label())
     return done(_("Every held change is revealed: the board shows the final standings."), "console.reveal.page")

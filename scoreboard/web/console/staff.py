@@ -12,10 +12,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from scoreboard.core.errors import Refused
 from scoreboard.drill import staff
 from scoreboard.store.models import Team, User
-from scoreboard.web.console.common import actor_label, done, refused
+from scoreboard.web import refusals
+from scoreboard.web.console.common import actor_label, done
 from scoreboard.web.console.confirm import Question, ask, confirmed
 from scoreboard.web.context import actor, db, form_number
 
@@ -32,11 +32,9 @@ def page() -> Any:
     created = None
     if request.method == "POST":
         raw_team = request.form.get("team_id", "")
-        try:
-            user, password, token = staff.create(session, request.form.get("name", ""), request.form.get("role", ""),
-                                                 form_number(raw_team) if raw_team.strip() else None, actor_label())
-        except Refused as err:
-            return refused(err, "console.staff.page")
+        refusals.back_to("console.staff.page")
+        user, password, token = staff.create(session, request.form.get("name", ""), request.form.get("role", ""),
+                                             form_number(raw_team) if raw_team.strip() else None, actor_label())
         session.commit()
         created = {"name": user.name, "role": user.role, "password": password, "token": token}
     teams = session.scalars(select(Team).order_by(Team.name)).all()
@@ -72,15 +70,13 @@ def action(user_id: int, action: str) -> Any:
         return ask(question)
     if question is None and request.method == "GET":
         return redirect(back)  # enabling acts at once, from the list's form
-    try:
-        if action == "reset":
-            user, password = staff.reset_password(db(), user_id, actor_label())
-            message = _("New password for %(name)s: %(password)s (shown once). Their open sessions have ended.",
-                        name=user.name, password=password)
-        else:
-            staff.set_disabled(db(), user_id, action == "disable", actor_label(), actor().user_id)
-            message = (_("%(name)s is disabled and logged out everywhere.", name=user.name) if action == "disable"
-                       else _("%(name)s is enabled again.", name=user.name))
-    except Refused as err:
-        return refused(err, "console.staff.page")
+    refusals.back_to("console.staff.page")
+    if action == "reset":
+        user, password = staff.reset_password(db(), user_id, actor_label())
+        message = _("New password for %(name)s: %(password)s (shown once). Their open sessions have ended.",
+                    name=user.name, password=password)
+    else:
+        staff.set_disabled(db(), user_id, action == "disable", actor_label(), actor().user_id)
+        message = (_("%(name)s is disabled and logged out everywhere.", name=user.name) if action == "disable"
+                   else _("%(name)s is enabled again.", name=user.name))
     return done(message, "console.staff.page")

@@ -1,4 +1,5 @@
-"""Deciding right or wrong. Pure functions: no Flask, no database.
+"""Checking a submitted answer against a challenge's flags: right or wrong. Pure functions: no
+Flask, no database. (Grading is the judges' marking of reports: ``drill/judging.py``.)
 
 Every answer type (``answers.TYPES``) normalises the submitted text, then compares bytes in
 constant time, so timing says nothing about how close a guess was.

@@ -1,4 +1,4 @@
-"""grading.check: every answer type, with the near-misses that must stay wrong."""
+"""checking.check: every answer type, with the near-misses that must stay wrong."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from scoreboard.core import answers
-from scoreboard.core.grading import check
+from scoreboard.core.checking import check
 
 CI = {"case_insensitive": True}
 

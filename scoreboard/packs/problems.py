@@ -1,7 +1,7 @@
 """What a pack check says: problems (the pack cannot load) and warnings (it loads anyway).
 
 Every line is ``file:line: message``. Both lists are capped and each message is shortened, so
-a hostile pack cannot turn the report itself into a flood (the console renders it).
+a hostile pack cannot turn the list itself into a flood (the console renders it).
 """
 from __future__ import annotations
 
@@ -27,12 +27,12 @@ def _capped(lines: list[str], total: int, what: str) -> list[str]:
 
 
 def short(value: object, limit: int = 60) -> str:
-    """``repr`` of a value from the pack, cut to fit in one report line."""
+    """``repr`` of a value from the pack, cut to fit in one line."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-class Report:
+class Findings:
     """Collects problems and warnings for the files of one pack as they are read."""
 
     def __init__(self) -> None:

@@ -1,0 +1,99 @@
+"""Helpers every suite shares (importable as ``helpers``: tests/ is on the path through its conftest).
+
+The CSRF token of a page, logging in through the form (test client or browser), loading a pack
+into the app's database, and waiting on a condition instead of sleeping a fixed time.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PASSWORD = "correct horse battery"
+_CSRF = (re.compile(r'name="csrf_token" value="([^"]+)"'), re.compile(r'<meta name="csrf-token" content="([^"]+)"'))
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of a page: its form's hidden field, else the ``csrf-token`` meta tag."""
+    for pattern in _CSRF:
+        match = pattern.search(html)
+        if match:
+            return match.group(1)
+    raise AssertionError("no CSRF token in the page")
+
+
+def csrf(client: Any, path: str = "/login") -> str:
+    """The CSRF token of the page at ``path``, read through a Flask test client."""
+    return csrf_from(client.get(path).get_data(as_text=True))
+
+
+def login(client: Any, name: str, password: str = PASSWORD, **options: Any) -> Any:
+    """Log a test client in through the login form; ``options`` go to ``client.post``."""
+    return client.post("/login", data={"csrf_token": csrf(client), "name": name, "password": password}, **options)
+
+
+def logged_in(app: Any, name: str, password: str = PASSWORD) -> tuple[Any, str]:
+    """A fresh test client logged in through the form, with its session's CSRF token."""
+    client = app.test_client()
+    token = csrf(client)
+    client.post("/login", data={"csrf_token": token, "name": name, "password": password})
+    return client, token
+
+
+def organizer_account(services: Any, name: str = "chief") -> str:
+    """An organizer account (role ``admin``) in the app's database; returns its password."""
+    from scoreboard.drill import accounts
+
+    with services.database.session() as session:
+        return accounts.create_admin(session, name)[1]
+
+
+def load_pack(services: Any, path: Path, **options: Any) -> Any:
+    """Load a pack folder or zip into the app's database, as ``drill load-pack`` does; the diff."""
+    from scoreboard import packs
+
+    with services.database.session() as session:
+        return packs.load(session, path, services.settings.files_dir, **options)
+
+
+def browser_login(page: Any, base: str, name: str, password: str = PASSWORD) -> None:
+    """Log a playwright page in through the login form."""
+    page.goto(base + "/login")
+    page.locator("main input[name=name]").fill(name)
+    page.locator("main input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").click()
+
+
+def eventually(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 3.0) -> Any:
+    """What ``read`` returns once ``done`` holds (or, at the deadline, its last value for the assert)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = "the condition") -> Any:
+    """Poll ``condition`` until it is truthy and return its value; fail naming ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def http_login(base_url: str, name: str, password: str = PASSWORD) -> tuple[Any, Any]:
+    """A ``requests`` session logged in to a running server through the form, with the login's response."""
+    import requests
+
+    http = requests.Session()
+    page = http.get(base_url + "/login", timeout=10)
+    response = http.post(base_url + "/login", data={"csrf_token": csrf_from(page.text), "name": name,
+                                                    "password": password}, allow_redirects=False, timeout=10)
+    return http, response

@@ -8,7 +8,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from corekit import eventually, team_with_token
+from corekit import team_with_token
+from helpers import eventually
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select

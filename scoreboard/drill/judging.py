@@ -241,6 +241,7 @@ def overview(session: Session) -> dict[str, Any]:
         marks = marks_of(grade.report_id)
         grades.append({"id": grade.id, "report_id": grade.report_id, "team": teams.get(grade.team_id), "challenge": names.get(grade.challenge_id),
                        "version": session.get(Report, grade.report_id).version, "points": grade.points,
+                       "late_penalty": grade.late_penalty,
                        "comment": grade.comment, "released_at": grade.released_at, "marks": marks,
                        "disagreement": len({tuple(m["scores"]) for m in marks}) > 1})
     waiting = [{"id": r.id, "team": teams.get(r.team_id), "challenge": names.get(r.challenge_id),

@@ -137,8 +137,13 @@ def status(session: Session, team_id: int, challenge_id: int) -> dict[str, Any] 
     grade = _grade(session, team_id, challenge_id)
     released = grade is not None and grade.released_at is not None
     return {"version": latest, "status": "graded" if grade else "submitted",
-            "points": grade.points if released else None, "comment": grade.comment if released else None,
-            "late_penalty": grade.late_penalty if released else None}
+            "points": grade.points if released else None, "comment": grade.comment if released else None}
+
+
+def late_penalty(session: Session, team_id: int, challenge_id: int) -> int:
+    """The points the team's released grade lost because its report came late (0: none or not released)."""
+    grade = _grade(session, team_id, challenge_id)
+    return grade.late_penalty if grade is not None and grade.released_at is not None else 0
 
 
 def statuses(session: Session, team_id: int) -> dict[int, str]:

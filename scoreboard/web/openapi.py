@@ -81,8 +81,7 @@ def _schemas() -> dict[str, Any]:
         rubric={"type": "array", "items": _ref("Criterion")},
         report={"anyOf": [{"type": "null"}, _object(
             version=_INT, status={"enum": ["submitted", "graded"]}, points={"type": ["integer", "null"]},
-            comment=_NULLABLE_STR, late_penalty={"type": ["integer", "null"],
-                                                 "description": "points the grade lost for a late report, once released"})], "description": "report tasks: the team's latest version (null before the first)"},
+            comment=_NULLABLE_STR)], "description": "report tasks: the team's latest version (null before the first)"},
         max_attempts=_INT,
         attempts_left={"type": ["integer", "null"],
                        "description": "wrong answers the caller's team may still give; null without a limit"},

@@ -180,6 +180,7 @@ def challenge_page(challenge_id: int) -> Any:
                   "versions": reports.versions(db(), team_id, challenge_id),
                   "deadline": reports.deadline(catalog(), db().get(Challenge, challenge_id)),
                   "late_rule": reports.late_rule(db().get(Challenge, challenge_id)),
+                  "late_penalty": reports.late_penalty(db(), team_id, challenge_id),
                   "max_kb": services().settings.max_report_file_bytes // 1024, "max_files": reports.MAX_FILES}
         report["comment_html"] = render_markdown(report.get("comment") or "")
     return render_template("challenge.html", c=_localized(data), report=report)

@@ -13,7 +13,9 @@ from helpers import load_pack
 from hypothesis import HealthCheck, given, settings
 
 from scoreboard import create_app
+from scoreboard.drill import organizer
 from scoreboard.store.config import Settings
+from scoreboard.store.models import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +27,9 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Any:
     app = create_app(Settings(instance=instance, secret_key="fuzz", attempt_limit=1000))
     services = app.extensions["drillboard"]
     load_pack(services, ROOT / "challenges" / "drill-demo")
+    with services.database.session() as session:
+        organizer.clock_action(session, "start", utcnow(), "fuzz")  # the demo drill waits for STARTEX
+        session.commit()
     _, headers = team_with_token(services, "Fuzzers")
     app.config["FUZZ_HEADERS"] = headers
     yield app

@@ -121,7 +121,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     services.live = socket.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
                               on_tick=organizer.announce_due, wake_channel=f"{settings.channel}:events",
-                              bounds=Bounds(per_address=settings.live_per_address))
+                              bounds=Bounds(per_address=settings.live_per_address,
+                                            max_queued=settings.live_max_queued))
     if settings.background:
         # Whatever server runs the app, its first request starts the clock and the stream.
         app.before_request(services.live.start)

@@ -48,6 +48,8 @@ class Settings:
     tick_seconds: float = 1.0
     # /live connections one address may hold (a venue's NAT holds a few observers, not hundreds).
     live_per_address: int = 64
+    # Packets queued for one /live connection before it counts as not reading and is closed.
+    live_max_queued: int = 500
     # Seconds a client may take to send its request line and headers (and to stay idle between
     # requests) before python app.py drops it; gunicorn bounds the same with its keepalive.
     header_timeout: float = 10.0
@@ -86,6 +88,7 @@ class Settings:
             secure_cookies=env.get("DRILLBOARD_SECURE_COOKIES", "") == "1",
             proxy_hops=int(env.get("DRILLBOARD_PROXY_HOPS", 0)),
             live_per_address=int(env.get("DRILLBOARD_LIVE_PER_ADDRESS", 64)),
+            live_max_queued=int(env.get("DRILLBOARD_LIVE_MAX_QUEUED", 500)),
             header_timeout=float(env.get("DRILLBOARD_HEADER_TIMEOUT", 10)),
             background=True,
         )

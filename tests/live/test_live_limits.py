@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -93,8 +94,10 @@ def test_a_resync_after_the_snapshot_was_read_still_gets_one(shared_server: Any)
 
 @pytest.fixture
 def capped(server_factory: Callable[..., Any]) -> Any:
-    """A server that allows three /live connections per address and one second for headers."""
-    return server_factory({"DRILLBOARD_LIVE_PER_ADDRESS": "3", "DRILLBOARD_HEADER_TIMEOUT": "1"}, "capped").start()
+    """A server that allows three /live connections per address, four packets queued for one, and
+    one second for headers."""
+    return server_factory({"DRILLBOARD_LIVE_PER_ADDRESS": "3", "DRILLBOARD_HEADER_TIMEOUT": "1",
+                           "DRILLBOARD_LIVE_MAX_QUEUED": "4"}, "capped").start()
 
 
 def test_the_connection_after_the_cap_from_one_address_is_refused_and_closed(capped: Any, live: Live) -> None:
@@ -118,6 +121,26 @@ def test_the_connection_after_the_cap_from_one_address_is_refused_and_closed(cap
             pass
         if again.events("snapshot"):
             break
+
+
+def test_a_connection_that_stops_reading_is_closed_and_others_still_hear_events(capped: Any, live: Live) -> None:
+    reader = live(capped.base_url, label="reading observer")
+    stalled = Poller(capped.base_url)
+    stalled.connect()
+    while not stalled.events("snapshot"):
+        stalled.poll()
+    # It stops polling; each solve queues a few events for it (solve, standings, ...).
+    member = join(capped, "Team India")
+    ids = member.challenge_ids()
+    for name in ("Ransom Note", "Beacon Home", "Dead Drop Note"):
+        member.attempt(ids[name], ANSWERS[name])
+        reader.wait("solve", lambda d, n=name: d["challenge"] == n, timeout=15)
+    # Closed on a tick: the session is gone. A pong ("3") asks without reading the queue.
+    deadline = time.monotonic() + 30
+    while stalled.post("3") == 200 and time.monotonic() < deadline:
+        pass
+    assert stalled.post("3") == 400, "the connection that stopped reading is still open"
+    assert stalled.poll().status_code == 400
 
 
 def _closed_by_server(sock: socket.socket, trickle: bytes | None) -> tuple[bool, bytes, int]:

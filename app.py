@@ -17,6 +17,7 @@ import os  # noqa: E402
 
 from scoreboard import create_app  # noqa: E402
 from scoreboard.drill.bootstrap import seed  # noqa: E402
+from scoreboard.live.serving import handler_class  # noqa: E402
 
 app = create_app()
 
@@ -41,7 +42,8 @@ def main() -> None:
         print(f"(saved in {services.settings.instance / 'first-run.json'})")
     print(f"Drillboard: {base}/  live board: {base}/board  API: {base}/api/v1/openapi.json", flush=True)
     services.live.start()
-    app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False)
+    app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False,
+                                   handler_class=handler_class(services.settings.header_timeout))
 
 
 if __name__ == "__main__":

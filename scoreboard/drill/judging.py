@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from scoreboard.core.clock import public_name
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
-from scoreboard.core.text import render_markdown
 from scoreboard.drill import audit
 from scoreboard.drill.accounts import Actor
 from scoreboard.store import events
@@ -57,7 +56,7 @@ def _latest_ungraded(session: Session) -> Any:
 def _anonymous(report: Report, challenge: Challenge) -> dict[str, Any]:
     return {
         "id": report.id, "challenge_id": challenge.id, "challenge": challenge.name, "version": report.version,
-        "text_html": render_markdown(report.text), "submitted_at": report.at.isoformat(),
+        "text_html": report.text_html, "submitted_at": report.at.isoformat(),
         "rubric": list(challenge.rubric),
         "attachments": [{"name": attachment_name(n, f.name), "size": f.size}
                         for n, f in enumerate(report.files, start=1)],

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.board import deltas
 from scoreboard.board.snapshot import BoardCache, Built, Snapshot
+from scoreboard.live.guard import Bounds, Guard
 from scoreboard.live.stream import Pump, Row
 from scoreboard.store import events
 from scoreboard.store.caches import Caches
@@ -36,8 +37,9 @@ class Live:
 
     def __init__(self, socketio: SocketIO, database: Database, caches: Caches, cache: BoardCache,
                  redis_client: Any, tick_seconds: float, on_tick: Callable[[Session, datetime], Any],
-                 wake_channel: str = "drillboard:events") -> None:
+                 wake_channel: str = "drillboard:events", bounds: Bounds | None = None) -> None:
         self.socketio, self.database, self.caches, self.cache = socketio, database, caches, cache
+        self.guard = Guard(bounds or Bounds())
         self.on_tick = on_tick  # time-driven changes (scheduled announcements): a use case, passed in
         self.redis, self.tick_seconds, self.wake_channel = redis_client, tick_seconds, wake_channel
         self.pump = Pump(database.sessions)
@@ -55,6 +57,7 @@ class Live:
         self._sent_seq = 0
         self._redis_down_since: float | None = None
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
+        socketio.on_event("disconnect", self._on_disconnect, namespace=NAMESPACE)
         socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
 
     # --- what happened ------------------------------------------------------------------
@@ -110,13 +113,45 @@ class Live:
 
     # --- clients ------------------------------------------------------------------------
 
-    def _on_connect(self, _auth: Any = None) -> None:
+    def _on_connect(self, _auth: Any = None) -> bool:
+        if not self.guard.admit(request.sid, request.remote_addr or ""):
+            # Refused: close the transport too, or the idle engine.io session would stay open.
+            self.socketio.start_background_task(
+                self._close, self.socketio.server.manager.eio_sid_from_sid(request.sid, NAMESPACE))
+            return False
         if current_user.is_authenticated and current_user.team_id is not None:
             join_room(f"team:{current_user.team_id}")
         self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+        return True
+
+    def _on_disconnect(self, *_reason: Any) -> None:
+        self.guard.leave(request.sid)
 
     def _on_resync(self, _data: Any = None) -> None:
-        self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+        eio_sid = self.socketio.server.manager.eio_sid_from_sid(request.sid, NAMESPACE)
+        if self.guard.may_resync(request.sid, self._queued(eio_sid)):
+            self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+
+    def _queued(self, eio_sid: str | None) -> int:
+        """Packets waiting for this connection: what it has not read yet."""
+        socket = self.socketio.server.eio.sockets.get(eio_sid)
+        return 0 if socket is None else socket.queue.qsize()
+
+    def _close(self, eio_sid: str | None) -> None:
+        """Close a transport without waiting for its queue to drain: the client may never read."""
+        eio = self.socketio.server.eio
+        socket = eio.sockets.pop(eio_sid, None)
+        if socket is not None:
+            socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+
+    def drop_stalled(self) -> int:
+        """Close every connection that stopped reading (too much queued); returns how many."""
+        stalled = [eio_sid for eio_sid in list(self.socketio.server.eio.sockets)
+                   if self.guard.overfull(self._queued(eio_sid))]
+        for eio_sid in stalled:
+            log.warning("closing a live connection with more than %s packets unread", self.guard.bounds.max_queued)
+            self._close(eio_sid)
+        return len(stalled)
 
     def _send_snapshot(self, sid: str | None, snapshot: Snapshot) -> None:
         """The pre-encoded snapshot as one Socket.IO packet, encoded once per board and seq."""
@@ -201,6 +236,7 @@ class Live:
             self.on_tick(session, utcnow())
         self.cache.current()  # notices a start, freeze or end that time alone brought
         self._wake.set()
+        self.drop_stalled()
 
     def _listen_forever(self) -> None:
         while not self._stop.is_set():

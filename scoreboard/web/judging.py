@@ -116,4 +116,4 @@ def attachment(report_id: int, name: str) -> Any:
         row = judging.attachment(db(), actor(), report_id, name)
     except Refused:
         abort(404)
-    return send_stored(row.stored_path, row.name)
+    return send_stored(row.stored_path, name)  # the anonymous name, never the team's

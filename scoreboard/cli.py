@@ -18,7 +18,7 @@ from scoreboard.core.clock import parse_time
 from scoreboard.core.errors import Refused
 from scoreboard.drill import accounts, audit, backup, organizer, reveal, rosters
 from scoreboard.store import events
-from scoreboard.store.models import AuditEntry, Team, utcnow
+from scoreboard.store.models import AuditEntry, Team, User, utcnow
 from scoreboard.web.context import Services
 
 drill = AppGroup("drill", help="Run a Drillboard drill.")
@@ -141,6 +141,29 @@ def create_user(name: str, role: str, team_name: str | None) -> None:
             user, password, token = accounts.create_staff(session, name, role, team)
             out = {"id": user.id, "name": user.name, "role": user.role, "password": password, "token": token,
                    "team_id": user.team_id}
+    except Refused as err:
+        _fail(str(err))
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@drill.command("rotate-token")
+@click.option("--user", "user_name", help="a user's name (an organizer, judge, red-team member or member)")
+@click.option("--team", "team_name", help="a team's name (the team's own token, for its scripts)")
+def rotate_token(user_name: str | None, team_name: str | None) -> None:
+    """Replace the API token of a user or a team; prints JSON with the new ``token``. The old one
+    is refused from then on, by every worker."""
+    if (user_name is None) == (team_name is None):
+        _fail("give exactly one of --user NAME or --team NAME")
+    try:
+        with _services().database.session() as session:
+            kind, name = ("user", user_name) if user_name is not None else ("team", team_name)
+            model = {"user": User, "team": Team}[kind]
+            row = session.scalar(select(model).where(model.name_key == names.name_key(name)))
+            if row is None:
+                _fail(f"no {kind} named {name!r}")
+            token = accounts.rotate_token(session, **{kind: row})
+            audit.record(session, "cli", f"{kind}.rotate_token", {f"{kind}_id": row.id, "name": row.name})
+            out = {"id": row.id, "name": row.name, "token": token}
     except Refused as err:
         _fail(str(err))
     click.echo(json.dumps(out, ensure_ascii=False))

@@ -189,10 +189,15 @@ def announce(session: Session, title: Any, body: Any, now: datetime, actor: User
 
 
 def set_team_disabled(session: Session, team_id: int, disabled: bool, actor: str) -> Team:
+    """Take a team out of the drill or bring it back. Disabling revokes the tokens of the team and
+    its members for good; its members' open live connections are dropped when the "team" event
+    is read (``live.socket``)."""
     team = find(session, Team, team_id)
     if team is None:
         raise NotFound(N_("no such team"))
     team.disabled = disabled
+    if disabled:
+        accounts.revoke_tokens(session, team=team, members=True)
     audit.record(session, actor, "team.disable" if disabled else "team.enable", {"team_id": team.id})
     events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country,
                                     "disabled": disabled})
@@ -230,6 +235,16 @@ def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
     accounts.rotate_join_code(team)
     audit.record(session, actor, "team.rotate_join_code", {"team_id": team.id})
     return team
+
+
+def rotate_team_token(session: Session, team_id: int, actor: str) -> tuple[Team, str]:
+    """A new API token for a team's scripts (shown once); the old one is refused from now on."""
+    team = find(session, Team, team_id)
+    if team is None:
+        raise NotFound(N_("no such team"))
+    token = accounts.rotate_token(session, team=team)
+    audit.record(session, actor, "team.rotate_token", {"team_id": team.id})
+    return team, token
 
 
 def reset_member_password(session: Session, user_id: int, actor: str) -> tuple[User, str]:

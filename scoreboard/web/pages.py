@@ -124,7 +124,7 @@ def login() -> Any:
 def logout() -> Any:
     if current_user.is_authenticated:
         # A copy of the cookie saved before logging out must not work after it.
-        accounts.end_sessions(current_user._get_current_object())
+        accounts.end_sessions(db(), current_user._get_current_object())
         db().commit()
     logout_user()
     return redirect(url_for("pages.index"))

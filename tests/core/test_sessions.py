@@ -3,12 +3,16 @@ cookies that stay on TLS. Each test tries what a thief with an old token or a cr
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
+from corekit import team_with_token
+from sqlalchemy import select
 
 from scoreboard.drill import accounts, organizer
+from scoreboard.store.models import Team, User, utcnow
 
 
 def csrf_of(page: str) -> str:
@@ -94,3 +98,138 @@ def test_secure_cookies_is_documented_for_operators() -> None:
 
     assert "DRILLBOARD_SECURE_COOKIES" in (ROOT / "README.md").read_text()
     assert "DRILLBOARD_SECURE_COOKIES" in (ROOT / "docker" / "compose.yml").read_text()
+
+
+# --- API tokens can be revoked -------------------------------------------------------------------
+
+
+def _judge(services: Any, name: str = "judy") -> tuple[int, str]:
+    with services.database.session() as session:
+        user, _, token = accounts.create_staff(session, name, "judge")
+        return user.id, token
+
+
+def _reads(client: Any, token: str) -> int:
+    return client.get("/api/v1/judging/reports", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def _console(app: Any, services: Any) -> Any:
+    with services.database.session() as session:
+        _, password, _ = accounts.create_admin(session, "boss")
+    browser = app.test_client()
+    assert log_in(browser, "boss", password).status_code == 302
+    return browser
+
+
+def _confirm(browser: Any, path: str) -> str:
+    """Open a console action's confirmation page, then press its button; returns the flashed text."""
+    page = browser.get(path).get_data(as_text=True)
+    assert 'name="confirmed"' in page, page[:500]
+    done = browser.post(path, data={"csrf_token": csrf_of(page), "confirmed": "1"}, follow_redirects=True)
+    assert done.status_code == 200
+    return done.get_data(as_text=True)
+
+
+def test_a_password_reset_revokes_the_token_even_when_it_was_cached(app: Any, client: Any, services: Any) -> None:
+    user_id, token = _judge(services)
+    assert _reads(client, token) == 200  # now in the worker's token cache
+    text = _confirm(_console(app, services), f"/console/staff/{user_id}/reset")
+    assert "New password" in text
+    assert _reads(client, token) == 401
+
+
+def test_disable_then_enable_does_not_bring_an_old_token_back(app: Any, client: Any, services: Any) -> None:
+    user_id, token = _judge(services)
+    team_id, team_headers = team_with_token(services, "Green")
+    assert _reads(client, token) == 200 and client.get("/api/v1/challenges", headers=team_headers).status_code == 200
+    console = _console(app, services)
+    _confirm(console, f"/console/staff/{user_id}/disable")
+    _confirm(console, f"/console/teams/{team_id}/disable")
+    page = console.get("/console/staff").get_data(as_text=True)
+    console.post(f"/console/staff/{user_id}/enable", data={"csrf_token": csrf_of(page)})
+    console.post(f"/console/teams/{team_id}/enable", data={"csrf_token": csrf_of(page)})
+    with services.database.session() as session:
+        assert not session.get(User, user_id).disabled and not session.get(Team, team_id).disabled
+    assert _reads(client, token) == 401
+    assert client.get("/api/v1/challenges", headers=team_headers).status_code == 401
+
+
+def test_the_console_rotates_staff_and_team_tokens_after_a_confirmation(app: Any, client: Any,
+                                                                          services: Any) -> None:
+    user_id, token = _judge(services)
+    team_id, team_headers = team_with_token(services, "Green")
+    console = _console(app, services)
+    assert f"/console/staff/{user_id}/token" in console.get("/console/staff").get_data(as_text=True)
+    assert f"/console/teams/{team_id}/token" in console.get("/console/teams").get_data(as_text=True)
+    # The button leads to a question; only its form acts.
+    assert console.get(f"/console/staff/{user_id}/token").status_code == 200 and _reads(client, token) == 200
+    new_staff = re.search(r"(drb_[\w-]+)", _confirm(console, f"/console/staff/{user_id}/token")).group(1)
+    new_team = re.search(r"(drb_[\w-]+)", _confirm(console, f"/console/teams/{team_id}/token")).group(1)
+    assert _reads(client, token) == 401 and _reads(client, new_staff) == 200
+    assert client.get("/api/v1/challenges", headers=team_headers).status_code == 401
+    assert client.get("/api/v1/challenges", headers={"Authorization": f"Bearer {new_team}"}).status_code == 200
+
+
+def test_the_cli_rotates_a_token_and_every_worker_refuses_the_old_one(app: Any, client: Any, services: Any,
+                                                                      tmp_path: Any) -> None:
+    """Another process (the CLI) rotates: this worker hears of it from the event stream."""
+    from conftest import Server
+
+    _, token = _judge(services)
+    team_id, team_headers = team_with_token(services, "Green")
+    assert _reads(client, token) == 200
+    cli = Server(services.settings.instance, {"DRILLBOARD_SECRET_KEY": services.settings.secret_key})
+    out = json.loads(cli.cli("rotate-token", "--user", "JUDY").stdout)
+    team_out = json.loads(cli.cli("rotate-token", "--team", "green").stdout)
+    assert out["token"].startswith("drb_") and out["name"] == "judy" and team_out["id"] == team_id
+    services.live.pump.drain()  # the worker reads the stream (a serving worker does this within a tick)
+    assert _reads(client, token) == 401 and _reads(client, out["token"]) == 200
+    assert client.get("/api/v1/challenges", headers=team_headers).status_code == 401
+    refused = cli.cli("rotate-token", "--user", "nobody", check=False)
+    both = cli.cli("rotate-token", check=False)
+    assert refused.returncode == 1 and "nobody" in refused.stderr and both.returncode != 0
+
+
+# --- a live socket does not outlive its session ---------------------------------------------------
+
+
+def _socket(app: Any, browser: Any) -> Any:
+    return app.extensions["socketio"].test_client(app, namespace="/live", flask_test_client=browser)
+
+
+def _team_notice(services: Any, team_name: str, title: str) -> None:
+    with services.database.session() as session:
+        team = session.scalar(select(Team).where(Team.name == team_name))
+        organizer.announce(session, title, "private", utcnow(), None, team.id)
+
+
+def _notices(socket: Any) -> list[str]:
+    if not socket.is_connected("/live"):
+        return []
+    return [event["args"][0]["title"] for event in socket.get_received("/live") if event["name"] == "announcement"]
+
+
+@pytest.mark.parametrize("ending", ["logout", "team disabled", "password reset"])
+def test_an_open_socket_stops_receiving_team_notices_when_the_session_ends(app: Any, services: Any, member: str,
+                                                                            ending: str) -> None:
+    browser = app.test_client()
+    assert log_in(browser, member, "correct horse").status_code == 302
+    socket, watcher = _socket(app, browser), _socket(app, app.test_client())
+    _team_notice(services, "Blue", "before")
+    assert _notices(socket) == ["before"]
+    if ending == "logout":
+        page = browser.get("/challenges").get_data(as_text=True)
+        assert browser.post("/logout", data={"csrf_token": csrf_of(page)}).status_code == 302
+    else:
+        with services.database.session() as session:
+            team = session.scalar(select(Team).where(Team.name == "Blue"))
+            if ending == "team disabled":
+                organizer.set_team_disabled(session, team.id, True, "test")
+            else:
+                organizer.reset_member_password(session, team.members[0].id, "test")
+        if ending == "team disabled":
+            with services.database.session() as session:
+                organizer.set_team_disabled(session, team.id, False, "test")
+    _team_notice(services, "Blue", "after")
+    assert _notices(socket) == []
+    assert watcher.is_connected("/live")  # observers are not touched

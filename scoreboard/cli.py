@@ -190,6 +190,9 @@ def clock_command(action: str, starts_at: str | None, ends_at: str | None, freez
                 except ValueError as err:
                     raise Refused(f"bad time: {err}") from None
                 state = organizer.set_clock(session, now, "cli", **times)
+                if organizer.ends_in_the_past(times, now):
+                    click.echo(f"warning: the end, {times['ends_at'].isoformat()}, is not in the future: the drill "
+                               "has ended now and every answer from now on is refused", err=True)
             else:
                 state = organizer.clock_action(session, action, now, "cli")
     except Refused as err:

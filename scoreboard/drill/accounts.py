@@ -144,10 +144,13 @@ def _add_named(session: Session, row: Team | User, what: str) -> None:
     the last word."""
     taken = AccountError(_TAKEN[what], name=row.name)
     model = type(row)
-    row.name_key, row.name_skeleton = names.name_key(row.name), names.skeleton(row.name)
+    row.name_key = names.name_key(row.name)
+    row.name_skeleton, row.name_skeleton_upper, row.name_skeleton_lower = names.skeletons(row.name)
     with session.no_autoflush:  # the new row is not ready to flush before the check
         exists = session.scalar(select(model.id).where(model.name_key == row.name_key)) is not None
-        lookalike = session.scalar(select(model.name).where(model.name_skeleton == row.name_skeleton))
+        lookalike = session.scalar(select(model.name).where(or_(
+            model.name_skeleton == row.name_skeleton, model.name_skeleton_upper == row.name_skeleton_upper,
+            model.name_skeleton_lower == row.name_skeleton_lower)).limit(1))
     if exists:
         raise taken
     if lookalike is not None:

@@ -16,8 +16,8 @@ from scoreboard.core.errors import N_, NotFound, Refused
 from scoreboard.core.text import render_markdown
 from scoreboard.drill import accounts, audit
 from scoreboard.store import events
-from scoreboard.store.db import find
-from scoreboard.store.models import Announcement, Award, Challenge, Drill, Team, User
+from scoreboard.store.db import find, lock_stream
+from scoreboard.store.models import Announcement, Award, Challenge, Drill, Team, User, utcnow
 
 CLOCK_ACTIONS = ("start", "pause", "resume", "freeze", "end", "reopen")
 
@@ -63,6 +63,10 @@ def clock_action(session: Session, action: str, now: datetime, actor: str) -> di
     elif action == "end":
         if phase == ENDED:
             raise Refused(N_("the drill has already ended"))
+        # Under the stream lock that every solve takes, at a moment no earlier than the last
+        # solve committed: no stored solve is after the end, and later answers are refused.
+        lock_stream(session)
+        now = max(now, utcnow())
         row.ends_at = now
         row.starts_at = row.starts_at or now
         row.paused_at = None
@@ -96,6 +100,13 @@ def reopen(session: Session, now: datetime, actor: str, ends_at: datetime | None
                                                   "freeze_lifted": lifted})
     announce_due(session, now)
     return _clock_event(session, row, now)
+
+
+def ends_in_the_past(times: dict[str, datetime | None], now: datetime) -> bool:
+    """Whether setting ``times`` moves the end to now or earlier: the drill is over at once, so the
+    console and the CLI must say so (the change is allowed: it is how a drill is cut short)."""
+    end = times.get("ends_at")
+    return end is not None and end <= now
 
 
 def set_clock(session: Session, now: datetime, actor: str, **times: datetime | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from corekit import team_with_token
 from sqlalchemy import func, select
+from test_concurrency import pg_app  # noqa: F401 - the PostgreSQL app fixture
 
 from scoreboard import packs
 from scoreboard.drill import accounts
@@ -30,15 +31,7 @@ RUBRIC = [{"criterion": "Timeline", "points": 40, "comment_required": True},
 
 @pytest.fixture
 def ids(services: Any, make_pack: Any) -> dict[str, int]:
-    root = make_pack({"r/report": {"name": "Incident report", "type": "report", "rubric": RUBRIC},
-                      "f/flag": {"name": "Flag one", "value": 100, "flags": ["DRILL{x}"],
-                                 "files": ["a#b.txt", "q?.txt", "plain.txt"]}},
-                     {"id": "edges"}, files={"f/flag/a#b.txt": "hash", "f/flag/q?.txt": "query",
-                                             "f/flag/plain.txt": "plain"})
-    with services.database.session() as session:
-        packs.load(session, root, services.settings.files_dir)
-        from scoreboard.store.models import Challenge
-        return {c.name: c.id for c in session.scalars(select(Challenge))}
+    return _load(services, make_pack)
 
 
 def staff(services: Any, name: str, role: str) -> dict[str, str]:
@@ -74,11 +67,23 @@ def member_client(app: Any, services: Any, team: str, name: str) -> Any:
 # --- NUL ---------------------------------------------------------------------------------------
 
 
-def test_nul_anywhere_in_a_json_body_is_refused_and_nothing_is_stored(client: Any, services: Any,
-                                                                      ids: dict[str, int]) -> None:
+def _load(services: Any, make_pack: Any) -> dict[str, int]:
+    root = make_pack({"r/report": {"name": "Incident report", "type": "report", "rubric": RUBRIC},
+                      "f/flag": {"name": "Flag one", "value": 100, "flags": ["DRILL{x}"],
+                                 "files": ["a#b.txt", "q?.txt", "plain.txt"]}},
+                     {"id": "edges", "second_marker": "average"}, files={"f/flag/a#b.txt": "hash", "f/flag/q?.txt": "query",
+                                             "f/flag/plain.txt": "plain"})
+    with services.database.session() as session:
+        packs.load(session, root, services.settings.files_dir)
+        from scoreboard.store.models import Challenge
+        return {c.name: c.id for c in session.scalars(select(Challenge))}
+
+
+def _nul_everywhere(client: Any, services: Any, ids: dict[str, int]) -> None:
+    """NUL in each text the API takes; then a second judge marks the report (a stored NUL broke that)."""
     team_id, team = team_with_token(services, "Blue")
     red = staff(services, "red", "red_team")
-    judge = staff(services, "judy", "judge")
+    judge, second = staff(services, "judy", "judge"), staff(services, "jim", "judge")
     report_id = client.post(f"/api/v1/challenges/{ids['Incident report']}/reports", json={"text": "Timeline."},
                             headers=team).get_json()["id"]
     tries = [
@@ -101,6 +106,22 @@ def test_nul_anywhere_in_a_json_body_is_refused_and_nothing_is_stored(client: An
     ru = client.post("/api/v1/deductions", json={"team_id": team_id, "points": 5, "reason": "\u0000"},
                      headers={**red, "Accept-Language": "ru"})
     assert ru.status_code == 400 and "NUL" in ru.get_json()["error"] and "must not" not in ru.get_json()["error"]
+    for marker in (judge, second):
+        reply = client.post(f"/api/v1/judging/reports/{report_id}", json={"scores": [40, 25], "comment": "ok"},
+                            headers=marker)
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+
+
+def test_nul_anywhere_in_a_json_body_is_refused_and_nothing_is_stored(client: Any, services: Any,
+                                                                      ids: dict[str, int]) -> None:
+    _nul_everywhere(client, services, ids)
+
+
+@pytest.mark.postgres
+def test_nul_never_reaches_postgresql(request: Any, make_pack: Any) -> None:
+    app = request.getfixturevalue("pg_app")
+    services = app.extensions["drillboard"]
+    _nul_everywhere(app.test_client(), services, _load(services, make_pack))
 
 
 def test_nul_in_an_upload_name_is_refused(client: Any, services: Any, ids: dict[str, int]) -> None:

@@ -2,7 +2,7 @@
 
 Ids in URLs must fit the database's integer column (a larger number is no id: 404, never a
 500); text must not hold NUL characters (PostgreSQL refuses them in text); a JSON body must be
-an object that is not nested absurdly deep.
+an object that is not nested absurdly deep; a redirect target must stay on this site.
 """
 from __future__ import annotations
 

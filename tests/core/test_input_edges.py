@@ -10,6 +10,7 @@ import errno
 import html
 import io
 import re
+import socket
 import stat
 from pathlib import Path
 from typing import Any
@@ -256,13 +257,15 @@ def test_a_database_that_cannot_write_is_a_503_for_answers_and_a_page_for_people
 def test_postgresql_down_is_a_503_with_retry_after(app: Any, client: Any, services: Any, ids: dict[str, int],
                                                     monkeypatch: Any) -> None:
     """A database on a closed port (a stopped PostgreSQL): the API answers JSON, /board a page."""
-    from conftest import free_port
     from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker
 
     _, team = team_with_token(services, "Blue")
     services.caches.catalog.get()  # what a serving worker had cached before the database went away
-    dead = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone",
+    with socket.socket() as closed:  # a port nothing listens on once this block ends
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    dead = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/gone",
                          connect_args={"connect_timeout": 2})
     monkeypatch.setattr(services.database, "sessions", sessionmaker(dead, expire_on_commit=False))
     monkeypatch.setattr(services.caches.catalog, "sessions", services.database.sessions)

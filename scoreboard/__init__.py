@@ -16,7 +16,7 @@ from scoreboard.store.caches import Caches, Tokens
 from scoreboard.store.config import Settings
 from scoreboard.store.db import Database
 from scoreboard.store.ratelimit import MemoryLimiter, RedisLimiter
-from scoreboard.web import i18n, inputs
+from scoreboard.web import i18n, inputs, unavailable
 from scoreboard.web.context import CookieSessions, Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(redteam.bp)
     api.register_error_pages(app)
+    unavailable.init_app(app)
     app.cli.add_command(cli.drill)
     app.teardown_appcontext(close_session)
     app.after_request(_security_headers)

@@ -202,8 +202,8 @@ def release(session: Session, grade_id: int, actor: str, now: datetime) -> Grade
     session.flush()
     audit.cover(session, actor, "grade.release", "grade", grade.id, _covered(grade))
     team, challenge = session.get(Team, grade.team_id), session.get(Challenge, grade.challenge_id)
-    payload = {"team": team.name, "team_id": team.id, "challenge": public_name(challenge), "points": grade.points,
-               "at": now.isoformat()}
+    payload = {"team": team.name, "team_id": team.id, "challenge": public_name(challenge),
+               "challenge_id": challenge.id, "points": grade.points, "at": now.isoformat()}
     full = events.record(session, "graded", payload, now, held=events.clock_of(events.drill(session)).frozen(now))
     events.notify_team(session, team.id, "notice", {"kind": "graded", "challenge_id": challenge.id, **full})
     return grade

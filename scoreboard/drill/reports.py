@@ -111,7 +111,7 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], f
         raise Refused(N_("a teammate filed a version at the same moment; look at it and send yours again"), status=409)
     report = session.get(Report, report_id)
     for upload in clean:
-        path, digest = keep(files_dir, REPORT_DIR, upload.data)
+        path, digest = keep(session, files_dir, REPORT_DIR, upload.data)
         report.files.append(ReportFile(name=upload.name, stored_path=path, sha256=digest, size=len(upload.data)))
     session.flush()
     audit.record(session, filing.actor_label, "report.submit", {

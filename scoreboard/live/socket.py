@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +72,8 @@ class Live:
                 recorded.append(item)
         if not recorded:
             return
+        # At once here, before this worker sends another private notice; other workers on reading the row.
+        self._drop_ended((item["kind"], item["payload"]) for item in recorded)
         self.caches.apply((item["kind"], item["payload"]) for item in recorded)
         kinds = [item["kind"] for item in recorded]
         if any(kind in events.BOARD_KINDS for kind in kinds):
@@ -84,6 +86,7 @@ class Live:
 
     def _rows(self, rows: list[Row]) -> None:
         """Rows read from the stream, in id order: caches, clients, then the board."""
+        self._drop_ended((row.kind, row.payload) for row in rows)
         self.caches.apply((row.kind, row.payload) for row in rows)
         for row in rows:
             if row.seq is not None:
@@ -113,14 +116,36 @@ class Live:
 
     # --- clients ------------------------------------------------------------------------
 
+    def _drop_ended(self, changes: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """A private room's members lose their connection when their session ends: a logout, a
+        password reset, a disabled account or team. A socket holds the session it was opened with,
+        so without this it would keep receiving the team's private notices. The page's script
+        reconnects as whoever it is now: an observer, who gets the public stream only."""
+        rooms = []
+        for kind, payload in changes:
+            if kind == "session_end":
+                rooms.append(f"user:{payload['user_id']}")
+            elif kind == "team" and payload.get("disabled"):
+                rooms.append(f"team:{payload['team_id']}")
+        if not rooms:
+            return
+        server = self.socketio.server
+        for sid, _eio_sid in list(server.manager.get_participants(NAMESPACE, rooms)):
+            try:
+                server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+            except Exception:  # noqa: BLE001 - a socket already gone is what we wanted
+                log.debug("dropping %s failed", sid, exc_info=True)
+
     def _on_connect(self, _auth: Any = None) -> bool:
         if not self.guard.admit(request.sid, request.remote_addr or ""):
             # Refused: close the transport too, or the idle engine.io session would stay open.
             self.socketio.start_background_task(
                 self._close, self.socketio.server.manager.eio_sid_from_sid(request.sid, NAMESPACE))
             return False
-        if current_user.is_authenticated and current_user.team_id is not None:
-            join_room(f"team:{current_user.team_id}")
+        if current_user.is_authenticated:
+            join_room(f"user:{current_user.id}")
+            if current_user.team_id is not None:
+                join_room(f"team:{current_user.team_id}")
         self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
         return True
 

@@ -17,7 +17,7 @@ from flask_login import current_user
 from scoreboard.core.errors import Refused
 from scoreboard.drill import judging, reports
 from scoreboard.store.models import utcnow
-from scoreboard.web import i18n, refusals
+from scoreboard.web import refusals
 from scoreboard.web.context import actor, catalog, db, received_files, send_stored, services, solved_by
 from scoreboard.web.pages import member_required
 

@@ -1,7 +1,7 @@
 """Look-alike names compared in upper and lower case too (names.skeletons).
 
 Revision ID: 0009_hardening_two
-Revises: 0006_exercise_control
+Revises: 0008_rendered_reports
 Create Date: 2026-11-27
 
 Existing names get both new skeletons; if two existing names already look alike in a case, the
@@ -15,7 +15,7 @@ from alembic import op
 from scoreboard.core.names import skeletons
 
 revision = "0009_hardening_two"
-down_revision = "0006_exercise_control"
+down_revision = "0008_rendered_reports"
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ test: $(VENV)/.dev chromium nginx $(MO)
 bench: $(VENV)/.dev chromium nginx $(MO)
 	$(PY) bench/run.py
 	$(PY) bench/solve_to_screen.py
+	$(PY) bench/attacks.py
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)

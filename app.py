@@ -18,6 +18,7 @@ import os  # noqa: E402
 from scoreboard import create_app  # noqa: E402
 from scoreboard.core.clock import NOT_STARTED  # noqa: E402
 from scoreboard.drill.bootstrap import seed  # noqa: E402
+from scoreboard.live.serving import handler_class  # noqa: E402
 from scoreboard.store.models import utcnow  # noqa: E402
 
 app = create_app()
@@ -46,7 +47,8 @@ def main() -> None:
               "(or: flask --app app drill clock start).")
     print(f"Drillboard: {base}/  live board: {base}/board  API: {base}/api/v1/openapi.json", flush=True)
     services.live.start()
-    app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False)
+    app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False,
+                                   handler_class=handler_class(services.settings.header_timeout))
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ http {{
     scgi_temp_path {folder}/scgi;
     # Upgrade websockets; keep plain requests on pooled upstream connections.
     map $http_upgrade $connection_upgrade {{ default upgrade; '' ''; }}
+    # Flood limits per client address, as in docker/nginx.conf (docs/security.md).
+    limit_conn_zone $binary_remote_addr zone=per_address:10m;
+    limit_req_zone $binary_remote_addr zone=requests:10m rate=20r/s;
     upstream drillboard {{
         # Sticky by the whole client address (ip_hash would hash only 3 octets of 127.0.0.x).
         hash $remote_addr consistent;
@@ -63,6 +66,14 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         client_max_body_size {upload};
+        limit_conn per_address 128;
+        limit_req zone=requests burst=200 nodelay;
+        limit_conn_status 429;
+        limit_req_status 429;
+        client_header_timeout 10s;
+        client_body_timeout 10s;
+        send_timeout 30s;
+        keepalive_timeout 30s;
         location / {{
             proxy_pass http://drillboard;
             proxy_http_version 1.1;
@@ -247,14 +258,7 @@ def cluster(workers: int = 2, port: int = 0, database_url: str = DEFAULT_DATABAS
             _wait_ready(worker.url, worker.process, folder / f"worker-{n}.log" if quiet else None)
 
         port = port or free_port()
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        files = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
-        config = NGINX_CONF.format(
-            user=f"user {getpass.getuser()};\n" if os.geteuid() == 0 else "", folder=folder, port=port,
-            files=files, connections=files // 2,  # a proxied client holds two connections
-            servers="\n".join(f"        server 127.0.0.1:{w.port};" for w in started),
-            upload=_upload_limit())
-        (folder / "nginx.conf").write_text(config)
+        (folder / "nginx.conf").write_text(nginx_config(folder, port, [w.port for w in started]))
         nginx = subprocess.Popen([nginx_bin, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e",
                                   str(folder / "nginx-error.log")], cwd=folder, stdout=output("nginx.log"),
                                  stderr=subprocess.STDOUT if quiet else None, start_new_session=True)
@@ -262,6 +266,16 @@ def cluster(workers: int = 2, port: int = 0, database_url: str = DEFAULT_DATABAS
         result = Cluster(f"http://127.0.0.1:{port}", started, run_env, folder, nginx, seeded)
         _wait_ready(result.url, nginx, folder / "nginx-error.log")
         yield result
+
+
+def nginx_config(folder: Path, port: int, upstream_ports: list[int]) -> str:
+    """nginx in front of workers on these loopback ports, its files under ``folder``."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    files = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    return NGINX_CONF.format(
+        user=f"user {getpass.getuser()};\n" if os.geteuid() == 0 else "", folder=folder, port=port,
+        files=files, connections=files // 2,  # a proxied client holds two connections
+        servers="\n".join(f"        server 127.0.0.1:{p};" for p in upstream_ports), upload=_upload_limit())
 
 
 def _upload_limit() -> int:

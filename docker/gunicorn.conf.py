@@ -17,6 +17,9 @@ worker_connections = int(os.environ.get("DRILLBOARD_WORKER_CONNECTIONS", "10000"
 timeout = 30
 # On SIGTERM, finish what is in flight (websockets are closed; clients reconnect elsewhere).
 graceful_timeout = 10
+# Also the deadline for a request's line and headers: the gevent worker reads each request under
+# a keepalive-long timeout, so an idle or header-trickling client is dropped after 5 s (never
+# set it to 0, which turns that off). Per-address limits are nginx's and the app's (/live).
 keepalive = 5
 accesslog = None
 errorlog = "-"

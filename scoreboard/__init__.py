@@ -16,10 +16,11 @@ from scoreboard.store.caches import Caches, Tokens
 from scoreboard.store.config import Settings
 from scoreboard.store.db import Database
 from scoreboard.store.ratelimit import MemoryLimiter, RedisLimiter
-from scoreboard.web import i18n, inputs
+from scoreboard.web import i18n, inputs, unavailable
 from scoreboard.web.context import CookieSessions, Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+MAX_LIVE_PACKET = 16 * 1024
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -68,11 +69,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.session_interface = CookieSessions()
-    if settings.proxy_hops:
-        # Behind a reverse proxy: take the client address (kept with every submission) from it.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     database = Database(settings.database_url, audit.key_from(settings.secret_key))
     migrated = database.migrate()
     with database.session() as session:
@@ -103,7 +99,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.
     socketio = SocketIO(app, message_queue=settings.redis_url, channel=f"{settings.channel}:socketio",
                         async_mode=_async_mode(), always_connect=True,
-                        cors_allowed_origins=None, manage_session=False)
+                        cors_allowed_origins=None, manage_session=False,
+                        # A client sends only small packets (connect, resync, pong).
+                        max_http_buffer_size=MAX_LIVE_PACKET)
+    if settings.proxy_hops:
+        # Behind a reverse proxy: take the client address (kept with every submission, and what
+        # /live counts connections by) from it. Outside Socket.IO's middleware, so it sees it too.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
@@ -111,11 +115,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from scoreboard import cli
     from scoreboard.live import socket
+    from scoreboard.live.guard import Bounds
     from scoreboard.web import api, judging, pages, redteam
     from scoreboard.web.console import pages as console
 
     services.live = socket.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
-                              on_tick=organizer.announce_due, wake_channel=f"{settings.channel}:events")
+                              on_tick=organizer.announce_due, wake_channel=f"{settings.channel}:events",
+                              bounds=Bounds(per_address=settings.live_per_address,
+                                            max_queued=settings.live_max_queued))
     if settings.background:
         # Whatever server runs the app, its first request starts the clock and the stream.
         app.before_request(services.live.start)
@@ -127,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(redteam.bp)
     api.register_error_pages(app)
+    unavailable.init_app(app)
     app.cli.add_command(cli.drill)
     app.teardown_appcontext(close_session)
     app.after_request(_security_headers)

@@ -18,7 +18,7 @@ from scoreboard.core.clock import parse_time
 from scoreboard.core.errors import Refused
 from scoreboard.drill import accounts, audit, backup, organizer, phases, reveal, rosters
 from scoreboard.store import events
-from scoreboard.store.models import AuditEntry, Team, utcnow
+from scoreboard.store.models import AuditEntry, Team, User, utcnow
 from scoreboard.web.context import Services
 
 drill = AppGroup("drill", help="Run a Drillboard drill.")
@@ -146,6 +146,29 @@ def create_user(name: str, role: str, team_name: str | None) -> None:
     click.echo(json.dumps(out, ensure_ascii=False))
 
 
+@drill.command("rotate-token")
+@click.option("--user", "user_name", help="a user's name (an organizer, judge, red-team member or member)")
+@click.option("--team", "team_name", help="a team's name (the team's own token, for its scripts)")
+def rotate_token(user_name: str | None, team_name: str | None) -> None:
+    """Replace the API token of a user or a team; prints JSON with the new ``token``. The old one
+    is refused from then on, by every worker."""
+    if (user_name is None) == (team_name is None):
+        _fail("give exactly one of --user NAME or --team NAME")
+    try:
+        with _services().database.session() as session:
+            kind, name = ("user", user_name) if user_name is not None else ("team", team_name)
+            model = {"user": User, "team": Team}[kind]
+            row = session.scalar(select(model).where(model.name_key == names.name_key(name)))
+            if row is None:
+                _fail(f"no {kind} named {name!r}")
+            token = accounts.rotate_token(session, **{kind: row})
+            audit.record(session, "cli", f"{kind}.rotate_token", {f"{kind}_id": row.id, "name": row.name})
+            out = {"id": row.id, "name": row.name, "token": token}
+    except Refused as err:
+        _fail(str(err))
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
 @drill.command("clock")
 @click.argument("action", type=click.Choice(["start", "pause", "resume", "freeze", "end", "reopen", "set", "show"]))
 @click.option("--starts-at", help="ISO 8601 with zone")
@@ -167,6 +190,9 @@ def clock_command(action: str, starts_at: str | None, ends_at: str | None, freez
                 except ValueError as err:
                     raise Refused(f"bad time: {err}") from None
                 state = organizer.set_clock(session, now, "cli", **times)
+                if organizer.ends_in_the_past(times, now):
+                    click.echo(f"warning: the end, {times['ends_at'].isoformat()}, is not in the future: the drill "
+                               "has ended now and every answer from now on is refused", err=True)
             else:
                 state = organizer.clock_action(session, action, now, "cli")
     except Refused as err:

@@ -91,6 +91,17 @@ def skeleton(name: str) -> str:
     return unicodedata.normalize("NFD", mapped).casefold()
 
 
+def skeletons(name: str) -> tuple[str, str, str]:
+    """The name's skeleton as written, in upper case and in lower case.
+
+    UTS #39's table maps some letters in one case only: Cyrillic "М" is "M", but "м" has no
+    entry for "m"; "rn" looks like "m" while "RN" does not look like "M". So "Теам Russia" and
+    "Team Russia" differ as written and share the upper-case skeleton "TEAM RUSSIA"; two names
+    that look alike in any of the three cases are the same name to a person.
+    """
+    return skeleton(name), skeleton(name.upper()), skeleton(name.lower())
+
+
 def country_code(raw: str) -> str:
     code = (raw or "").strip().upper()
     if code not in COUNTRIES:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scoreboard.core import names
 from scoreboard.core.errors import N_, Refused
+from scoreboard.store import events
 from scoreboard.store.models import ApiToken, Team, User
 
 _hasher = PasswordHasher()
@@ -83,6 +84,29 @@ def new_token(session: Session, *, user: User | None = None, team: Team | None =
     return token
 
 
+def revoke_tokens(session: Session, *, user: User | None = None, team: Team | None = None,
+                  members: bool = False) -> None:
+    """Every API token of ``user`` or ``team`` (with ``members``, its members' too) stops working
+    now, and stays refused after the account is enabled again. Every worker drops its cached
+    owners of tokens (the "accounts" event), so no cache keeps a revoked token alive."""
+    if team is not None:
+        owned = ApiToken.team_id == team.id
+        if members:
+            owned = or_(owned, ApiToken.user_id.in_(select(User.id).where(User.team_id == team.id)))
+    else:
+        owned = ApiToken.user_id == user.id
+    session.execute(delete(ApiToken).where(owned).execution_options(synchronize_session=False))
+    events.mark(session, "accounts", {"user_id": user.id if user else None, "team_id": team.id if team else None})
+
+
+def rotate_token(session: Session, *, user: User | None = None, team: Team | None = None) -> str:
+    """A new API token for ``user`` or ``team``; the old ones are refused from now on."""
+    if (user is None) == (team is None):
+        raise AccountError(N_("name either a user or a team whose token to replace"))
+    revoke_tokens(session, user=user, team=team)
+    return new_token(session, user=user, team=team)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -120,10 +144,13 @@ def _add_named(session: Session, row: Team | User, what: str) -> None:
     the last word."""
     taken = AccountError(_TAKEN[what], name=row.name)
     model = type(row)
-    row.name_key, row.name_skeleton = names.name_key(row.name), names.skeleton(row.name)
+    row.name_key = names.name_key(row.name)
+    row.name_skeleton, row.name_skeleton_upper, row.name_skeleton_lower = names.skeletons(row.name)
     with session.no_autoflush:  # the new row is not ready to flush before the check
         exists = session.scalar(select(model.id).where(model.name_key == row.name_key)) is not None
-        lookalike = session.scalar(select(model.name).where(model.name_skeleton == row.name_skeleton))
+        lookalike = session.scalar(select(model.name).where(or_(
+            model.name_skeleton == row.name_skeleton, model.name_skeleton_upper == row.name_skeleton_upper,
+            model.name_skeleton_lower == row.name_skeleton_lower)).limit(1))
     if exists:
         raise taken
     if lookalike is not None:
@@ -212,16 +239,19 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
 
 
 def reset_password(session: Session, user: User) -> str:
-    """A new random password; existing sessions of the user stop working."""
+    """A new random password; existing sessions and API tokens of the user stop working."""
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
-    end_sessions(user)
+    end_sessions(session, user)
+    revoke_tokens(session, user=user)
     return password
 
 
-def end_sessions(user: User) -> None:
-    """Log the user out everywhere: session cookies carry the epoch, so every saved one stops working."""
+def end_sessions(session: Session, user: User) -> None:
+    """Log the user out everywhere: session cookies carry the epoch, so every saved one stops
+    working, and every worker drops the user's open live connections (the "session_end" event)."""
     user.session_epoch += 1
+    events.mark(session, "session_end", {"user_id": user.id})
 
 
 def rotate_join_code(team: Team) -> str:

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from scoreboard.board import ledger
 from scoreboard.core import checking
-from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, public_name
+from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, Clock, public_name
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
 from scoreboard.drill import audit
 from scoreboard.drill.challenges import ensure_unlocked, visible
 from scoreboard.store import events
 from scoreboard.store.caches import Catalog, ChallengeDef
 from scoreboard.store.db import insert_ignore, lock_stream
-from scoreboard.store.models import Answer, AttemptCount, Capture, Challenge, Solve, Submission, Team, User
+from scoreboard.store.models import Answer, AttemptCount, Capture, Challenge, Drill, Solve, Submission, Team, User
 from scoreboard.store.ratelimit import MemoryLimiter
 
 # The stored verdict of a right answer that does not solve yet (``logic: all`` or ``team``):
@@ -242,9 +242,22 @@ def _grade(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
     return Verdict("incorrect", 0, attempts_left=left)
 
 
+_CLOCK_NOW = select(Drill.starts_at, Drill.ends_at, Drill.freeze_at, Drill.paused_at, Drill.reveal).where(Drill.id == 1)
+
+
+def _ensure_still_open(session: Session, now: datetime) -> None:
+    """The clock as committed, read under the stream lock that ending the drill also takes: the
+    cached clock may be a moment old, so an answer racing ``clock end`` (or a pause, or an end
+    moved into the past) is refused here rather than stored as a solve after the end."""
+    clock = Clock(*session.connection().execute(_CLOCK_NOW).one())
+    if not clock.accepts_attempts(now):
+        raise Forbidden(_CLOSED[clock.phase(now)])
+
+
 def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt: Attempt, answer: str) -> Verdict:
     """Record a correct answer: the solve counts once, its value from the solve count right now."""
     lock_stream(session)  # solves of one challenge are numbered in commit order: first blood is exact
+    _ensure_still_open(session, attempt.now)
     submission_id = _store(session, attempt, answer, "correct")
     solve_id = insert_ignore(session, Solve, team_id=attempt.team_id, challenge_id=challenge.id,
                              user_id=attempt.user_id, submission_id=submission_id, at=attempt.now)

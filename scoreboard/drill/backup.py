@@ -6,10 +6,11 @@ is a single moment of the drill. ``restore`` replaces every row in one transacti
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, delete, insert, select, text
 
@@ -38,6 +39,13 @@ def _read_all(conn: Connection) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _private(path: Path) -> BinaryIO:
+    """A new file only its owner can read: a backup holds flags, join codes and password hashes."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a .part left by an earlier run kept its old mode
+    return os.fdopen(descriptor, "wb")
+
+
 def dump(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
     """Write the backup zip; returns the row count per table."""
     with database.engine.connect() as conn:
@@ -49,7 +57,7 @@ def dump(database: Database, files_dir: Path, path: Path) -> dict[str, int]:
         conn.rollback()
     stored = sorted({row[column] for table, column in STORED.items() for row in rows.get(table, []) if row[column]})
     tmp = Path(str(path) + ".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+    with _private(tmp) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
         counts = {name: len(items) for name, items in rows.items()}
         archive.writestr("manifest.json", json.dumps({"format": FORMAT, "created_at": utcnow().isoformat(),
                                                       "rows": counts}, indent=1))

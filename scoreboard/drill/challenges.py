@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -130,7 +131,7 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
         author=challenge.author,
         description_html=render_markdown(challenge.description),
         connection_info=challenge.connection_info,
-        files=[{"name": f.name, "url": f"/files/{f.id}/{f.name}", "size": f.size, "sha256": f.sha256}
+        files=[{"name": f.name, "url": f"/files/{f.id}/{quote(f.name, safe='')}", "size": f.size, "sha256": f.sha256}
                for f in challenge.files],
         hints=[
             {"id": h.id, "title": h.title, "cost": h.cost, "unlocked": h.id in readable,

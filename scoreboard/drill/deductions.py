@@ -72,14 +72,14 @@ def _checked(session: Session, team_id: Any, points: Any, reason: Any, evidence:
     return team
 
 
-def _save(upload: Upload, store: Store) -> tuple[str, str]:
+def _save(session: Session, upload: Upload, store: Store) -> tuple[str, str]:
     """Check and keep an evidence file under a generated name; returns (original name, stored path)."""
     if len(upload.data) > store.max_bytes:
         raise Refused(N_("the evidence file is too large (at most %(max)s MiB)"),
                       max=round(store.max_bytes / 1024 / 1024, 1))
     if not upload.data:
         raise Refused(N_("the evidence file is empty"))
-    stored, _ = keep(store.folder, EVIDENCE_DIR, upload.data)
+    stored, _ = keep(session, store.folder, EVIDENCE_DIR, upload.data)
     return display_name(upload.name, "evidence"), stored
 
 
@@ -95,7 +95,7 @@ def record(session: Session, team_id: Any, points: Any, reason: Any, evidence: A
     text = _reason(reason, N_("a reason is required: say which attack succeeded against the team"))
     if upload is not None and store is None:
         raise Refused(N_("evidence files cannot be stored here"))
-    name, stored = _save(upload, store) if upload is not None else (None, None)
+    name, stored = _save(session, upload, store) if upload is not None else (None, None)
     row = Deduction(team_id=team.id, points=points, reason=text, evidence=evidence or "", evidence_name=name,
                     evidence_path=stored, author_id=actor.user_id, at=now)
     session.add(row)

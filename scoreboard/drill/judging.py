@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from scoreboard.core import lateness
 from scoreboard.core.clock import public_name
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
-from scoreboard.core.text import render_markdown
 from scoreboard.drill import audit
 from scoreboard.drill.accounts import Actor
 from scoreboard.store import events
@@ -58,7 +57,7 @@ def _latest_ungraded(session: Session) -> Any:
 def _anonymous(report: Report, challenge: Challenge) -> dict[str, Any]:
     return {
         "id": report.id, "challenge_id": challenge.id, "challenge": challenge.name, "version": report.version,
-        "text_html": render_markdown(report.text), "submitted_at": report.at.isoformat(),
+        "text_html": report.text_html, "submitted_at": report.at.isoformat(),
         "rubric": list(challenge.rubric),
         # How late it came and what that takes from the grade: the judge marks the work, the rule the rest.
         "late_minutes": -(-report.late_seconds // 60),
@@ -209,8 +208,8 @@ def release(session: Session, grade_id: int, actor: str, now: datetime) -> Grade
     session.flush()
     audit.cover(session, actor, "grade.release", "grade", grade.id, _covered(grade))
     team, challenge = session.get(Team, grade.team_id), session.get(Challenge, grade.challenge_id)
-    payload = {"team": team.name, "team_id": team.id, "challenge": public_name(challenge), "points": grade.points,
-               "at": now.isoformat()}
+    payload = {"team": team.name, "team_id": team.id, "challenge": public_name(challenge),
+               "challenge_id": challenge.id, "points": grade.points, "at": now.isoformat()}
     full = events.record(session, "graded", payload, now, held=events.clock_of(events.drill(session)).frozen(now))
     events.notify_team(session, team.id, "notice", {"kind": "graded", "challenge_id": challenge.id, **full})
     return grade

@@ -16,8 +16,8 @@ from scoreboard.core.errors import N_, NotFound, Refused
 from scoreboard.core.text import render_markdown
 from scoreboard.drill import accounts, audit, phases
 from scoreboard.store import events
-from scoreboard.store.db import find
-from scoreboard.store.models import Announcement, Award, Challenge, Drill, Team, User
+from scoreboard.store.db import find, lock_stream
+from scoreboard.store.models import Announcement, Award, Challenge, Drill, Team, User, utcnow
 
 CLOCK_ACTIONS = ("start", "pause", "resume", "freeze", "end", "reopen")
 
@@ -63,6 +63,10 @@ def clock_action(session: Session, action: str, now: datetime, actor: str) -> di
     elif action == "end":
         if phase == ENDED:
             raise Refused(N_("the drill has already ended"))
+        # Under the stream lock that every solve takes, at a moment no earlier than the last
+        # solve committed: no stored solve is after the end, and later answers are refused.
+        lock_stream(session)
+        now = max(now, utcnow())
         row.ends_at = now
         row.starts_at = row.starts_at or now
         row.paused_at = None
@@ -96,6 +100,13 @@ def reopen(session: Session, now: datetime, actor: str, ends_at: datetime | None
                                                   "freeze_lifted": lifted})
     announce_due(session, now)
     return _clock_event(session, row, now)
+
+
+def ends_in_the_past(times: dict[str, datetime | None], now: datetime) -> bool:
+    """Whether setting ``times`` moves the end to now or earlier: the drill is over at once, so the
+    console and the CLI must say so (the change is allowed: it is how a drill is cut short)."""
+    end = times.get("ends_at")
+    return end is not None and end <= now
 
 
 def set_clock(session: Session, now: datetime, actor: str, **times: datetime | None) -> dict[str, Any]:
@@ -191,10 +202,15 @@ def announce(session: Session, title: Any, body: Any, now: datetime, actor: User
 
 
 def set_team_disabled(session: Session, team_id: int, disabled: bool, actor: str) -> Team:
+    """Take a team out of the drill or bring it back. Disabling revokes the tokens of the team and
+    its members for good; its members' open live connections are dropped when the "team" event
+    is read (``live.socket``)."""
     team = find(session, Team, team_id)
     if team is None:
         raise NotFound(N_("no such team"))
     team.disabled = disabled
+    if disabled:
+        accounts.revoke_tokens(session, team=team, members=True)
     audit.record(session, actor, "team.disable" if disabled else "team.enable", {"team_id": team.id})
     events.record(session, "team", {"team_id": team.id, "team": team.name, "country": team.country,
                                     "disabled": disabled})
@@ -232,6 +248,16 @@ def rotate_join_code(session: Session, team_id: int, actor: str) -> Team:
     accounts.rotate_join_code(team)
     audit.record(session, actor, "team.rotate_join_code", {"team_id": team.id})
     return team
+
+
+def rotate_team_token(session: Session, team_id: int, actor: str) -> tuple[Team, str]:
+    """A new API token for a team's scripts (shown once); the old one is refused from now on."""
+    team = find(session, Team, team_id)
+    if team is None:
+        raise NotFound(N_("no such team"))
+    token = accounts.rotate_token(session, team=team)
+    audit.record(session, actor, "team.rotate_token", {"team_id": team.id})
+    return team, token
 
 
 def reset_member_password(session: Session, user_id: int, actor: str) -> tuple[User, str]:

@@ -1,7 +1,9 @@
 """Report tasks from the team's side: filing a version, revising it, and what the team sees.
 
-A report is Markdown (rendered sanitised) with up to five attachments. Every version is kept;
-a team revises until the deadline passes or its report is graded. Judges mark versions in
+A report is Markdown, rendered sanitised once when it is filed, with up to five attachments.
+Every version is kept, up to ``MAX_VERSIONS`` per team and task (each one stored and rendered is
+paid for by everyone on the event loop); a team revises until the deadline passes, its report is
+graded or the versions run out. Judges mark versions in
 ``judging.py``; points and comments reach the team only once the grade is released. The same
 rules as answers decide whether the task is open (``challenges.visible``, a running drill).
 No Flask here.
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.core import lateness
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
-from scoreboard.core.text import render_markdown
+from scoreboard.core.text import check_markdown, render_markdown
 from scoreboard.drill import audit
 from scoreboard.drill.challenges import ensure_unlocked, visible
 from scoreboard.store import events
@@ -30,6 +32,7 @@ from scoreboard.store.uploads import Upload, display_name, keep
 
 MAX_TEXT = 50_000
 MAX_FILES = 5
+MAX_VERSIONS = 20
 REPORT_DIR = "reports"  # under the instance files dir
 
 
@@ -71,6 +74,7 @@ def _clean_text(text: Any) -> str:
         raise Refused(N_("the report is longer than %(max)s characters"), max=MAX_TEXT)
     if "\x00" in text:
         raise Refused(N_("the report must not contain NUL characters"))
+    check_markdown(text)
     return text
 
 
@@ -106,13 +110,17 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], f
         raise Refused(N_("your team's report has been graded; it can no longer be revised"), status=409)
     version = 1 + (session.scalar(select(func.max(Report.version)).where(
         Report.team_id == filing.team_id, Report.challenge_id == challenge.id)) or 0)
+    if version > MAX_VERSIONS:
+        raise Refused(N_("your team has filed %(max)s versions of this report, the most allowed; the last one "
+                         "is the one judged"), status=409, max=MAX_VERSIONS)
     report_id = insert_ignore(session, Report, team_id=filing.team_id, challenge_id=challenge.id, version=version,
-                              text=text, user_id=filing.user_id, at=filing.now, late_seconds=late_seconds)
+                              text=text, text_html=render_markdown(text), user_id=filing.user_id, at=filing.now,
+                              late_seconds=late_seconds)
     if report_id is None:  # a teammate filed the same version number a moment ago
         raise Refused(N_("a teammate filed a version at the same moment; look at it and send yours again"), status=409)
     report = session.get(Report, report_id)
     for upload in clean:
-        path, digest = keep(files_dir, REPORT_DIR, upload.data)
+        path, digest = keep(session, files_dir, REPORT_DIR, upload.data)
         report.files.append(ReportFile(name=upload.name, stored_path=path, sha256=digest, size=len(upload.data)))
     session.flush()
     audit.record(session, filing.actor_label, "report.submit", {
@@ -159,7 +167,7 @@ def versions(session: Session, team_id: int, challenge_id: int) -> list[dict[str
         select(Report, User.name).outerjoin(User, User.id == Report.user_id)
         .where(Report.team_id == team_id, Report.challenge_id == challenge_id).order_by(Report.version.desc())
     ).all()
-    return [{"id": report.id, "version": report.version, "text": report.text, "text_html": render_markdown(report.text),
+    return [{"id": report.id, "version": report.version, "text": report.text, "text_html": report.text_html,
              "at": report.at, "author": author, "late_minutes": -(-report.late_seconds // 60),
              "files": [{"id": f.id, "name": f.name, "size": f.size} for f in report.files]} for report, author in rows]
 

@@ -50,17 +50,27 @@ def _staff(session: Session, user_id: int) -> User:
 
 
 def set_disabled(session: Session, user_id: int, disabled: bool, actor: str, actor_id: int | None) -> User:
-    """Lock a staff account out (its sessions and tokens stop working) or let it in again."""
+    """Lock a staff account out or let it in again. Disabling ends its sessions and revokes its
+    tokens for good: enabling it later does not bring an old token back (rotate for a new one)."""
     user = _staff(session, user_id)
     if disabled and user.id == actor_id:
         raise Refused(N_("you cannot disable your own account"))
     user.disabled = disabled
     if disabled:
-        accounts.end_sessions(user)
+        accounts.end_sessions(session, user)
+        accounts.revoke_tokens(session, user=user)
     audit.record(session, actor, "staff.disable" if disabled else "staff.enable", {"user_id": user.id,
                                                                                    "name": user.name})
     events.mark(session, "accounts", {"user_id": user.id})
     return user
+
+
+def rotate_token(session: Session, user_id: int, actor: str) -> tuple[User, str]:
+    """A new API token for a staff account (shown once); the old one is refused from now on."""
+    user = _staff(session, user_id)
+    token = accounts.rotate_token(session, user=user)
+    audit.record(session, actor, "staff.rotate_token", {"user_id": user.id, "name": user.name})
+    return user, token
 
 
 def reset_password(session: Session, user_id: int, actor: str) -> tuple[User, str]:

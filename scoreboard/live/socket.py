@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.board import deltas
 from scoreboard.board.snapshot import BoardCache, Built, Snapshot
+from scoreboard.live.guard import Bounds, Guard
 from scoreboard.live.stream import Pump, Row
 from scoreboard.store import events
 from scoreboard.store.caches import Caches
@@ -36,8 +37,9 @@ class Live:
 
     def __init__(self, socketio: SocketIO, database: Database, caches: Caches, cache: BoardCache,
                  redis_client: Any, tick_seconds: float, on_tick: Callable[[Session, datetime], Any],
-                 wake_channel: str = "drillboard:events") -> None:
+                 wake_channel: str = "drillboard:events", bounds: Bounds | None = None) -> None:
         self.socketio, self.database, self.caches, self.cache = socketio, database, caches, cache
+        self.guard = Guard(bounds or Bounds())
         self.on_tick = on_tick  # time-driven changes (scheduled announcements): a use case, passed in
         self.redis, self.tick_seconds, self.wake_channel = redis_client, tick_seconds, wake_channel
         self.pump = Pump(database.sessions)
@@ -55,6 +57,7 @@ class Live:
         self._sent_seq = 0
         self._redis_down_since: float | None = None
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
+        socketio.on_event("disconnect", self._on_disconnect, namespace=NAMESPACE)
         socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
 
     # --- what happened ------------------------------------------------------------------
@@ -69,6 +72,8 @@ class Live:
                 recorded.append(item)
         if not recorded:
             return
+        # At once here, before this worker sends another private notice; other workers on reading the row.
+        self._drop_ended((item["kind"], item["payload"]) for item in recorded)
         self.caches.apply((item["kind"], item["payload"]) for item in recorded)
         kinds = [item["kind"] for item in recorded]
         if any(kind in events.BOARD_KINDS for kind in kinds):
@@ -81,6 +86,7 @@ class Live:
 
     def _rows(self, rows: list[Row]) -> None:
         """Rows read from the stream, in id order: caches, clients, then the board."""
+        self._drop_ended((row.kind, row.payload) for row in rows)
         self.caches.apply((row.kind, row.payload) for row in rows)
         for row in rows:
             if row.seq is not None:
@@ -110,13 +116,67 @@ class Live:
 
     # --- clients ------------------------------------------------------------------------
 
-    def _on_connect(self, _auth: Any = None) -> None:
-        if current_user.is_authenticated and current_user.team_id is not None:
-            join_room(f"team:{current_user.team_id}")
+    def _drop_ended(self, changes: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """A private room's members lose their connection when their session ends: a logout, a
+        password reset, a disabled account or team. A socket holds the session it was opened with,
+        so without this it would keep receiving the team's private notices. The page's script
+        reconnects as whoever it is now: an observer, who gets the public stream only."""
+        rooms = []
+        for kind, payload in changes:
+            if kind == "session_end":
+                rooms.append(f"user:{payload['user_id']}")
+            elif kind == "team" and payload.get("disabled"):
+                rooms.append(f"team:{payload['team_id']}")
+        if not rooms:
+            return
+        server = self.socketio.server
+        for sid, _eio_sid in list(server.manager.get_participants(NAMESPACE, rooms)):
+            try:
+                server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+            except Exception:  # noqa: BLE001 - a socket already gone is what we wanted
+                log.debug("dropping %s failed", sid, exc_info=True)
+
+    def _on_connect(self, _auth: Any = None) -> bool:
+        if not self.guard.admit(request.sid, request.remote_addr or ""):
+            # Refused: close the transport too, or the idle engine.io session would stay open.
+            self.socketio.start_background_task(
+                self._close, self.socketio.server.manager.eio_sid_from_sid(request.sid, NAMESPACE))
+            return False
+        if current_user.is_authenticated:
+            join_room(f"user:{current_user.id}")
+            if current_user.team_id is not None:
+                join_room(f"team:{current_user.team_id}")
         self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+        return True
+
+    def _on_disconnect(self, *_reason: Any) -> None:
+        self.guard.leave(request.sid)
 
     def _on_resync(self, _data: Any = None) -> None:
-        self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+        eio_sid = self.socketio.server.manager.eio_sid_from_sid(request.sid, NAMESPACE)
+        if self.guard.may_resync(request.sid, self._queued(eio_sid)):
+            self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+
+    def _queued(self, eio_sid: str | None) -> int:
+        """Packets waiting for this connection: what it has not read yet."""
+        socket = self.socketio.server.eio.sockets.get(eio_sid)
+        return 0 if socket is None else socket.queue.qsize()
+
+    def _close(self, eio_sid: str | None) -> None:
+        """Close a transport without waiting for its queue to drain: the client may never read."""
+        eio = self.socketio.server.eio
+        socket = eio.sockets.pop(eio_sid, None)
+        if socket is not None:
+            socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+
+    def drop_stalled(self) -> int:
+        """Close every connection that stopped reading (too much queued); returns how many."""
+        stalled = [eio_sid for eio_sid in list(self.socketio.server.eio.sockets)
+                   if self.guard.overfull(self._queued(eio_sid))]
+        for eio_sid in stalled:
+            log.warning("closing a live connection with more than %s packets unread", self.guard.bounds.max_queued)
+            self._close(eio_sid)
+        return len(stalled)
 
     def _send_snapshot(self, sid: str | None, snapshot: Snapshot) -> None:
         """The pre-encoded snapshot as one Socket.IO packet, encoded once per board and seq."""
@@ -201,6 +261,7 @@ class Live:
             self.on_tick(session, utcnow())
         self.cache.current()  # notices a start, freeze or end that time alone brought
         self._wake.set()
+        self.drop_stalled()
 
     def _listen_forever(self) -> None:
         while not self._stop.is_set():

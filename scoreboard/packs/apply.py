@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scoreboard.core.clock import public_name
 from scoreboard.packs.problems import PackError, short
 from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec, PhaseSpec
 from scoreboard.store import events
@@ -208,6 +209,7 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
     pack.translations, pack.briefing = spec.translations, spec.briefing
     opened = _write_phases(session, spec)
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
+    shown_before = {c.id: public_name(c) for c in existing.values()}
     now = utcnow()
     drill = events.drill(session)
     settings = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in spec.settings.items()}
@@ -232,6 +234,8 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         challenge.phase_opened_at = opened.get(challenge_spec.phase)
     for name in diff.removed:
         existing[name].removed = True
+    events.rename_challenges(session, {c.id: (shown_before[c.id], public_name(c)) for c in existing.values()
+                                       if public_name(c) != shown_before[c.id]})
     session.add(PackLoad(pack_id=spec.id, digest=spec.digest, actor_id=actor_id, summary=diff.as_dict()))
     session.flush()
     events.record(session, "pack", {"pack_id": spec.id, "title": spec.title, "added": len(diff.added),

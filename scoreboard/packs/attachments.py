@@ -13,6 +13,7 @@ from typing import Any
 from scoreboard.packs.problems import short
 from scoreboard.packs.reader import FieldReader
 from scoreboard.packs.spec import FileSpec
+from scoreboard.store.uploads import has_hidden
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_SOLUTION_BYTES = 1024 * 1024
@@ -59,6 +60,8 @@ def files(reader: FieldReader) -> list[FileSpec]:
             reader.problem(line, f"file {short(item)} is larger than {MAX_FILE_BYTES // 2**20} MB")
         elif len(name) > 255:
             reader.problem(line, "a file name is longer than 255 characters")
+        elif has_hidden(name):
+            reader.problem(line, f"file {short(item)} has control or invisible characters in its name; rename it")
         elif name in seen:
             reader.problem(line, f"two files are named {short(name)}")
         else:

@@ -61,7 +61,7 @@ class ChallengeReader(FieldReader):
                                     "phase": self.line("phase")})
         spec.category = self.checked("category", fields.text, 100, default="").strip() or "Misc"
         spec.author = self.checked("author", fields.text, 200, default="")
-        spec.description = self.checked("description", fields.text, default="")
+        spec.description = self.checked("description", fields.markdown, default="")
         spec.connection_info = self.checked("connection_info", fields.text)
         spec.attribution = self.checked("attribution", fields.text)
         spec.version = self.checked("version", fields.text, 50)
@@ -116,18 +116,23 @@ class ChallengeReader(FieldReader):
         return result
 
     def _hint(self, item: Any, line: int) -> HintSpec | None:
-        if isinstance(item, str):
-            return HintSpec(item)
-        if not isinstance(item, dict) or not isinstance(item.get("content"), str):
+        if not isinstance(item, (str, dict)) or isinstance(item, dict) and not isinstance(item.get("content"), str):
             self.problem(line, "a hint must be text or a mapping with 'content' "
                                "(and optional 'cost', 'title', 'key', 'requirements')")
             return None
+        try:
+            content = fields.markdown(item if isinstance(item, str) else item["content"], "hint")
+        except ValueError as err:
+            self.problem(line, str(err))
+            return None
+        if isinstance(item, str):
+            return HintSpec(content)
         lines = getattr(item, "lines", {})
         for key in item:
             if key not in ("content", "cost", "title", "key", "requirements"):
                 self.warn(lines.get(key, line), unknown(key, {"content", "cost", "title", "key", "requirements"},
                                                         "hint field"))
-        hint = HintSpec(item["content"])
+        hint = HintSpec(content)
         try:
             hint.cost = fields.whole(item.get("cost", 0), "cost")
             hint.title = fields.text(item["title"], "title", 200) if "title" in item else None

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from scoreboard.core import clock
+from scoreboard.core.errors import Refused
+from scoreboard.core.text import check_markdown
 from scoreboard.packs.problems import short
 
 MAX_INT = 2**31 - 1  # a 32-bit signed integer column
@@ -41,6 +43,16 @@ def text(value: Any, key: str, max_length: int | None = None) -> str:
     value = str(value)
     if max_length is not None and len(value) > max_length:
         raise ValueError(f"'{key}' is longer than {max_length} characters")
+    return value
+
+
+def markdown(value: Any, key: str) -> str:
+    """Text rendered as Markdown, within what one render may cost (``core.text``'s bounds)."""
+    value = text(value, key)
+    try:
+        check_markdown(value)
+    except Refused as err:
+        raise ValueError(f"'{key}': {err.text()}") from None
     return value
 
 

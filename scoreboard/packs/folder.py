@@ -41,9 +41,9 @@ def _pack_field(settings: dict[str, Any], key: str, value: Any) -> None:
     elif key == "title":
         settings[key] = fields.text(value, key, 200)
     elif key == "description":
-        settings[key] = fields.text(value, key)
+        settings[key] = fields.markdown(value, key)
     elif key == "briefing":
-        settings[key] = fields.text(value, key, MAX_BRIEFING)
+        settings[key] = fields.markdown(fields.text(value, key, MAX_BRIEFING), key)
     elif key == "first_blood_bonus":
         settings[key] = fields.whole(value, key)
     elif key in CHOICES:

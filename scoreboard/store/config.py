@@ -46,6 +46,13 @@ class Settings:
     secure_cookies: bool = False
     proxy_hops: int = 0
     tick_seconds: float = 1.0
+    # /live connections one address may hold (a venue's NAT holds a few observers, not hundreds).
+    live_per_address: int = 64
+    # Packets queued for one /live connection before it counts as not reading and is closed.
+    live_max_queued: int = 500
+    # Seconds a client may take to send its request line and headers (and to stay idle between
+    # requests) before python app.py drops it; gunicorn bounds the same with its keepalive.
+    header_timeout: float = 10.0
     # Serve the clock, the event stream and the board builder in the background (started by
     # the first request). Off for the CLI and in-process tests, which do that work inline.
     background: bool = False
@@ -80,5 +87,8 @@ class Settings:
             login_limit=int(env.get("DRILLBOARD_LOGIN_LIMIT", 10)),
             secure_cookies=env.get("DRILLBOARD_SECURE_COOKIES", "") == "1",
             proxy_hops=int(env.get("DRILLBOARD_PROXY_HOPS", 0)),
+            live_per_address=int(env.get("DRILLBOARD_LIVE_PER_ADDRESS", 64)),
+            live_max_queued=int(env.get("DRILLBOARD_LIVE_MAX_QUEUED", 500)),
+            header_timeout=float(env.get("DRILLBOARD_HEADER_TIMEOUT", 10)),
             background=True,
         )

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from scoreboard.store import migrate
+from scoreboard.store import migrate, uploads
 
 # Receives what one committed transaction queued (events recorded, notices), in order.
 Publisher = Callable[[list[dict[str, Any]]], None]
@@ -110,6 +110,7 @@ class Database:
         self.publishers: list[Publisher] = []
         event.listen(self.sessions, "after_commit", self._after_commit)
         event.listen(self.sessions, "after_rollback", self._after_rollback)
+        event.listen(self.sessions, "after_transaction_end", self._after_transaction_end)
 
     def migrate(self) -> tuple[str | None, str]:
         """Create or upgrade the schema to the newest migration."""
@@ -117,6 +118,7 @@ class Database:
 
     def _after_commit(self, session: Session) -> None:
         session.info.pop("stream_locked", None)
+        uploads.forget_unless_committed(session, committed=True)
         items = session.info.pop("outbox", [])
         if items:
             for publish in self.publishers:
@@ -126,6 +128,12 @@ class Database:
     def _after_rollback(session: Session) -> None:
         session.info.pop("stream_locked", None)
         session.info.pop("outbox", None)
+
+    @staticmethod
+    def _after_transaction_end(session: Session, transaction: Any) -> None:
+        """Rolled back or closed without a commit: the files the transaction wrote go too."""
+        if transaction.parent is None:
+            uploads.forget_unless_committed(session, committed=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

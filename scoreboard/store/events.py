@@ -27,6 +27,8 @@ BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announceme
 # Kinds after which cached challenge definitions, the clock or accounts may be stale.
 CATALOG_KINDS = {"pack", "clock", "catalog", "board", "phase"}
 ACCOUNT_KINDS = {"team", "accounts", "board"}
+# Public kinds whose payload names a challenge, by the name observers may see (``public_name``).
+NAMING_KINDS = ("release", "solve", "graded")
 
 
 def drill(session: Session) -> Drill:
@@ -118,3 +120,23 @@ def announce_releases(session: Session, now: datetime) -> list[dict[str, Any]]:
                 "category": challenge.category, "at": now.isoformat(),
             }, now))
     return emitted
+
+
+def rename_challenges(session: Session, renamed: dict[int, tuple[str, str]]) -> int:
+    """Rewrite the challenge's name in every stored public event after its public name changed
+    (``challenge id -> (old, new)``): a pack update that anonymises a challenge must take its real
+    name out of the feed and the replay too, which serve the stored payloads. Events that carry
+    no ``challenge_id`` (graded ones from before it was added) are matched by the old name.
+    Returns how many events were rewritten."""
+    if not renamed:
+        return 0
+    old_names = {old: cid for cid, (old, _new) in renamed.items()}
+    changed = 0
+    rows = session.execute(select(Event.id, Event.payload).where(Event.kind.in_(NAMING_KINDS))).all()
+    for event_id, payload in rows:
+        cid = payload.get("challenge_id", old_names.get(payload.get("challenge")))
+        if cid in renamed and payload.get("challenge") != renamed[cid][1]:
+            session.execute(update(Event).where(Event.id == event_id)
+                            .values(payload={**payload, "challenge": renamed[cid][1]}))
+            changed += 1
+    return changed

@@ -55,6 +55,11 @@ class MemoryLimiter:
             live = [at for at in self._slots.get(key, {}).values() if at > now - self.window]
         return self._wait(min(live), now) if len(live) >= self.limit else 0
 
+    def forget(self, key: str) -> None:
+        """Drop a key's window at once (a closed connection): keys that come and go must not pile up."""
+        with self._lock:
+            self._slots.pop(key, None)
+
 
 # Prune, check and add in one step on the Redis server: no two workers can both take the last slot.
 _ACQUIRE = """

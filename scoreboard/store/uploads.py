@@ -1,14 +1,25 @@
 """Files people send (report attachments, red-team evidence): named safely, kept under generated names.
 
-The name a person gave a file is only ever shown back (a download's name); on disk every file
-gets a random name under the instance files dir, so no upload can choose a path. No Flask here.
+The name a person gave a file is only ever shown back (a download's name, a link's text); on
+disk every file gets a random name under the instance files dir, so no upload can choose a
+path. A name keeps no control or formatting characters: a line break would break the download's
+header, and a right-to-left override makes ``report<U+202E>gpj.exe`` read as "reportexe.jpg".
+A file is written whole or not at all, and the files a transaction wrote are removed again
+unless it commits (see ``forget_unless_committed``). No Flask here.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+
+from sqlalchemy.orm import Session
+
+# Control, format (bidi overrides, zero-width), private-use, surrogate, line and paragraph separators.
+_HIDDEN = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
 
 
 @dataclass(frozen=True)
@@ -19,16 +30,40 @@ class Upload:
     data: bytes
 
 
+def has_hidden(name: str) -> bool:
+    """Whether a file name holds characters that do not show, or show something else."""
+    return any(unicodedata.category(ch) in _HIDDEN for ch in name)
+
+
 def display_name(name: str, default: str) -> str:
-    """The file's own name without any folders or NULs, at most 255 characters."""
-    base = PurePath(name.replace("\\", "/")).name.replace("\0", "").strip()
+    """The file's own name without folders, control or formatting characters, at most 255 characters."""
+    shown = "".join(ch for ch in name if unicodedata.category(ch) not in _HIDDEN)
+    base = " ".join(PurePath(shown.replace("\\", "/")).name.split())
     return base[:255] or default
 
 
-def keep(files_dir: Path, folder: str, data: bytes) -> tuple[str, str]:
-    """Write ``data`` under ``folder`` with a generated name; returns (relative path, sha256)."""
+def keep(session: Session, files_dir: Path, folder: str, data: bytes) -> tuple[str, str]:
+    """Write ``data`` under ``folder`` with a generated name; returns (relative path, sha256).
+
+    Written to a temporary name and renamed, so a full disk leaves no truncated file; the file
+    is removed again if ``session``'s transaction does not commit.
+    """
     relative = f"{folder}/{secrets.token_hex(16)}"
     target = files_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    partial = target.with_name(target.name + ".part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    session.info.setdefault("kept_files", []).append(target)
     return relative, hashlib.sha256(data).hexdigest()
+
+
+def forget_unless_committed(session: Session, committed: bool) -> None:
+    """At the end of a transaction: files it wrote stay if it committed, else they are removed."""
+    for path in session.info.pop("kept_files", []):
+        if not committed:
+            path.unlink(missing_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Request, current_app, g, jsonify, request
+from flask import Flask, Request, current_app, g, jsonify, request, send_file
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from scoreboard.store.caches import Caches, Catalog
 from scoreboard.store.config import Settings
 from scoreboard.store.db import Database
 from scoreboard.store.ratelimit import MemoryLimiter
-from scoreboard.store.uploads import Upload
+from scoreboard.store.uploads import Upload, display_name
 
 
 @dataclass
@@ -39,12 +39,19 @@ class Services:
 
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, minus the signing machinery for requests without a cookie
-    (API clients with a bearer token, observers): they get an empty session for free."""
+    (API clients with a bearer token, observers): they get an empty session for free; the cookie
+    is Secure whenever the request was."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured, and whenever the request came over TLS: behind a proxy that
+        terminates it (``DRILLBOARD_PROXY_HOPS`` trusts its X-Forwarded-Proto), the cookie must not
+        travel over plain HTTP either."""
+        return super().get_cookie_secure(app) or request.is_secure
 
 
 def services() -> Services:
@@ -112,6 +119,13 @@ def received_files(field: str, limit: int) -> list[Upload]:
     """The files of a multipart form field, each read up to one byte past ``limit`` (so that a
     larger one is refused, never read whole)."""
     return [Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist(field) if f.filename]
+
+
+def send_stored(relative: str, name: str | None) -> Any:
+    """A stored file as a download under the name its sender gave it, made safe again here: rows
+    filed before names were cleaned may hold a line break (a broken header) or a bidi override."""
+    return send_file(services().settings.files_dir / relative, as_attachment=True,
+                     download_name=display_name(name or "", "file"), max_age=0)
 
 
 def form_number(raw: str) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from scoreboard.core.errors import Refused
 from scoreboard.drill import judging, reports
 from scoreboard.store.models import utcnow
 from scoreboard.web import refusals
-from scoreboard.web.context import actor, catalog, db, received_files, services, solved_by
+from scoreboard.web.context import actor, catalog, db, received_files, send_stored, services, solved_by
 from scoreboard.web.pages import member_required
 
 bp = Blueprint("judging", __name__)
@@ -54,8 +54,7 @@ def team_file(file_id: int, name: str) -> Any:
         abort(404)
     if row.name != name:
         abort(404)
-    return send_file(services().settings.files_dir / row.stored_path, as_attachment=True, download_name=row.name,
-                     max_age=0)
+    return send_stored(row.stored_path, row.name)
 
 
 def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,5 +106,4 @@ def attachment(report_id: int, name: str) -> Any:
         row = judging.attachment(db(), actor(), report_id, name)
     except Refused:
         abort(404)
-    return send_file(services().settings.files_dir / row.stored_path, as_attachment=True, download_name=name,
-                     max_age=0)
+    return send_stored(row.stored_path, name)  # the anonymous name, never the team's

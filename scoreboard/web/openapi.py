@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Text without NUL characters (PostgreSQL cannot store them); NOT_BLANK: with a visible character too.
+_NO_NUL = {"pattern": "^[^\\u0000]*$"}
+_NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
@@ -20,6 +23,9 @@ def _op(summary: str, ok: dict[str, Any], *, errors: tuple[int, ...] = (401,), b
         op["parameters"] = [{"name": name, "in": "query", "required": False, "schema": schema}
                             for name, schema in query.items()]
     if body:
+        # Every text of a body is refused with a NUL in it (web/inputs.py), other fields' included.
+        body = {**body, "propertyNames": _NO_NUL, "additionalProperties": {
+            "type": ["string", "number", "boolean", "null"], **_NO_NUL, "description": "ignored"}}
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if public:
         op["security"] = []
@@ -123,7 +129,7 @@ def _schemas() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """Every field the API returns is declared here; a test compares real responses with it."""
-    answer = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+    answer = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": _NOT_BLANK,
               "description": "stripped of surrounding white space before checking; must not be blank or hold NUL"}
     return {
         "openapi": "3.1.0",
@@ -155,15 +161,14 @@ def document() -> dict[str, Any]:
                 ("id", "version", "status"), id=_INT, version=_INT, status={"enum": ["submitted"]}),
                 errors=(400, 401, 403, 404, 409), params=("id",), status=201,
                 body=_object(("text",), text={"type": "string", "minLength": 1, "maxLength": 50_000,
-                                              "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
-                                              "description": "Markdown"}))},
+                                              "pattern": _NOT_BLANK, "description": "Markdown"}))},
             "/judging/reports": {"get": _op("Judges: the reports waiting for your marks, anonymised", _object(
                 reports={"type": "array", "items": _ref("QueuedReport")}), errors=(401, 403))},
             "/judging/reports/{id}": {"post": _op("Judges: mark a report against its rubric", _object(
                 id=_INT, report_id=_INT, scores={"type": "array", "items": _INT}),
                 errors=(400, 401, 403, 404, 409), params=("id",),
                 body=_object(("scores",), scores={"type": "array", "items": {"type": "integer", "minimum": 0}},
-                             comment=_STR, comments={"type": "array", "items": _STR}))},
+                             comment={**_STR, **_NO_NUL}, comments={"type": "array", "items": {**_STR, **_NO_NUL}}))},
             "/phases": {"get": _op("The exercise's phases in order: waiting, or open since opened_at", _object(
                 phases={"type": "array", "items": _object(
                     ("id", "title", "state", "opened_at"), id=_STR, title=_STR, state={"enum": ["waiting", "open"]},
@@ -181,8 +186,8 @@ def document() -> dict[str, Any]:
                              points={"type": "integer", "minimum": 1, "maximum": 100000,
                                      "description": "the points the team loses"},
                              reason={"type": "string", "minLength": 1, "maxLength": 1000,
-                                     "pattern": "\\S", "description": "shown on the board's feed"},
-                             evidence={"type": "string", "maxLength": 20000,
+                                     "pattern": _NOT_BLANK, "description": "shown on the board's feed"},
+                             evidence={"type": "string", "maxLength": 20000, **_NO_NUL,
                                        "description": "for organizers only"}))},
             "/replay": {"get": _op(
                 "The public board at a minute of the drill: standings, feed and score series; never ahead of "

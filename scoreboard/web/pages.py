@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
@@ -23,8 +23,17 @@ from scoreboard.drill import accounts, attempts, challenges, guessing, phases, r
 from scoreboard.drill.attempts import Attempt
 from scoreboard.packs import translations
 from scoreboard.store.models import Challenge, File, Hint, utcnow
-from scoreboard.web import i18n, refusals
-from scoreboard.web.context import actor, catalog, client_address, db, public_counts, services, solved_by
+from scoreboard.web import i18n, inputs, refusals
+from scoreboard.web.context import (
+    actor,
+    catalog,
+    client_address,
+    db,
+    public_counts,
+    send_stored,
+    services,
+    solved_by,
+)
 
 bp = Blueprint("pages", __name__)
 
@@ -115,10 +124,7 @@ def login() -> Any:
             return render_template("login.html", name=name), 401
         ticket.right()
         login_user(user)
-        target = request.args.get("next", "")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("pages.index")
-        return redirect(target)
+        return redirect(inputs.local_target(request.args.get("next")) or url_for("pages.index"))
     return render_template("login.html", name="")
 
 
@@ -126,7 +132,7 @@ def login() -> Any:
 def logout() -> Any:
     if current_user.is_authenticated:
         # A copy of the cookie saved before logging out must not work after it.
-        accounts.end_sessions(current_user._get_current_object())
+        accounts.end_sessions(db(), current_user._get_current_object())
         db().commit()
     logout_user()
     return redirect(url_for("pages.index"))
@@ -136,8 +142,7 @@ def logout() -> Any:
 def language(code: str) -> Any:
     if code in i18n.LANGUAGES:
         session["lang"] = code
-    target = request.referrer or url_for("pages.index")
-    return redirect(target if target.startswith(request.host_url) else url_for("pages.index"))
+    return redirect(inputs.local_target(request.referrer) or url_for("pages.index"))
 
 
 def _localized(item: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
@@ -272,8 +277,7 @@ def download(file_id: int, name: str) -> Any:
             challenges.ensure_unlocked(catalog(), challenge, solved_by(who.team_id))
     except Refused:
         abort(404)
-    path = services().settings.files_dir / row.stored_path
-    return send_file(path, as_attachment=True, download_name=row.name, max_age=0)
+    return send_stored(row.stored_path, row.name)
 
 
 @bp.get("/board")

@@ -2,7 +2,7 @@
 
 The team behind a token, the drill and the challenge definitions come from per-process caches;
 a wrong answer is one INSERT, a correct one the submission, the solve, its audit entry and its
-event. The app
+event, after reading the committed clock once under the stream lock (no solve after the end). The app
 runs as when serving (background work on other threads); only the request's own statements
 count.
 """
@@ -76,7 +76,10 @@ def test_wrong_and_right_answers_cost_what_they_must(serving_app: Any) -> None:
     inserts = [s.split()[2] for s in right if s.startswith("INSERT")]
     assert inserts == ["submission", "solve", "audit", "event"], right  # the solve is signed into the audit log
     reads = [s for s in right if s.startswith("SELECT")]
-    # the audit chain's head, the solve count (value and first blood, inside the transaction) and the
-    # next seq; nothing about the team, the token, the drill or the challenge
-    assert len(reads) == 3 and not any(t in s for s in reads for t in ("FROM team", "FROM api_token", "FROM drill",
+    # the clock as committed (under the stream lock: a solve must not slip past the end, whatever this
+    # worker's cached clock says), the audit chain's head, the solve count (value and first blood, inside
+    # the transaction) and the next seq; nothing about the team, the token or the challenge
+    clock = [s for s in reads if "FROM drill" in s]
+    assert len(clock) == 1 and clock[0].startswith("SELECT drill.starts_at, drill.ends_at"), right
+    assert len(reads) == 4 and not any(t in s for s in reads for t in ("FROM team", "FROM api_token",
                                                                           "FROM challenge", "FROM answer")), right

@@ -109,7 +109,8 @@ def test_a_wrong_answer_that_fails_to_store_does_not_count(tmp_path: Path, make_
 
     monkeypatch.setattr(Session, "commit", commit)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert _post(app, cid, "DRILL{first}", headers).status_code == 500
+    failed = _post(app, cid, "DRILL{first}", headers)
+    assert failed.status_code == 503 and failed.headers["Retry-After"]  # try again shortly
     assert _stored(services, team_id, cid) == Counter()
     again = _post(app, cid, "DRILL{second}", headers)  # the failed one did not use the only slot
     assert again.status_code == 200 and again.get_json()["result"] == "incorrect"

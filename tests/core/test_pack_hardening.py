@@ -216,3 +216,24 @@ def test_restore_of_a_damaged_backup_changes_nothing(services: Any, make_pack: A
     assert "damaged" in str(info.value)
     with services.database.session() as session:
         assert session.scalar(select(Team.name)) == "After Backup"   # the rows were not replaced
+
+
+# --- Markdown that costs seconds to render (issue #22) ------------------------------------
+
+
+def test_markdown_beyond_what_one_render_may_cost_is_a_problem_with_file_and_line(make_pack: Any) -> None:
+    import json
+
+    table = "|a|b|\n|-|-|\n" + "|1|2|\n" * 600
+    deep = "".join("  " * i + "- x\n" for i in range(12))
+    problems = one(make_pack, GOOD + f"description: {json.dumps(table)}\nhints:\n  - {json.dumps(deep)}\n")
+    assert any(p.startswith("c/challenge.yml:4:") and "500 table rows" in p for p in problems), problems
+    assert any(p.startswith("c/challenge.yml:") and "levels deep" in p for p in problems), problems
+
+
+def test_stored_markdown_beyond_the_bounds_is_rendered_up_to_them_and_says_it_was_cut() -> None:
+    from scoreboard.core.text import CUT_NOTE, MAX_TABLE_ROWS, render_markdown
+
+    html = render_markdown("|a|b|\n|-|-|\n" + "|1|2|\n" * 8000)
+    assert html.count("<tr>") == MAX_TABLE_ROWS - 1 and html.endswith(CUT_NOTE)
+    assert not render_markdown("| a | b |\n|---|---|\n| 1 | 2 |").endswith(CUT_NOTE)

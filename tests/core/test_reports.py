@@ -131,6 +131,57 @@ def test_bad_report_text_is_refused_and_nothing_written(services: Any, client: A
     assert count(services, Report) == 0
 
 
+TABLE_8000 = "|a|b|\n|-|-|\n" + "|1|2|\n" * 8000  # under the 50,000-character limit
+
+
+def test_an_8000_row_table_is_refused_in_the_users_language_and_nothing_written(services: Any, client: Any,
+                                                                               make_pack: Any) -> None:
+    assert len(TABLE_8000) <= 50_000
+    ids = load(services, make_pack)
+    _, headers = team_with_token(services, "Blue")
+    english = file_report(client, ids["Incident report"], headers, TABLE_8000)
+    russian = client.post(f"/api/v1/challenges/{ids['Incident report']}/reports", json={"text": TABLE_8000},
+                          headers={**headers, "Accept-Language": "ru"})
+    assert english.status_code == 400 and "500 table rows" in english.get_json()["error"]
+    assert russian.status_code == 400 and "500" in russian.get_json()["error"]
+    assert russian.get_json()["error"] != english.get_json()["error"]
+    deep = file_report(client, ids["Incident report"], headers, "".join("  " * i + "- x\n" for i in range(12)))
+    assert deep.status_code == 400 and "levels deep" in deep.get_json()["error"]
+    assert count(services, Report) == 0
+
+
+def test_a_report_is_rendered_once_when_filed_and_read_from_storage(services: Any, client: Any,
+                                                                    make_pack: Any) -> None:
+    ids = load(services, make_pack)
+    _, headers = team_with_token(services, "Blue")
+    text = "| host | seen |\n|---|---|\n" + "| a | 1 |\n" * 400 + "\n<script>alert(1)</script>"
+    assert file_report(client, ids["Incident report"], headers, text).status_code == 201
+    with services.database.session() as session:
+        stored = session.scalars(select(Report)).one().text_html
+    assert stored.count("<tr>") == 401 and "<script>" not in stored
+    # What judges read is the stored HTML, not a fresh render of the text.
+    with services.database.session() as session:
+        session.scalars(select(Report)).one().text_html = "<p>stored</p>"
+    queue = client.get("/api/v1/judging/reports", headers=staff(services, "judy")).get_json()["reports"]
+    assert [r["text_html"] for r in queue] == ["<p>stored</p>"]
+
+
+def test_versions_are_capped_per_team_and_task_with_a_clear_refusal(services: Any, client: Any,
+                                                                    make_pack: Any) -> None:
+    from scoreboard.drill.reports import MAX_VERSIONS
+
+    ids = load(services, make_pack)
+    _, headers = team_with_token(services, "Blue")
+    for version in range(1, MAX_VERSIONS + 1):
+        assert file_report(client, ids["Incident report"], headers, f"v{version}").status_code == 201
+    refused = client.post(f"/api/v1/challenges/{ids['Incident report']}/reports", json={"text": "one more"},
+                          headers={**headers, "Accept-Language": "zh"})
+    assert refused.status_code == 409 and str(MAX_VERSIONS) in refused.get_json()["error"]
+    assert count(services, Report) == MAX_VERSIONS
+    _, other = team_with_token(services, "Red")
+    assert file_report(client, ids["Incident report"], other).status_code == 201
+
+
 def test_reports_only_for_report_tasks_while_running_and_before_the_deadline(services: Any, client: Any,
                                                                               make_pack: Any) -> None:
     ids = load(services, make_pack, task={**TASK, "deadline": "2000-01-01T00:00:00Z"})

@@ -25,6 +25,8 @@ class Report(Base):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
     version: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitised once when filed: pages and the judges' queue never render again.
+    text_html: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     # Seconds past the task's deadline when filed (0: on time); only tasks with a late penalty take these.

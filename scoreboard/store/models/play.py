@@ -19,14 +19,19 @@ from scoreboard.store.models.base import Base, utcnow
 
 class Team(Base):
     __tablename__ = "team"
-    __table_args__ = (UniqueConstraint("name_skeleton", name="uq_team_name_skeleton"),)
+    __table_args__ = (UniqueConstraint("name_skeleton", name="uq_team_name_skeleton"),
+                      UniqueConstraint("name_skeleton_upper", name="uq_team_name_skeleton_upper"),
+                      UniqueConstraint("name_skeleton_lower", name="uq_team_name_skeleton_lower"))
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     # NFKC + case-folded + inner white space collapsed: two names a person would confuse
     # collide here, which closes CTFd's padded-name takeover.
     name_key: Mapped[str] = mapped_column(String(100), unique=True)
-    # How the name looks (names.skeleton): a look-alike in another script ("Теам" in Cyrillic) collides here.
+    # How the name looks (names.skeletons) as written, in upper and in lower case: a look-alike in
+    # another script ("Теам" in Cyrillic) collides in one of them.
     name_skeleton: Mapped[str | None] = mapped_column(String(400))
+    name_skeleton_upper: Mapped[str | None] = mapped_column(String(400))
+    name_skeleton_lower: Mapped[str | None] = mapped_column(String(400))
     country: Mapped[str] = mapped_column(String(2))
     join_code: Mapped[str] = mapped_column(String(32), unique=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -36,11 +41,15 @@ class Team(Base):
 
 class User(Base):
     __tablename__ = "user"
-    __table_args__ = (UniqueConstraint("name_skeleton", name="uq_user_name_skeleton"),)
+    __table_args__ = (UniqueConstraint("name_skeleton", name="uq_user_name_skeleton"),
+                      UniqueConstraint("name_skeleton_upper", name="uq_user_name_skeleton_upper"),
+                      UniqueConstraint("name_skeleton_lower", name="uq_user_name_skeleton_lower"))
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(100), unique=True)
     name_skeleton: Mapped[str | None] = mapped_column(String(400))
+    name_skeleton_upper: Mapped[str | None] = mapped_column(String(400))
+    name_skeleton_lower: Mapped[str | None] = mapped_column(String(400))
     password_hash: Mapped[str] = mapped_column(String(200))
     # member | admin (an organizer) | judge | red_team (a judge may also be a member of a team).
     role: Mapped[str] = mapped_column(String(20), default="member")

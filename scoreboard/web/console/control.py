@@ -101,7 +101,13 @@ def _team_question(team: Team, action: str) -> Question | None:
         return Question(_("Disable team %(name)s?", name=team.name), [
             _("Its members can no longer submit answers."),
             _("It leaves the public board until you enable it again; its solves and points are kept."),
+            _("The API tokens of the team and its members stop working for good; make new ones after enabling it."),
         ], _("Disable %(name)s", name=team.name), back)
+    if action == "token":
+        return Question(_("Give team %(name)s a new API token?", name=team.name), [
+            _("The team's current API token (for its scripts) stops working at once, in every worker."),
+            _("The new token is shown once, on the next page: hand it to the team."),
+        ], _("Make a new API token"), back)
     if action == "rotate":
         return Question(_("Give team %(name)s a new join code?", name=team.name), [
             _("The current code, %(code)s, stops working at once: hand the new code to anyone still to join.",
@@ -113,7 +119,7 @@ def _team_question(team: Team, action: str) -> Question | None:
 
 @bp.route("/teams/<int:team_id>/<action>", methods=["GET", "POST"])
 def team_action(team_id: int, action: str) -> Any:
-    if action not in ("disable", "enable", "rotate"):
+    if action not in ("disable", "enable", "rotate", "token"):
         abort(404)
     team = db().get(Team, team_id)
     if team is None:
@@ -128,6 +134,10 @@ def team_action(team_id: int, action: str) -> Any:
         organizer.rotate_join_code(db(), team_id, actor_label())
         message = _("Team %(name)s has a new join code, %(code)s; the old code no longer works.",
                     name=team.name, code=team.join_code)
+    elif action == "token":
+        token = organizer.rotate_team_token(db(), team_id, actor_label())[1]
+        message = _("New API token for team %(name)s: %(token)s (shown once). The old token no longer works.",
+                    name=team.name, token=token)
     else:
         organizer.set_team_disabled(db(), team_id, action == "disable", actor_label())
         message = (_("Team %(name)s disabled; its members can no longer submit.", name=team.name)
@@ -145,6 +155,7 @@ def user_reset(user_id: int) -> Any:
         team = user.team.name if user.team else "–"
         return ask(Question(_("Reset the password of %(name)s (%(team)s)?", name=user.name, team=team), [
             _("Their current password stops working and every session they have open ends."),
+            _("Their API token stops working too; make a new one for them if they need it."),
             _("The new password is shown once, on the next page: pass it on to them."),
         ], _("Reset the password of %(name)s", name=user.name), url_for("console.team_list")))
     refusals.back_to("console.team_list")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from scoreboard.drill import deductions
@@ -14,7 +14,7 @@ from scoreboard.store.models import Deduction, Team, utcnow
 from scoreboard.web import refusals
 from scoreboard.web.console.common import done
 from scoreboard.web.console.confirm import Question, ask, confirmed
-from scoreboard.web.context import actor, db, services
+from scoreboard.web.context import actor, db, send_stored
 
 bp = Blueprint("deductions", __name__)
 
@@ -30,8 +30,7 @@ def evidence(deduction_id: int) -> Any:
     row = db().get(Deduction, deduction_id)
     if row is None or not row.evidence_path:
         abort(404)
-    return send_file(services().settings.files_dir / row.evidence_path, as_attachment=True,
-                     download_name=row.evidence_name or "evidence", max_age=0)
+    return send_stored(row.evidence_path, row.evidence_name or "evidence")
 
 
 @bp.route("/deductions/<int:deduction_id>/void", methods=["GET", "POST"])

@@ -63,8 +63,11 @@ def clock_set() -> Any:
     times = {key: form_time(key) for key in ("starts_at", "ends_at", "freeze_at")}
     organizer.set_clock(db(), utcnow(), actor_label(), **times)
     drill = events.drill(db())
-    return done(_("Clock times saved: start %(start)s, freeze %(freeze)s, end %(end)s.", start=drill_time(drill.starts_at),
-                   freeze=drill_time(drill.freeze_at), end=drill_time(drill.ends_at)), "console.dashboard")
+    message = _("Clock times saved: start %(start)s, freeze %(freeze)s, end %(end)s.", start=drill_time(drill.starts_at),
+                freeze=drill_time(drill.freeze_at), end=drill_time(drill.ends_at))
+    if organizer.ends_in_the_past(times, utcnow()):
+        message += " " + _("The end is not in the future: the drill has ended now and every answer is refused.")
+    return done(message, "console.dashboard")
 
 
 # --- packs ------------------------------------------------------------------------------------

@@ -51,19 +51,24 @@ def _staff_user(user_id: int) -> User:
 
 @bp.route("/staff/<int:user_id>/<action>", methods=["GET", "POST"])
 def action(user_id: int, action: str) -> Any:
-    if action not in ("disable", "enable", "reset"):
+    if action not in ("disable", "enable", "reset", "token"):
         abort(404)
     user = _staff_user(user_id)
     back = url_for("console.staff.page")
     questions = {
         "disable": Question(_("Disable the account of %(name)s?", name=user.name), [
             _("They are logged out everywhere; their password and API token stop working."),
-            _("You can enable the account again later."),
+            _("You can enable the account again later; their old API token stays revoked."),
         ], _("Disable %(name)s", name=user.name), back),
         "reset": Question(_("Reset the password of %(name)s?", name=user.name), [
             _("Their current password stops working and every session they have open ends."),
+            _("Their API token stops working too; make a new one for them if they need it."),
             _("The new password is shown once, on the next page: pass it on to them."),
         ], _("Reset the password of %(name)s", name=user.name), back),
+        "token": Question(_("Give %(name)s a new API token?", name=user.name), [
+            _("Their current API token stops working at once, in every worker."),
+            _("The new token is shown once, on the next page: pass it on to them."),
+        ], _("Make a new API token"), back),
     }
     question = questions.get(action)
     if question is not None and not confirmed():
@@ -73,8 +78,12 @@ def action(user_id: int, action: str) -> Any:
     refusals.back_to("console.staff.page")
     if action == "reset":
         user, password = staff.reset_password(db(), user_id, actor_label())
-        message = _("New password for %(name)s: %(password)s (shown once). Their open sessions have ended.",
-                    name=user.name, password=password)
+        message = _("New password for %(name)s: %(password)s (shown once). Their open sessions have ended "
+                    "and their API token no longer works.", name=user.name, password=password)
+    elif action == "token":
+        user, token = staff.rotate_token(db(), user_id, actor_label())
+        message = _("New API token for %(name)s: %(token)s (shown once). The old token no longer works.",
+                    name=user.name, token=token)
     else:
         staff.set_disabled(db(), user_id, action == "disable", actor_label(), actor().user_id)
         message = (_("%(name)s is disabled and logged out everywhere.", name=user.name) if action == "disable"

@@ -1,7 +1,7 @@
 """Exercise phases: pack briefings, phases and the challenges they hold back, late reports.
 
 Revision ID: 0010_phases
-Revises: 0006_exercise_control
+Revises: 0009_hardening_two
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_phases"
-down_revision = "0006_exercise_control"
+down_revision = "0009_hardening_two"
 branch_labels = None
 depends_on = None
 

@@ -84,7 +84,7 @@ def _stored_fingerprint(challenge: Challenge) -> dict[str, Any]:
         attribution=challenge.attribution, release_at=challenge.release_at,
         release_after=challenge.release_after, translations=dict(challenge.translations),
         solution=challenge.solution, rubric=list(challenge.rubric or []), deadline_at=challenge.deadline_at,
-        deadline_after=challenge.deadline_after,
+        deadline_after=challenge.deadline_after, guide=challenge.guide or "",
     )
     return spec.fingerprint()
 
@@ -133,7 +133,7 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
         "category", "author", "description", "scoring", "value", "initial", "decay", "minimum",
         "function", "tags", "topics", "requirements", "anonymize", "state", "max_attempts",
         "logic", "connection_info", "version", "attribution", "release_at", "release_after",
-        "translations", "solution", "source", "kind", "rubric", "deadline_at", "deadline_after",
+        "translations", "solution", "source", "kind", "rubric", "deadline_at", "deadline_after", "guide",
     ):
         setattr(challenge, attr, getattr(spec, attr))
     challenge.removed = False

@@ -64,10 +64,12 @@ class ChallengeSpec:
     release_after: int | None = None
     translations: dict[str, Any] = field(default_factory=dict)
     solution: str | None = None
-    # Report tasks: [{"criterion", "points", "comment_required"}] and when revisions stop.
+    # Report tasks: [{"criterion", "points", "comment_required", "levels"?}], when revisions
+    # stop, and the marking guide (Markdown for judges only).
     rubric: list[dict[str, Any]] = field(default_factory=list)
     deadline_at: datetime | None = None
     deadline_after: int | None = None
+    guide: str = ""
     # Where 'name' and 'requirements' stand in the file, for cross-challenge problems.
     lines: dict[str, int] = field(default_factory=dict)
 

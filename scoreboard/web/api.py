@@ -18,7 +18,7 @@ from scoreboard.core.errors import N_, Refused
 from scoreboard.drill import attempts, challenges, deductions, judging, reports
 from scoreboard.drill.attempts import Attempt, RateLimited
 from scoreboard.store.models import utcnow
-from scoreboard.web import inputs
+from scoreboard.web import i18n, inputs
 from scoreboard.web.context import (
     actor,
     bearer_token,
@@ -139,7 +139,14 @@ def file_report(challenge_id: int) -> Any:
 @bp.get("/judging/reports")
 @judge_required
 def judging_queue() -> Any:
-    return {"reports": judging.queue(db(), actor())}
+    return {"reports": judging.queue(db(), actor(), i18n.language())}
+
+
+@bp.get("/judging/marks")
+@judge_required
+def judging_marks() -> Any:
+    """The caller's own marks; ``amendable`` ones may be replaced by POSTing to the report again."""
+    return {"marks": judging.my_marks(db(), actor())}
 
 
 @bp.post("/judging/reports/<int:report_id>")
@@ -149,7 +156,7 @@ def judging_mark(report_id: int) -> Any:
     row = judging.mark(db(), actor(), report_id, body.get("scores"), body.get("comment"), body.get("comments"),
                        now=utcnow())
     db().commit()
-    return {"id": row.id, "report_id": report_id, "scores": row.scores}
+    return {"id": row.id, "report_id": report_id, "scores": row.scores, "amended": row.amended_at is not None}
 
 
 @bp.post("/challenges/<int:challenge_id>/attempts")

@@ -78,14 +78,17 @@ def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.get("/judge")
 @judge_required
 def queue() -> Any:
-    return render_template("judge.html", reports=judging.queue(db(), actor()))
+    """The reports waiting for this judge's marks, and "My marks": what they saved so far."""
+    return render_template("judge.html", reports=judging.queue(db(), actor(), i18n.language()),
+                           marks=judging.my_marks(db(), actor()))
 
 
 @bp.route("/judge/reports/<int:report_id>", methods=["GET", "POST"])
 @judge_required
 def mark(report_id: int) -> Any:
+    """Mark a report, or amend one's own marks on it until the grade is released."""
     try:
-        data = judging.view_for_judge(db(), actor(), report_id)
+        data = judging.view_for_judge(db(), actor(), report_id, i18n.language())
     except Refused as err:
         _refused(err)
         return redirect(url_for("judging.queue"))
@@ -99,9 +102,22 @@ def mark(report_id: int) -> Any:
         except Refused as err:
             _refused(err)
             return render_template("judge_report.html", report=data, form=form), 400
-        flash(_("Report #%(id)s is marked.", id=report_id), "ok")
+        if data["marked"]:
+            flash(_("Your marks on report #%(id)s are updated.", id=report_id), "ok")
+        else:
+            flash(_("Report #%(id)s is marked.", id=report_id), "ok")
         return redirect(url_for("judging.queue"))
-    return render_template("judge_report.html", report=data, form={})
+    return render_template("judge_report.html", report=data, form=_saved(data["mine"]))
+
+
+def _saved(mine: dict[str, Any] | None) -> dict[str, Any]:
+    """The judge's saved marks as form values, so amending starts from them."""
+    if mine is None:
+        return {}
+    form = {f"score-{n}": score for n, score in enumerate(mine["scores"])}
+    form.update({f"comment-{n}": text for n, text in enumerate(mine["comments"] or [])})
+    form["comment"] = mine["comment"]
+    return form
 
 
 def _whole(raw: str) -> Any:

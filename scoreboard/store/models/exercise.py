@@ -27,6 +27,10 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An organizer sent this version back for revision: its marks stay but no longer count.
+    returned_at: Mapped[datetime | None]
+    return_note: Mapped[str | None] = mapped_column(Text)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     files: Mapped[list[ReportFile]] = relationship(order_by="ReportFile.id", cascade="all, delete-orphan")
 
 
@@ -54,6 +58,7 @@ class Mark(Base):
     comments: Mapped[list[Any]] = mapped_column(default=list)  # per criterion ("" when none)
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    amended_at: Mapped[datetime | None]  # the judge replaced these marks before the grade was released
 
 
 class Grade(Base):
@@ -67,6 +72,9 @@ class Grade(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
     points: Mapped[int]
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Points per rubric criterion, and each counted judge's feedback on its own (never a name).
+    scores: Mapped[list[Any]] = mapped_column(default=list)
+    feedback: Mapped[list[Any]] = mapped_column(default=list)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]
 

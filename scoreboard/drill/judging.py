@@ -169,6 +169,8 @@ def _comments(rubric: list[dict[str, Any]], comment: Any, comments: Any) -> tupl
     if (not isinstance(comments, list) or len(comments) != len(rubric)
             or not all(isinstance(c, str) and len(c) <= MAX_COMMENT for c in comments)):
         raise Refused(N_("'comments' must list one text per criterion (%(n)s)"), n=len(rubric))
+    if "\x00" in comment or any("\x00" in c for c in comments):
+        raise Refused(N_("comments must not contain NUL characters"))
     comments = [c.strip() for c in comments]
     for criterion, own in zip(rubric, comments, strict=True):
         if criterion["comment_required"] and not own and not comment.strip():

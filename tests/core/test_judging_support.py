@@ -189,6 +189,9 @@ def test_a_judge_amends_their_marks_until_release_and_not_after(services: Any, c
         assert session.scalar(select(Grade.points)) == 58
     [mine] = client.get("/api/v1/judging/marks", headers=ben).get_json()["marks"]
     assert (mine["report_id"], mine["total"], mine["amendable"], mine["amended_at"]) == (report_id, 56, True, None)
+    for bad in ({"comment": "a\x00b"}, {"comments": ["", "x\x00"]}, {"comment": "x" * 10_001}):
+        refused = mark(client, report_id, ben, [1, 1], **bad)
+        assert refused.status_code == 400 and client.get("/api/v1/judging/marks", headers=ben).get_json()["marks"] == [mine]
     assert mark(client, report_id, ben, [40, 24], comment="On reflection.").get_json()["amended"] is True
     with services.database.session() as session:
         assert session.scalar(select(Grade.points)) == 62 and session.scalar(select(Grade.feedback))[1] == "On reflection."

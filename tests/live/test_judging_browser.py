@@ -42,7 +42,7 @@ def mark_report(page: Page, judge: str, *, third: bool = False, level: bool = Fa
     scores, comment = MARKS[judge]
     for n, score in enumerate(scores):
         page.fill(f"#score-{n}", str(score))
-    if level:  # choosing the 25-point level of the timeline fills its score (then ann types 40 again)
+    if level:  # choosing a level of the timeline fills its score field
         page.locator('button[data-level-for="score-0"][data-points="25"]').click()
         expect(page.locator("#score-0")).to_have_value("25")
         page.locator('button[data-level-for="score-0"][data-points="40"]').click()

@@ -132,7 +132,7 @@ def my_marks(session: Session, judge: Actor) -> list[dict[str, Any]]:
     found = []
     for row, report, challenge in rows:
         grade = _grade_of(session, report)
-        released = grade is not None and grade.released_at is not None
+        released = grade is not None and grade.report_id == report.id and grade.released_at is not None
         current = report.returned_at is None and _newest(session, report) == report.version
         found.append({**_mark_view(row), "challenge": challenge.name, "version": report.version,
                       "released": released, "counts": current, "amendable": current and not released})

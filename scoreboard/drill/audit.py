@@ -105,6 +105,12 @@ def cover(session: Session, actor: str, action: str, table: str, row_id: int, va
     return record(session, actor, action, {"row": row, **extra}, (table, row_id))
 
 
+def withdraw(session: Session, actor: str, action: str, table: str, row_id: int, **extra: Any) -> int:
+    """Record that a score-bearing row is deleted on purpose (an unreleased grade whose report
+    went back for revision, or whose marks no longer agree): ``verify`` then expects it gone."""
+    return record(session, actor, action, {"withdrawn": True, **extra}, (table, row_id))
+
+
 def _entries(session: Session) -> Iterator[AuditEntry]:
     last = 0
     while True:
@@ -157,7 +163,9 @@ def verify(session: Session) -> list[str]:
                             "was deleted or one was inserted")
         if entry.hash != _entry_mac(key, entry):
             problems.append(f"audit entry #{entry.id} ({entry.action}) was edited")
-        if entry.subject:
+        if entry.subject and entry.payload.get("withdrawn"):
+            rows.pop((entry.subject, entry.subject_id), None)
+        elif entry.subject:
             rows[(entry.subject, entry.subject_id)] = (entry.id, entry.payload.get("row", {}))
         prev, prev_id = entry.hash, entry.id
     head = session.get(AuditHead, 1)

@@ -23,6 +23,9 @@ from scoreboard.store.caches import Catalog, ChallengeDef
 from scoreboard.store.db import insert_ignore
 from scoreboard.store.models import AttemptCount, Challenge, Hint, HintUnlock
 
+# What a team reads of a rubric: levels and the marking guide are for judges only.
+TEAM_RUBRIC = ("criterion", "points", "comment_required")
+
 
 def visible(catalog: Catalog, challenge_id: int, now: datetime, preview: bool = False) -> ChallengeDef:
     """The challenge if the caller may see it: 404 when unknown, hidden or its exercise phase has not
@@ -140,7 +143,7 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
             for h in challenge.hints if not h.removed
         ],
         answerable=bool(challenge.answers),
-        rubric=list(challenge.rubric or []),
+        rubric=[{key: c[key] for key in TEAM_RUBRIC} for c in challenge.rubric or []],
         max_attempts=challenge.max_attempts,
         attempts_left=attempts_left(session, catalog, team_id, [challenge.id]).get(challenge.id),
         solved_at=solved[challenge.id].isoformat() if challenge.id in solved else None,

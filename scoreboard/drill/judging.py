@@ -2,10 +2,11 @@
 
 A judge sees reports by id only ("Report #id"), never a team's name or id, and attachments
 renamed ``attachment-N.ext``; a judge who is also a team member never sees their own team's
-reports. One mark grades a report, unless pack.yml sets ``second_marker``: then two judges
-mark it and ``average`` (each criterion, half up) or ``lead`` (the first marker's scores)
-decides. A grade reaches the team and the board when released: at once with
-``release_grades: immediate``, else when organizers release it. No Flask here.
+reports. How many marks a report needs and how they combine is ``marking``'s rule (one
+marker, ``second_marker``, ``third_marker_over``); this module keeps the grade in step with
+the marks: a judge may amend their own mark until the grade is released, and the grade is
+made, changed or withdrawn to match. A grade reaches the team and the board when released:
+at once with ``release_grades: immediate``, else when organizers release it. No Flask here.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session
 from scoreboard.core import lateness
 from scoreboard.core.clock import public_name
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
-from scoreboard.drill import audit
+from scoreboard.core.text import render_markdown
+from scoreboard.drill import audit, marking, revisions
 from scoreboard.drill.accounts import Actor
+from scoreboard.packs.translations import guide_in, rubric_in
 from scoreboard.store import events
 from scoreboard.store.db import insert_ignore
 from scoreboard.store.models import Challenge, Grade, Mark, Report, ReportFile, Team, User
@@ -32,8 +35,14 @@ def may_judge(who: Actor | None) -> bool:
     return who is not None and (who.is_judge or who.is_organizer)
 
 
-def _marks_needed(session: Session) -> int:
-    return 2 if events.drill(session).second_marker else 1
+def _rule(session: Session) -> tuple[str | None, int | None]:
+    """pack.yml's marking rule: ``second_marker`` and ``third_marker_over``."""
+    drill = events.drill(session)
+    return drill.second_marker, drill.third_marker_over
+
+
+def _marks(session: Session, report_id: int) -> list[Mark]:
+    return list(session.scalars(select(Mark).where(Mark.report_id == report_id).order_by(Mark.id)))
 
 
 def attachment_name(position: int, original: str) -> str:
@@ -51,14 +60,15 @@ def _latest_ungraded(session: Session) -> Any:
     return (select(Report).join(newest, (newest.c.team_id == Report.team_id)
                                 & (newest.c.challenge_id == Report.challenge_id) & (newest.c.version == Report.version))
             .join(Challenge, Challenge.id == Report.challenge_id)
-            .where(~graded.exists(), Challenge.removed.is_(False), Challenge.kind == "report"))
+            .where(~graded.exists(), Report.returned_at.is_(None), Challenge.removed.is_(False),
+                   Challenge.kind == "report"))
 
 
-def _anonymous(report: Report, challenge: Challenge) -> dict[str, Any]:
+def _anonymous(report: Report, challenge: Challenge, lang: str = "en") -> dict[str, Any]:
     return {
         "id": report.id, "challenge_id": challenge.id, "challenge": challenge.name, "version": report.version,
         "text_html": report.text_html, "submitted_at": report.at.isoformat(),
-        "rubric": list(challenge.rubric),
+        "rubric": rubric_in(list(challenge.rubric), challenge.translations, lang),
         # How late it came and what that takes from the grade: the judge marks the work, the rule the rest.
         "late_minutes": -(-report.late_seconds // 60),
         "late_percent": lateness.percent_taken(report.late_seconds, challenge.late),
@@ -67,15 +77,21 @@ def _anonymous(report: Report, challenge: Challenge) -> dict[str, Any]:
     }
 
 
-def queue(session: Session, judge: Actor) -> list[dict[str, Any]]:
-    """What this judge can mark now, oldest first: never their own team's, never marked twice by them."""
-    needed = _marks_needed(session)
-    marks = (select(func.count(Mark.id)).where(Mark.report_id == Report.id).scalar_subquery())
+def queue(session: Session, judge: Actor, lang: str = "en") -> list[dict[str, Any]]:
+    """What this judge can mark now, oldest first: never their own team's, never marked twice by
+    them; a report whose two marks are far apart comes back to other judges as "third marking"."""
+    rule, over = _rule(session)
     mine = select(Mark.id).where(Mark.report_id == Report.id, Mark.judge_id == judge.user_id)
-    query = _latest_ungraded(session).where(marks < needed, ~mine.exists()).order_by(Report.at, Report.id)
+    query = _latest_ungraded(session).where(~mine.exists()).order_by(Report.at, Report.id)
     if judge.team_id is not None:
         query = query.where(Report.team_id != judge.team_id)
-    return [_anonymous(report, session.get(Challenge, report.challenge_id)) for report in session.scalars(query)]
+    found = []
+    for report in session.scalars(query):
+        marks = _marks(session, report.id)
+        if len(marks) < marking.needed(rule, over, marks):
+            item = _anonymous(report, session.get(Challenge, report.challenge_id), lang)
+            found.append({**item, "third_marking": len(marks) >= 2})
+    return found
 
 
 def report_for_judge(session: Session, judge: Actor, report_id: int) -> tuple[Report, Challenge]:
@@ -91,14 +107,40 @@ def report_for_judge(session: Session, judge: Actor, report_id: int) -> tuple[Re
     return report, challenge
 
 
-def view_for_judge(session: Session, judge: Actor, report_id: int) -> dict[str, Any]:
+def view_for_judge(session: Session, judge: Actor, report_id: int, lang: str = "en") -> dict[str, Any]:
+    """The marking page: the report, its guide and every version, and the judge's own mark if any."""
     report, challenge = report_for_judge(session, judge, report_id)
-    data = _anonymous(report, challenge)
-    data["marked"] = session.scalar(select(Mark.id).where(Mark.report_id == report.id,
-                                                          Mark.judge_id == judge.user_id)) is not None
-    data["graded"] = session.scalar(select(Grade.id).where(Grade.team_id == report.team_id,
-                                                           Grade.challenge_id == challenge.id)) is not None
+    data = _anonymous(report, challenge, lang)
+    mine = session.scalar(select(Mark).where(Mark.report_id == report.id, Mark.judge_id == judge.user_id))
+    grade = _grade_of(session, report)
+    data.update(guide_html=render_markdown(guide_in(challenge.guide or "", challenge.translations, lang)),
+                versions=revisions.history(session, report), marked=mine is not None,
+                mine=_mark_view(mine) if mine else None, graded=grade is not None,
+                released=grade is not None and grade.released_at is not None,
+                returned=report.returned_at is not None, superseded=_newest(session, report) != report.version)
+    data["amendable"] = data["marked"] and not (data["released"] or data["returned"] or data["superseded"])
     return data
+
+
+def _mark_view(row: Mark) -> dict[str, Any]:
+    return {"id": row.id, "report_id": row.report_id, "scores": row.scores, "comments": row.comments,
+            "comment": row.comment, "total": sum(row.scores), "at": row.at.isoformat(),
+            "amended_at": row.amended_at.isoformat() if row.amended_at else None}
+
+
+def my_marks(session: Session, judge: Actor) -> list[dict[str, Any]]:
+    """Every mark this judge saved, newest first, with whether it can still be amended."""
+    rows = session.execute(select(Mark, Report, Challenge).join(Report, Report.id == Mark.report_id)
+                           .join(Challenge, Challenge.id == Report.challenge_id)
+                           .where(Mark.judge_id == judge.user_id).order_by(Mark.id.desc())).all()
+    found = []
+    for row, report, challenge in rows:
+        grade = _grade_of(session, report)
+        released = grade is not None and grade.report_id == report.id and grade.released_at is not None
+        current = report.returned_at is None and _newest(session, report) == report.version
+        found.append({**_mark_view(row), "challenge": challenge.name, "version": report.version,
+                      "released": released, "counts": current, "amendable": current and not released})
+    return found
 
 
 def attachment(session: Session, judge: Actor, report_id: int, name: str) -> ReportFile:
@@ -131,6 +173,8 @@ def _comments(rubric: list[dict[str, Any]], comment: Any, comments: Any) -> tupl
     if (not isinstance(comments, list) or len(comments) != len(rubric)
             or not all(isinstance(c, str) and len(c) <= MAX_COMMENT for c in comments)):
         raise Refused(N_("'comments' must list one text per criterion (%(n)s)"), n=len(rubric))
+    if "\x00" in comment or any("\x00" in c for c in comments):
+        raise Refused(N_("comments must not contain NUL characters"))
     comments = [c.strip() for c in comments]
     for criterion, own in zip(rubric, comments, strict=True):
         if criterion["comment_required"] and not own and not comment.strip():
@@ -138,59 +182,99 @@ def _comments(rubric: list[dict[str, Any]], comment: Any, comments: Any) -> tupl
     return comment.strip(), comments
 
 
+def _grade_of(session: Session, report: Report) -> Grade | None:
+    return session.scalar(select(Grade).where(Grade.team_id == report.team_id,
+                                              Grade.challenge_id == report.challenge_id))
+
+
+def _newest(session: Session, report: Report) -> int | None:
+    return session.scalar(select(func.max(Report.version)).where(
+        Report.team_id == report.team_id, Report.challenge_id == report.challenge_id))
+
+
+def _ensure_open(session: Session, report: Report, grade: Grade | None) -> None:
+    """Marks may change only on the current, unreturned version, and only before release."""
+    if grade is not None and grade.released_at is not None:
+        raise Refused(N_("the grade for this report has been released; its marks can no longer be changed"),
+                      status=409)
+    if report.returned_at is not None:
+        raise Refused(N_("this version was returned to the team for revision; mark the new version"), status=409)
+    if _newest(session, report) != report.version:
+        raise Refused(N_("a newer version of this report has been filed; grade that one"), status=409)
+
+
 def mark(session: Session, judge: Actor, report_id: int, scores: Any, comment: Any = None, comments: Any = None,
          *, now: datetime) -> Mark:
-    """Record one judge's marks; grade the report once it has the marks the pack asks for."""
+    """Record one judge's marks, or replace their own earlier marks while the grade is unreleased;
+    then bring the grade in line with the marks that count."""
     report, challenge = report_for_judge(session, judge, report_id)
     rubric = list(challenge.rubric)
     clean_scores = _scores(rubric, scores)
     clean_comment, clean_comments = _comments(rubric, comment, comments)
-    if session.scalar(select(Grade.id).where(Grade.team_id == report.team_id, Grade.challenge_id == challenge.id)):
-        raise Refused(N_("this report has already been graded"), status=409)
-    newest = session.scalar(select(func.max(Report.version)).where(
-        Report.team_id == report.team_id, Report.challenge_id == challenge.id))
-    if newest != report.version:
-        raise Refused(N_("a newer version of this report has been filed; grade that one"), status=409)
-    mark_id = insert_ignore(session, Mark, report_id=report.id, judge_id=judge.user_id, scores=clean_scores,
-                            comments=clean_comments, comment=clean_comment, at=now)
-    if mark_id is None:
-        raise Refused(N_("you have already graded this report"), status=409)
-    audit.record(session, judge.label, "report.mark", {
-        "report_id": report.id, "team_id": report.team_id, "challenge_id": challenge.id, "scores": clean_scores,
-        "comment": clean_comment, "comments": clean_comments})
-    _grade_if_complete(session, report, challenge, judge.label, now)
-    return session.get(Mark, mark_id)
+    grade = _grade_of(session, report)
+    _ensure_open(session, report, grade)
+    values = {"scores": clean_scores, "comments": clean_comments, "comment": clean_comment}
+    row = session.scalar(select(Mark).where(Mark.report_id == report.id, Mark.judge_id == judge.user_id))
+    if row is not None:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.amended_at = now
+        action = "report.mark.amend"
+    else:
+        rule, over = _rule(session)
+        marks = _marks(session, report.id)
+        if grade is not None or len(marks) >= marking.needed(rule, over, marks):
+            raise Refused(N_("this report has already been graded"), status=409)
+        mark_id = insert_ignore(session, Mark, report_id=report.id, judge_id=judge.user_id, at=now, **values)
+        if mark_id is None:
+            raise Refused(N_("you have already graded this report"), status=409)
+        row, action = session.get(Mark, mark_id), "report.mark"
+    session.flush()
+    audit.record(session, judge.label, action, {
+        "report_id": report.id, "team_id": report.team_id, "challenge_id": challenge.id, **values})
+    settle(session, report, challenge, judge.label, now)
+    return row
 
 
-def combine(rule: str | None, rubric: list[dict[str, Any]], marks: list[Mark]) -> tuple[int, str]:
-    """The grade's points and comment from its marks (in marking order) under the pack's rule."""
-    if rule == "average":
-        points = sum((a + b + 1) // 2 for a, b in zip(marks[0].scores, marks[1].scores, strict=True))
-        return points, "\n\n".join(filter(None, (_feedback(rubric, m) for m in marks)))
-    return sum(marks[0].scores), _feedback(rubric, marks[0])  # one marker, or the lead's word
-
-
-def _feedback(rubric: list[dict[str, Any]], row: Mark) -> str:
-    lines = [f"- {c['criterion']}: {text}" for c, text in zip(rubric, row.comments or [], strict=False) if text]
-    return "\n\n".join(filter(None, [row.comment, "\n".join(lines)]))
-
-
-def _grade_if_complete(session: Session, report: Report, challenge: Challenge, actor: str, now: datetime) -> None:
-    marks = list(session.scalars(select(Mark).where(Mark.report_id == report.id).order_by(Mark.id)))
-    drill = events.drill(session)
-    if len(marks) < _marks_needed(session):
-        return
-    points, comment = combine(drill.second_marker, list(challenge.rubric), marks)
-    # A late report's penalty is taken here, once: what is released (and scored) is what counts.
-    counted = lateness.penalized(points, report.late_seconds, challenge.late)
+def settle(session: Session, report: Report, challenge: Challenge, actor: str, now: datetime) -> Grade | None:
+    """Make the report's grade what its marks say: create it, change it, or withdraw it while
+    marks are still needed (an amended mark may call a third judge). Unreleased grades only."""
+    rule, over = _rule(session)
+    result = marking.outcome(rule, over, list(challenge.rubric), _marks(session, report.id))
+    grade = _grade_of(session, report)
+    if result is None:
+        if grade is not None:
+            withdraw_grade(session, grade, actor, "marks")
+        return None
+    # A late report's penalty is taken here, whichever mark settles (or amends) the grade:
+    # what is released (and scored) is what counts; ``scores`` stay the judges' marks.
+    counted = lateness.penalized(result.points, report.late_seconds, challenge.late)
+    values = {"points": counted, "late_penalty": result.points - counted, "comment": result.comment,
+              "scores": result.scores, "feedback": result.feedback}
+    if grade is not None:
+        if all(getattr(grade, key) == value for key, value in values.items()):
+            return grade
+        for key, value in values.items():
+            setattr(grade, key, value)
+        session.flush()
+        audit.cover(session, actor, "grade.amend", "grade", grade.id, _covered(grade))
+        return grade
     grade_id = insert_ignore(session, Grade, team_id=report.team_id, challenge_id=challenge.id, report_id=report.id,
-                             points=counted, comment=comment, at=now, late_penalty=points - counted)
+                             at=now, **values)
     if grade_id is None:
         raise Refused(N_("this report has already been graded"), status=409)
     grade = session.get(Grade, grade_id)
     audit.cover(session, actor, "grade", "grade", grade.id, _covered(grade))
-    if drill.grade_release == "immediate":
+    if events.drill(session).grade_release == "immediate":
         release(session, grade.id, actor, now)
+    return grade
+
+
+def withdraw_grade(session: Session, grade: Grade, actor: str, why: str) -> None:
+    """Take back an unreleased grade (it never counted): recorded, so the audit expects it gone."""
+    audit.withdraw(session, actor, "grade.withdraw", "grade", grade.id, report_id=grade.report_id, why=why)
+    session.delete(grade)
+    session.flush()
 
 
 def _covered(grade: Grade) -> dict[str, Any]:
@@ -224,25 +308,36 @@ def release_all(session: Session, actor: str, now: datetime) -> int:
 
 
 def overview(session: Session) -> dict[str, Any]:
-    """For organizers: every grade with its team, both judges' marks and whether they disagree,
-    and the reports still waiting for marks."""
+    """For organizers: every grade with its team, each judge's marks and whether they disagree,
+    and the reports still waiting for marks, with where each stands."""
+    rule, over = _rule(session)
     judges = dict(session.execute(select(User.id, User.name)).all())
     teams = dict(session.execute(select(Team.id, Team.name)).all())
     names = dict(session.execute(select(Challenge.id, Challenge.name)).all())
 
-    def marks_of(report_id: int) -> list[dict[str, Any]]:
-        return [{"judge": judges.get(m.judge_id, "?"), "scores": m.scores, "total": sum(m.scores),
-                 "comment": m.comment, "at": m.at}
-                for m in session.scalars(select(Mark).where(Mark.report_id == report_id).order_by(Mark.id))]
+    def marks_of(report_id: int) -> tuple[list[Mark], list[dict[str, Any]]]:
+        rows = _marks(session, report_id)
+        return rows, [{"judge": judges.get(m.judge_id, "?"), "scores": m.scores, "total": sum(m.scores),
+                       "comment": m.comment, "at": m.at, "amended_at": m.amended_at} for m in rows]
 
     grades = []
     for grade in session.scalars(select(Grade).order_by(Grade.released_at.is_not(None), Grade.id)):
-        marks = marks_of(grade.report_id)
-        grades.append({"id": grade.id, "report_id": grade.report_id, "team": teams.get(grade.team_id), "challenge": names.get(grade.challenge_id),
-                       "version": session.get(Report, grade.report_id).version, "points": grade.points,
+        rows, marks = marks_of(grade.report_id)
+        grades.append({"id": grade.id, "report_id": grade.report_id, "team": teams.get(grade.team_id),
+                       "challenge": names.get(grade.challenge_id), "points": grade.points,
                        "late_penalty": grade.late_penalty,
-                       "comment": grade.comment, "released_at": grade.released_at, "marks": marks,
+                       "version": session.get(Report, grade.report_id).version, "comment": grade.comment,
+                       "released_at": grade.released_at, "marks": marks,
+                       "state": "released" if grade.released_at else "ready",
                        "disagreement": len({tuple(m["scores"]) for m in marks}) > 1})
-    waiting = [{"id": r.id, "team": teams.get(r.team_id), "challenge": names.get(r.challenge_id),
-                "version": r.version, "marks": marks_of(r.id)} for r in session.scalars(_latest_ungraded(session))]
-    return {"grades": grades, "waiting": waiting}
+    waiting = []
+    for report in session.scalars(_latest_ungraded(session).order_by(Report.at, Report.id)):
+        rows, marks = marks_of(report.id)
+        waiting.append({"id": report.id, "team": teams.get(report.team_id), "challenge": names.get(report.challenge_id),
+                        "version": report.version, "marks": marks, "state": marking.state(rule, over, rows),
+                        "disagreement": len(rows) >= 2 and marking.disagree(rows[0], rows[1], over)})
+    returned = [{"id": r.id, "team": teams.get(r.team_id), "challenge": names.get(r.challenge_id),
+                 "version": r.version, "note": r.return_note, "at": r.returned_at}
+                for r in session.scalars(select(Report).where(Report.returned_at.is_not(None))
+                                         .order_by(Report.returned_at.desc()))]
+    return {"grades": grades, "waiting": waiting, "returned": returned}

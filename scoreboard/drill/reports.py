@@ -137,15 +137,23 @@ def _grade(session: Session, team_id: int, challenge_id: int) -> Grade | None:
 
 
 def status(session: Session, team_id: int, challenge_id: int) -> dict[str, Any] | None:
-    """The API's ``report`` field: latest version, submitted or graded, points once released."""
-    latest = session.scalar(select(func.max(Report.version)).where(
-        Report.team_id == team_id, Report.challenge_id == challenge_id))
+    """The API's ``report`` field: latest version, submitted or graded; once released, the
+    points, each criterion's points and each judge's comment on its own ("Judge 1", "Judge 2":
+    by position, never by name); ``returned`` while the latest version is back for revision."""
+    latest = session.scalar(select(Report).where(Report.team_id == team_id, Report.challenge_id == challenge_id)
+                            .order_by(Report.version.desc()).limit(1))
     if latest is None:
         return None
     grade = _grade(session, team_id, challenge_id)
     released = grade is not None and grade.released_at is not None
-    return {"version": latest, "status": "graded" if grade else "submitted",
-            "points": grade.points if released else None, "comment": grade.comment if released else None}
+    rubric = session.get(Challenge, challenge_id).rubric if released else []
+    return {"version": latest.version, "status": "graded" if grade else "submitted",
+            "points": grade.points if released else None, "comment": grade.comment if released else None,
+            "criteria": [{"criterion": c["criterion"], "points": points, "max": c["points"]}
+                         for c, points in zip(rubric, grade.scores or [], strict=False)] if released else [],
+            "comments": list(grade.feedback or []) if released else [],
+            "returned": {"note": latest.return_note, "at": latest.returned_at.isoformat()}
+            if latest.returned_at else None}
 
 
 def late_penalty(session: Session, team_id: int, challenge_id: int) -> int:
@@ -169,6 +177,7 @@ def versions(session: Session, team_id: int, challenge_id: int) -> list[dict[str
     ).all()
     return [{"id": report.id, "version": report.version, "text": report.text, "text_html": report.text_html,
              "at": report.at, "author": author, "late_minutes": -(-report.late_seconds // 60),
+             "returned_at": report.returned_at, "return_note": report.return_note,
              "files": [{"id": f.id, "name": f.name, "size": f.size} for f in report.files]} for report, author in rows]
 
 

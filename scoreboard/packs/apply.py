@@ -88,6 +88,7 @@ def _stored_fingerprint(challenge: Challenge) -> dict[str, Any]:
         release_after=challenge.release_after, translations=dict(challenge.translations),
         solution=challenge.solution, rubric=list(challenge.rubric or []), deadline_at=challenge.deadline_at,
         deadline_after=challenge.deadline_after, phase=challenge.phase, late=challenge.late,
+        guide=challenge.guide or "",
     )
     return spec.fingerprint()
 
@@ -156,6 +157,7 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
         "function", "tags", "topics", "requirements", "anonymize", "state", "max_attempts",
         "logic", "connection_info", "version", "attribution", "release_at", "release_after",
         "translations", "solution", "source", "kind", "rubric", "deadline_at", "deadline_after", "phase", "late",
+        "guide",
     ):
         setattr(challenge, attr, getattr(spec, attr))
     challenge.removed = False

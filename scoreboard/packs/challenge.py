@@ -19,7 +19,7 @@ CHALLENGE_FIELDS = {
     "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
     "files", "tags", "topics", "requirements", "state", "attempts", "connection_info",
     "version", "attribution", "logic", "scheduled_at", "release_at", "release_after",
-    "translations", "solution", "rubric", "deadline", "deadline_after", "phase", "late",
+    "translations", "solution", "rubric", "deadline", "deadline_after", "phase", "late", "guide",
 }
 # ctfcli's deployment and linking fields: accepted so CTFd repositories import, then ignored.
 IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
@@ -77,7 +77,7 @@ class ChallengeReader(FieldReader):
         self._requirements(spec)
         self._schedule(spec)
         spec.phase = self.checked("phase", fields.text, 100)
-        spec.translations = self._translations(len(spec.hints))
+        spec.translations = self._translations(len(spec.hints), spec.rubric)
         return spec if name else None
 
     def _kind(self, kind: str, spec: ChallengeSpec) -> None:
@@ -190,11 +190,11 @@ class ChallengeReader(FieldReader):
             else:
                 spec.release_at = self.checked(key, fields.moment)
 
-    def _translations(self, hint_count: int) -> dict[str, Any]:
+    def _translations(self, hint_count: int, rubric: list[dict[str, Any]]) -> dict[str, Any]:
         if self.data.get("translations") is None:
             return {}
         found, problems = translations.check(self.data["translations"], self.line("translations"),
-                                          translations.CHALLENGE_KEYS, hint_count)
+                                          translations.CHALLENGE_KEYS, hint_count, rubric)
         for line, message in problems:
             self.problem(line, message)
         return found

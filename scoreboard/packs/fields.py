@@ -46,9 +46,9 @@ def text(value: Any, key: str, max_length: int | None = None) -> str:
     return value
 
 
-def markdown(value: Any, key: str) -> str:
+def markdown(value: Any, key: str, max_length: int | None = None) -> str:
     """Text rendered as Markdown, within what one render may cost (``core.text``'s bounds)."""
-    value = text(value, key)
+    value = text(value, key, max_length)
     try:
         check_markdown(value)
     except Refused as err:

@@ -19,7 +19,8 @@ from scoreboard.packs.problems import Findings, PackError, short
 from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
 PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
-               "translations", "second_marker", "release_grades", "weights", "briefing", "phases"}
+               "translations", "second_marker", "release_grades", "weights", "briefing", "phases",
+               "third_marker_over"}
 MAX_BRIEFING = 50_000
 # Exercise control: pack.yml's word -> (the Drill column it sets, the values it takes).
 CHOICES = {"second_marker": ("second_marker", ("average", "lead")),
@@ -43,8 +44,8 @@ def _pack_field(settings: dict[str, Any], key: str, value: Any) -> None:
     elif key == "description":
         settings[key] = fields.markdown(value, key)
     elif key == "briefing":
-        settings[key] = fields.markdown(fields.text(value, key, MAX_BRIEFING), key)
-    elif key == "first_blood_bonus":
+        settings[key] = fields.markdown(value, key, MAX_BRIEFING)
+    elif key in ("first_blood_bonus", "third_marker_over"):
         settings[key] = fields.whole(value, key)
     elif key in CHOICES:
         column, allowed = CHOICES[key]
@@ -105,6 +106,10 @@ def _read_pack_yml(root: Path, findings: Findings) -> dict[str, Any]:
     start, end, freeze = (settings.get(k) for k in ("starts_at", "ends_at", "freeze_at"))
     if start and end and end <= start:
         findings.problem("pack.yml", data.lines.get("ends_at", 1), "'ends_at' must be after 'starts_at'")
+    if "third_marker_over" in settings and "second_marker" not in settings:
+        findings.problem("pack.yml", data.lines["third_marker_over"],
+                         "'third_marker_over' needs 'second_marker' (average or lead): a third judge marks only "
+                         "when two marks are far apart")
     if freeze and ((start and freeze < start) or (end and freeze > end)):
         findings.problem("pack.yml", data.lines.get("freeze_at", 1), "'freeze_at' must lie between 'starts_at' and 'ends_at'")
     return settings

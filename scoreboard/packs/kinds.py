@@ -17,7 +17,9 @@ from scoreboard.packs.spec import ChallengeSpec
 from scoreboard.packs.yamlfile import LineDict
 
 DYNAMIC_EXTRA = ("initial", "decay", "minimum", "function")
-RUBRIC_FIELDS = ("criterion", "points", "comment_required")
+RUBRIC_FIELDS = ("criterion", "points", "comment_required", "levels")
+MAX_DESCRIPTOR = 2_000
+MAX_GUIDE = 50_000
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,42 @@ def _criterion(reader: FieldReader, item: Any, line: int) -> dict[str, Any] | No
     if not isinstance(required, bool):
         reader.problem(line, f"'comment_required' must be true or false, not {short(required)}")
         return None
-    return {"criterion": criterion, "points": points, "comment_required": required}
+    found = {"criterion": criterion, "points": points, "comment_required": required}
+    if item.get("levels") is not None:
+        levels = _levels(reader, item["levels"], getattr(item, "lines", {}).get("levels", line), points)
+        if levels is None:
+            return None
+        found["levels"] = levels
+    return found
+
+
+def _levels(reader: FieldReader, items: Any, line: int, maximum: int) -> list[dict[str, Any]] | None:
+    """A criterion's levels: what a judge reads to choose a score. Distinct points within
+    0..the criterion's maximum, each with a descriptor; None (and a problem) when wrong."""
+    if not isinstance(items, list) or not items:
+        reader.problem(line, "'levels' must be a list of {points, descriptor}")
+        return None
+    levels: list[dict[str, Any]] = []
+    item_lines = getattr(items, "lines", [])
+    for index, level in enumerate(items):
+        where = item_lines[index] if index < len(item_lines) else line
+        if not isinstance(level, dict):
+            reader.problem(where, "each level must be a mapping with 'points' and 'descriptor'")
+            return None
+        try:
+            points = fields.whole(level.get("points"), "points", maximum=maximum)
+            descriptor = fields.text(level.get("descriptor", ""), "descriptor", MAX_DESCRIPTOR).strip()
+        except ValueError as err:
+            reader.problem(where, f"level {err}")
+            return None
+        if not descriptor:
+            reader.problem(where, "a level needs a 'descriptor' (what work at this level looks like)")
+            return None
+        if any(known["points"] == points for known in levels):
+            reader.problem(where, f"two levels give {points} points; each level needs its own points")
+            return None
+        levels.append({"points": points, "descriptor": descriptor})
+    return levels
 
 
 def _report(reader: FieldReader, spec: ChallengeSpec) -> None:
@@ -114,6 +151,7 @@ def _report(reader: FieldReader, spec: ChallengeSpec) -> None:
         reader.problem(reader.line("value"), f"'value' is {given} but the rubric's points sum to {total}; "
                                              "drop 'value' or make them agree")
     spec.value = total
+    spec.guide = reader.checked("guide", fields.markdown, MAX_GUIDE, default="") or ""
     keys = [k for k in ("deadline", "deadline_after") if k in reader.data]
     if len(keys) > 1:
         reader.problem(reader.line(keys[1]), "use only one of deadline, deadline_after")
@@ -150,4 +188,5 @@ KINDS: dict[str, Kind] = {
     "report": Kind("report", _report),
 }
 # Fields only one kind reads: anywhere else they are a mistake worth a warning.
-KIND_FIELDS = {"rubric": "report", "deadline": "report", "deadline_after": "report", "late": "report"}
+KIND_FIELDS = {"rubric": "report", "deadline": "report", "deadline_after": "report", "late": "report",
+               "guide": "report"}

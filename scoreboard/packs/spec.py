@@ -64,7 +64,8 @@ class ChallengeSpec:
     release_after: int | None = None
     translations: dict[str, Any] = field(default_factory=dict)
     solution: str | None = None
-    # Report tasks: [{"criterion", "points", "comment_required"}] and when revisions stop.
+    # Report tasks: [{"criterion", "points", "comment_required", "levels"?}], when revisions
+    # stop, and the marking guide (Markdown for judges only).
     rubric: list[dict[str, Any]] = field(default_factory=list)
     deadline_at: datetime | None = None
     deadline_after: int | None = None
@@ -72,6 +73,7 @@ class ChallengeSpec:
     # (None: refuse; {"penalty_percent", "per_minutes"}: accept, with a penalty).
     phase: str | None = None
     late: dict[str, int] | None = None
+    guide: str = ""  # a report task's marking guide, for judges only
     # Where 'name' and 'requirements' stand in the file, for cross-challenge problems.
     lines: dict[str, int] = field(default_factory=dict)
 

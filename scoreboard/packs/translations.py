@@ -2,8 +2,11 @@
 
 challenge.yml may carry ``translations: {ru: {name, category, description, hints}}`` where
 ``hints`` is a list matching the challenge's ``hints`` by position, each item the hint's
-content as text or ``{title, content}``; pack.yml may carry ``translations: {ru: {title,
-description, briefing}}``, and each of its ``phases`` ``translations: {ru: {title, description}}``. Whatever a translation leaves out is shown as the pack wrote it. No Flask here.
+content as text or ``{title, content}``; a report task's may add ``rubric`` (by position,
+``{criterion, levels: [descriptor, ...]}``) and ``guide`` (judges only); pack.yml may carry
+``translations: {ru: {title, description, briefing}}``, and each of its ``phases``
+``translations: {ru: {title, description}}``. Whatever a translation leaves out is shown as
+the pack wrote it. No Flask here.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from scoreboard.core.text import render_markdown
 from scoreboard.store.models import Challenge
 
 LANGUAGES = ("en", "ru", "zh")
-CHALLENGE_KEYS = ("name", "category", "description", "hints")
+CHALLENGE_KEYS = ("name", "category", "description", "hints", "rubric", "guide")
 PACK_KEYS = ("title", "description", "briefing")
 PHASE_KEYS = ("title", "description")
 Problem = tuple[int, str]
@@ -45,7 +48,29 @@ def _check_hints(items: Any, line: int, where: str, hint_count: int) -> tuple[li
     return found, problems
 
 
-def check(value: Any, line: int, allowed: tuple[str, ...], hint_count: int = 0) -> tuple[dict[str, Any], list[Problem]]:
+def _check_rubric(items: Any, line: int, where: str, rubric: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """``rubric`` translated by position: each item ``{criterion, levels}`` with ``levels`` the
+    descriptors in the order of the criterion's levels."""
+    if not isinstance(items, list) or len(items) > len(rubric):
+        return [], [(line, f"{where} must be a list of at most {len(rubric)} item(s) in the order of 'rubric'")]
+    found, problems = [], []
+    item_lines = getattr(items, "lines", [])
+    for index, (item, criterion) in enumerate(zip(items, rubric, strict=False)):
+        item_line = item_lines[index] if index < len(item_lines) else line
+        levels = item.get("levels", []) if isinstance(item, dict) else None
+        if (not isinstance(item, dict) or any(k not in ("criterion", "levels") for k in item)
+                or not isinstance(item.get("criterion", ""), str) or not isinstance(levels, list)
+                or not all(isinstance(text, str) for text in levels)
+                or len(levels) > len(criterion.get("levels", []))):
+            problems.append((item_line, f"{where}[{index}] must be a mapping with text 'criterion' and/or 'levels' "
+                                        "(one descriptor per level of the criterion, in order)"))
+            continue
+        found.append({"criterion": item.get("criterion", ""), "levels": list(levels)})
+    return found, problems
+
+
+def check(value: Any, line: int, allowed: tuple[str, ...], hint_count: int = 0,
+          rubric: list[dict[str, Any]] | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """The valid part of a ``translations`` mapping and each problem as (line, message)."""
     if not isinstance(value, dict):
         return {}, [(line, "'translations' must be a mapping of language code to translated fields")]
@@ -67,6 +92,10 @@ def check(value: Any, line: int, allowed: tuple[str, ...], hint_count: int = 0) 
             elif key == "hints":
                 hints, found = _check_hints(text, key_line, f"translations.{lang}.hints", hint_count)
                 version[key] = hints
+                problems.extend(found)
+            elif key == "rubric":
+                items, found = _check_rubric(text, key_line, f"translations.{lang}.rubric", rubric or [])
+                version[key] = items
                 problems.extend(found)
             elif not isinstance(text, str):
                 problems.append((key_line, f"translations.{lang}.{key} must be text"))
@@ -96,7 +125,29 @@ def challenge_in(item: dict[str, Any], translations: dict[str, Any], lang: str, 
         translated = version.get("hints", [])
         out["hints"] = [_hint_in(hint, translated[i] if i < len(translated) else {})
                         for i, hint in enumerate(item["hints"])]
+    if item.get("rubric"):
+        out["rubric"] = rubric_in(item["rubric"], translations, lang)
     return out
+
+
+def rubric_in(rubric: list[dict[str, Any]], translations: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """A rubric's criteria and level descriptors in ``lang`` where the pack translates them."""
+    translated = translations.get(lang, {}).get("rubric", [])
+    out = []
+    for index, criterion in enumerate(rubric):
+        version = translated[index] if index < len(translated) else {}
+        shown = dict(criterion, criterion=version.get("criterion") or criterion["criterion"])
+        descriptors = version.get("levels", [])
+        if "levels" in criterion:
+            shown["levels"] = [dict(level, descriptor=descriptors[n] if n < len(descriptors) and descriptors[n]
+                                    else level["descriptor"]) for n, level in enumerate(criterion["levels"])]
+        out.append(shown)
+    return out
+
+
+def guide_in(guide: str, translations: dict[str, Any], lang: str) -> str:
+    """The marking guide in ``lang`` if the pack translates it (Markdown, judges only)."""
+    return translations.get(lang, {}).get("guide") or guide
 
 
 def _hint_in(hint: dict[str, Any], version: dict[str, str]) -> dict[str, Any]:

@@ -134,7 +134,14 @@ def file_report(challenge_id: int) -> Any:
 @bp.get("/judging/reports")
 @judge_required
 def judging_queue() -> Any:
-    return {"reports": judging.queue(db(), actor())}
+    return {"reports": judging.queue(db(), actor(), language())}
+
+
+@bp.get("/judging/marks")
+@judge_required
+def judging_marks() -> Any:
+    """The caller's own marks; ``amendable`` ones may be replaced by POSTing to the report again."""
+    return {"marks": judging.my_marks(db(), actor())}
 
 
 @bp.post("/judging/reports/<int:report_id>")
@@ -144,7 +151,7 @@ def judging_mark(report_id: int) -> Any:
     row = judging.mark(db(), actor(), report_id, body.get("scores"), body.get("comment"), body.get("comments"),
                        now=utcnow())
     db().commit()
-    return {"id": row.id, "report_id": report_id, "scores": row.scores}
+    return {"id": row.id, "report_id": report_id, "scores": row.scores, "amended": row.amended_at is not None}
 
 
 @bp.post("/challenges/<int:challenge_id>/attempts")

@@ -17,7 +17,7 @@ from flask_login import current_user
 from scoreboard.core.errors import Refused
 from scoreboard.drill import judging, reports
 from scoreboard.store.models import utcnow
-from scoreboard.web import refusals
+from scoreboard.web import i18n, refusals
 from scoreboard.web.context import actor, catalog, db, received_files, send_stored, services, solved_by
 from scoreboard.web.pages import member_required
 
@@ -73,14 +73,17 @@ def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.get("/judge")
 @judge_required
 def queue() -> Any:
-    return render_template("judge.html", reports=judging.queue(db(), actor()))
+    """The reports waiting for this judge's marks, and "My marks": what they saved so far."""
+    return render_template("judge.html", reports=judging.queue(db(), actor(), i18n.language()),
+                           marks=judging.my_marks(db(), actor()))
 
 
 @bp.route("/judge/reports/<int:report_id>", methods=["GET", "POST"])
 @judge_required
 def mark(report_id: int) -> Any:
+    """Mark a report, or amend one's own marks on it until the grade is released."""
     refusals.back_to("judging.queue")
-    data = judging.view_for_judge(db(), actor(), report_id)
+    data = judging.view_for_judge(db(), actor(), report_id, i18n.language())
     if request.method == "POST":
         form = request.form
         refusals.show_again(lambda: render_template("judge_report.html", report=data, form=form))
@@ -88,9 +91,22 @@ def mark(report_id: int) -> Any:
         comments = [form.get(f"comment-{n}", "") for n in range(len(data["rubric"]))]
         judging.mark(db(), actor(), report_id, scores, form.get("comment", ""), comments, now=utcnow())
         db().commit()
-        flash(_("Report #%(id)s is marked.", id=report_id), "ok")
+        if data["marked"]:
+            flash(_("Your marks on report #%(id)s are updated.", id=report_id), "ok")
+        else:
+            flash(_("Report #%(id)s is marked.", id=report_id), "ok")
         return redirect(url_for("judging.queue"))
-    return render_template("judge_report.html", report=data, form={})
+    return render_template("judge_report.html", report=data, form=_saved(data["mine"]))
+
+
+def _saved(mine: dict[str, Any] | None) -> dict[str, Any]:
+    """The judge's saved marks as form values, so amending starts from them."""
+    if mine is None:
+        return {}
+    form = {f"score-{n}": score for n, score in enumerate(mine["scores"])}
+    form.update({f"comment-{n}": text for n, text in enumerate(mine["comments"] or [])})
+    form["comment"] = mine["comment"]
+    return form
 
 
 def _whole(raw: str) -> Any:

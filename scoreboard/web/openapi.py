@@ -87,7 +87,14 @@ def _schemas() -> dict[str, Any]:
         rubric={"type": "array", "items": _ref("Criterion")},
         report={"anyOf": [{"type": "null"}, _object(
             version=_INT, status={"enum": ["submitted", "graded"]}, points={"type": ["integer", "null"]},
-            comment=_NULLABLE_STR)], "description": "report tasks: the team's latest version (null before the first)"},
+            comment=_NULLABLE_STR,
+            criteria={"type": "array", "items": _object(criterion=_STR, points=_INT, max=_INT),
+                      "description": "points per rubric criterion, once the grade is released"},
+            comments={"type": "array", "items": _STR,
+                      "description": "each judge's comment on its own (Judge 1, Judge 2), once released"},
+            returned={"anyOf": [{"type": "null"}, _object(note=_STR, at=_TIME)],
+                      "description": "set while the latest version is returned for revision"})],
+            "description": "report tasks: the team's latest version (null before the first)"},
         max_attempts=_INT,
         attempts_left={"type": ["integer", "null"],
                        "description": "wrong answers the caller's team may still give; null without a limit"},
@@ -100,12 +107,14 @@ def _schemas() -> dict[str, Any]:
             pos=_INT, team=_STR, score=_INT, taskStats=_map_of(task),
             lastAccept={**_INT, "description": "Unix time of the team's last accepted answer"})})
     criterion = _object(("criterion", "points", "comment_required"), criterion=_STR, points=_INT,
-                        comment_required=_BOOL)
+                        comment_required=_BOOL, levels={"type": "array", "items": _object(points=_INT, descriptor=_STR),
+                                                        "description": "judges only: what each score means"})
     queued = _object(
         id=_INT, challenge_id=_INT, challenge=_STR, version=_INT, text_html=_STR, submitted_at=_TIME,
         rubric={"type": "array", "items": _ref("Criterion")},
         late_minutes={**_INT, "description": "started minutes past the deadline when filed (0: on time)"},
         late_percent={**_INT, "description": "the share of the grade a late report loses"},
+        third_marking={**_BOOL, "description": "two marks are far apart: yours is the third"},
         attachments={"type": "array", "items": _object(name={**_STR, "description": "attachment-N.ext"}, size=_INT)})
     replay = _object(
         ("at", "minute", "minutes", "standings", "feed", "series"),
@@ -164,8 +173,15 @@ def document() -> dict[str, Any]:
                                               "pattern": _NOT_BLANK, "description": "Markdown"}))},
             "/judging/reports": {"get": _op("Judges: the reports waiting for your marks, anonymised", _object(
                 reports={"type": "array", "items": _ref("QueuedReport")}), errors=(401, 403))},
-            "/judging/reports/{id}": {"post": _op("Judges: mark a report against its rubric", _object(
-                id=_INT, report_id=_INT, scores={"type": "array", "items": _INT}),
+            "/judging/marks": {"get": _op("Judges: your own marks, and which you may still amend", _object(
+                marks={"type": "array", "items": _object(
+                    id=_INT, report_id=_INT, challenge=_STR, version=_INT, scores={"type": "array", "items": _INT},
+                    comments={"type": "array", "items": _STR}, comment=_STR, total=_INT, at=_TIME,
+                    amended_at={"type": ["string", "null"], "format": "date-time"}, released=_BOOL, counts=_BOOL,
+                    amendable=_BOOL)}), errors=(401, 403))},
+            "/judging/reports/{id}": {"post": _op("Judges: mark a report against its rubric (again: replace your "
+                                                  "own marks until the grade is released)", _object(
+                id=_INT, report_id=_INT, scores={"type": "array", "items": _INT}, amended=_BOOL),
                 errors=(400, 401, 403, 404, 409), params=("id",),
                 body=_object(("scores",), scores={"type": "array", "items": {"type": "integer", "minimum": 0}},
                              comment={**_STR, **_NO_NUL}, comments={"type": "array", "items": {**_STR, **_NO_NUL}}))},

@@ -190,6 +190,7 @@ def challenge_page(challenge_id: int) -> Any:
                   "late_penalty": reports.late_penalty(db(), team_id, challenge_id),
                   "max_kb": services().settings.max_report_file_bytes // 1024, "max_files": reports.MAX_FILES}
         report["comment_html"] = render_markdown(report.get("comment") or "")
+        report["comments_html"] = [render_markdown(text) for text in report.get("comments") or []]
     return render_template("challenge.html", c=_localized(data), report=report)
 
 

@@ -122,6 +122,7 @@
       else if (notice.kind === "hint_unlocked") D.toast(D.t("hint_unlocked", { name: name, cost: notice.cost }), "info");
       else if (notice.kind === "graded") D.toast(D.t("report_graded", { name: name, points: notice.points }), "ok");
       else if (notice.kind === "report_filed") D.toast(D.t("report_filed", { name: name, version: notice.version }), "info");
+      else if (notice.kind === "report_returned") D.toast(D.t("report_returned", { name: name, note: notice.note }), "error");
       else if (notice.kind === "award") D.toast(D.t("award", { value: (notice.value > 0 ? "+" : "") + notice.value, reason: notice.reason }), "info");
       else if (notice.kind === "deduction") D.toast(D.t("deduction", { points: notice.points, reason: notice.reason }), "error");
       else if (notice.kind === "deduction_void") D.toast(D.t("deduction_void", { points: notice.points, void_reason: notice.void_reason }), "info");

@@ -233,12 +233,16 @@ def test_a_late_report_is_accepted_and_its_grade_loses_the_penalty(services: Any
         judge = accounts.create_staff(session, "judy", "judge", None)[2]
     queue = client.get("/api/v1/judging/reports", headers={"Authorization": f"Bearer {judge}"}).get_json()["reports"]
     assert (queue[0]["late_minutes"], queue[0]["late_percent"]) == (21, 20)  # two started quarters: 20 %
-    marked = client.post(f"/api/v1/judging/reports/{queue[0]['id']}", json={"scores": [40, 25]},
-                         headers={"Authorization": f"Bearer {judge}"})
-    assert marked.status_code == 200
+    for scores, counted in (([20, 25], (36, 9)), ([40, 25], (52, 13))):  # the judge amends before release
+        marked = client.post(f"/api/v1/judging/reports/{queue[0]['id']}", json={"scores": scores},
+                             headers={"Authorization": f"Bearer {judge}"})
+        assert marked.status_code == 200
+        with services.database.session() as session:
+            grade = session.scalar(select(Grade))
+            assert (grade.points, grade.late_penalty) == counted  # 45 or 65, less 20 % either way
     with services.database.session() as session:
         grade = session.scalar(select(Grade))
-        assert (grade.points, grade.late_penalty) == (52, 13)  # 65 less 20 %
+        assert grade.scores == [40, 25]  # the judges' marks stay as marked; only the points lose the penalty
         from scoreboard.drill import judging
         judging.release(session, grade.id, "test", utcnow())
     report = client.get(f"/api/v1/challenges/{ids['Ministry report']}", headers=headers).get_json()["report"]

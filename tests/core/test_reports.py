@@ -115,7 +115,8 @@ def test_a_team_files_versions_and_sees_its_status(services: Any, client: Any, m
     assert second.get_json()["version"] == 2
     detail = client.get(f"/api/v1/challenges/{ids['Incident report']}", headers=headers).get_json()
     assert detail["kind"] == "report" and detail["value"] == 65 and detail["rubric"] == RUBRIC
-    assert detail["report"] == {"version": 2, "status": "submitted", "points": None, "comment": None}
+    assert detail["report"] == {"version": 2, "status": "submitted", "points": None, "comment": None,
+                                "criteria": [], "comments": [], "returned": None}
     _, other = team_with_token(services, "Red")
     assert client.get(f"/api/v1/challenges/{ids['Incident report']}", headers=other).get_json()["report"] is None
 
@@ -306,7 +307,12 @@ def test_one_marker_immediate_release_counts_and_stops_revisions(services: Any, 
     assert event["seq"] and event["team_id"] == team_id and event["points"] == 50
     assert event["challenge"] == "Incident report" and event["team"] == "Blue"
     detail = client.get(f"/api/v1/challenges/{ids['Incident report']}", headers=headers).get_json()
-    assert detail["report"] == {"version": 1, "status": "graded", "points": 50, "comment": "Clear timeline."}
+    assert detail["report"] == {"version": 1, "status": "graded", "points": 50, "comment": "Clear timeline.",
+                                "criteria": [{"criterion": "Timeline", "points": 30, "max": 40},
+                                             {"criterion": "Indicators", "points": 20, "max": 25}],
+                                "comments": ["Clear timeline."], "returned": None}
+    amend = mark(client, report_id, judge, [40, 25])
+    assert amend.status_code == 409 and "released" in amend.get_json()["error"]
     again = file_report(client, ids["Incident report"], headers)
     assert again.status_code == 409 and "graded" in again.get_json()["error"]
     assert count(services, Report) == 1
@@ -326,7 +332,8 @@ def test_second_marker_average_and_manual_release(services: Any, client: Any, ma
     assert mark(client, report_id, first, [40, 20]).status_code == 200
     assert count(services, Grade) == 0
     assert client.get("/api/v1/judging/reports", headers=first).get_json()["reports"] == []
-    assert mark(client, report_id, first, [40, 20]).status_code == 409
+    assert mark(client, report_id, first, [40, 20]).get_json()["amended"] is True  # the same judge: an amendment
+    assert count(services, Mark) == 1
     assert [r["id"] for r in client.get("/api/v1/judging/reports", headers=second).get_json()["reports"]] == [report_id]
     assert mark(client, report_id, second, [31, 15], comment="Thin on indicators.").status_code == 200
     with services.database.session() as session:

@@ -112,8 +112,8 @@ def test_two_teams_two_judges_and_a_release(shared_server: Any, browser: Browser
 
         team_page.reload()
         expect(team_page.locator("[data-report-grade]")).to_contain_text("Graded: 74 of 100 points.")
-        expect(team_page.locator("[data-report-comment]")).to_contain_text("judy says: solid work")
-        expect(team_page.locator("[data-report-comment]")).to_contain_text("jack: attribution argued")
+        expect(team_page.locator('[data-judge-comment="1"]')).to_contain_text("judy says: solid work")
+        expect(team_page.locator('[data-judge-comment="2"]')).to_contain_text("jack: attribution argued")
         rows = {r["team"]: r["breakdown"]["reports"] for r in scoreboard(base)["standings"]}
         assert {team: rows[team] for team in EXPECTED} == EXPECTED
     finally:

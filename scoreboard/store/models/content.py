@@ -38,6 +38,8 @@ class Drill(Base):
     weights: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     second_marker: Mapped[str | None] = mapped_column(String(10))
     grade_release: Mapped[str] = mapped_column(String(10), default="manual")
+    # With a second marker: two marks whose totals differ by more than this ask for a third.
+    third_marker_over: Mapped[int | None]
     # The closing ceremony: None (the end lifts the freeze), "hold" (the public board stays
     # frozen after the end until organizers reveal), "revealing", "revealed".
     reveal: Mapped[str | None] = mapped_column(String(12))
@@ -107,7 +109,7 @@ class Challenge(Base):
     position: Mapped[int] = mapped_column(default=0)
     # A challenge dropped from its pack is retired, not deleted: its submissions stay.
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Report tasks: [{"criterion", "points", "comment_required"}] and when revisions stop
+    # Report tasks: [{"criterion", "points", "comment_required", "levels"}] and when revisions stop
     # (a fixed time, or seconds after the drill starts).
     rubric: Mapped[list[Any]] = mapped_column(default=list)
     deadline_at: Mapped[datetime | None]
@@ -118,6 +120,7 @@ class Challenge(Base):
     phase_opened_at: Mapped[datetime | None]
     # Report tasks after the deadline: None refuses; {"penalty_percent", "per_minutes"} accepts, late.
     late: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    guide: Mapped[str] = mapped_column(Text, default="")  # Markdown for judges only, never for teams
 
     pack: Mapped[Pack] = relationship(back_populates="challenges")
     answers: Mapped[list[Answer]] = relationship(

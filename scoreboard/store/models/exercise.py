@@ -31,6 +31,10 @@ class Report(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     # Seconds past the task's deadline when filed (0: on time); only tasks with a late penalty take these.
     late_seconds: Mapped[int] = mapped_column(default=0)
+    # An organizer sent this version back for revision: its marks stay but no longer count.
+    returned_at: Mapped[datetime | None]
+    return_note: Mapped[str | None] = mapped_column(Text)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     files: Mapped[list[ReportFile]] = relationship(order_by="ReportFile.id", cascade="all, delete-orphan")
 
 
@@ -58,6 +62,7 @@ class Mark(Base):
     comments: Mapped[list[Any]] = mapped_column(default=list)  # per criterion ("" when none)
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    amended_at: Mapped[datetime | None]  # the judge replaced these marks before the grade was released
 
 
 class Grade(Base):
@@ -71,6 +76,9 @@ class Grade(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
     points: Mapped[int]  # what counts: the marks' points less ``late_penalty``
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Points per rubric criterion, and each counted judge's feedback on its own (never a name).
+    scores: Mapped[list[Any]] = mapped_column(default=list)
+    feedback: Mapped[list[Any]] = mapped_column(default=list)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]
     late_penalty: Mapped[int] = mapped_column(default=0)  # points taken because the report came late

@@ -20,6 +20,8 @@ class Question:
     danger: bool = True
     end_field: bool = False  # reopen: an optional new end time
     reason_field: bool = False  # a void: the reason, required
+    reason_label: str = ""  # the reason field's label, when "Reason (required)" is not the word
+    reason_max: int = 1000
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from scoreboard.packs.report import PackError, short
 from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec
 from scoreboard.store import events
-from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
+from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Objective, Pack, PackLoad, utcnow
 
 
 @dataclass
@@ -26,6 +26,8 @@ class PackDiff:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # redteam.yml's objectives as "id: title (points)", in the file's order.
+    objectives: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -37,6 +39,9 @@ class PackDiff:
         out += [f"  - {name}" for name in self.removed]
         out.append(f"  {len(self.added)} added, {len(self.changed)} changed, "
                    f"{len(self.removed)} removed, {len(self.unchanged)} unchanged")
+        if self.objectives:
+            out.append(f"  red-team objectives ({len(self.objectives)}):")
+            out += [f"    {line}" for line in self.objectives]
         return out
 
 
@@ -93,7 +98,9 @@ def diff_pack(session: Session, spec: PackSpec) -> PackDiff:
     """What applying ``spec`` would add, change and remove: the dry run."""
     _resolve_ids(session, spec)
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
-    diff = PackDiff(spec.id, warnings=list(spec.warnings))
+    diff = PackDiff(spec.id, warnings=list(spec.warnings),
+                    objectives=[f"{o.key}: {o.title} ({o.points})" for o in spec.redteam.objectives]
+                    if spec.redteam else [])
     for challenge in spec.challenges:
         stored = existing.get(challenge.name)
         if stored is None or stored.removed:
@@ -158,6 +165,20 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
     challenge.files = rows
 
 
+def _write_objectives(session: Session, spec: PackSpec) -> None:
+    """redteam.yml's objectives, matched by id and updated in place (deductions keep theirs);
+    one the file no longer lists, or a pack without the file, marks them removed."""
+    existing = {o.key: o for o in session.scalars(select(Objective).where(Objective.pack_id == spec.id))}
+    listed = spec.redteam.objectives if spec.redteam else []
+    for position, item in enumerate(listed):
+        row = existing.pop(item.key, None) or Objective(pack_id=spec.id, key=item.key)
+        row.title, row.category, row.points, row.asset = item.title, item.category, item.points, item.asset
+        row.translations, row.position, row.removed = item.translations, position, False
+        session.add(row)
+    for row in existing.values():
+        row.removed = True
+
+
 def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int | None = None) -> PackDiff:
     """Write a validated pack in the caller's transaction; return what changed."""
     diff = diff_pack(session, spec)
@@ -190,6 +211,7 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         _write_challenge(challenge, challenge_spec, stored)
     for name in diff.removed:
         existing[name].removed = True
+    _write_objectives(session, spec)
     session.add(PackLoad(pack_id=spec.id, digest=spec.digest, actor_id=actor_id, summary=diff.as_dict()))
     session.flush()
     events.record(session, "pack", {"pack_id": spec.id, "title": spec.title, "added": len(diff.added),

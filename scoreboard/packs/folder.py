@@ -15,6 +15,8 @@ from typing import Any
 from scoreboard.core import clock
 from scoreboard.packs import archives, fields, translations, yamlfile
 from scoreboard.packs.challenge import ChallengeReader, unknown
+from scoreboard.packs.redteam import FILE_NAME as REDTEAM_FILE
+from scoreboard.packs.redteam import RedTeamReader
 from scoreboard.packs.report import PackError, Report, short
 from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
@@ -179,12 +181,16 @@ def read_folder(root: Path, strict: bool = False) -> PackSpec:
             plugins.append((reader.rel, *reader.plugin_type))
     _check_across(challenges, report)
     _plugin_types(plugins, len(challenges), report)
+    redteam = RedTeamReader(root, root / REDTEAM_FILE, report).read() if (root / REDTEAM_FILE).is_file() else None
     report.raise_if_problems(strict)
+    if redteam is not None:
+        settings.update(redteam.settings())
     digest = hashlib.sha256(repr(sorted((c.name, repr(c.fingerprint())) for c in challenges)).encode())
     digest.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
+    digest.update(repr(redteam).encode())
     pack_translations = settings.pop("translations", {})
     return PackSpec(settings.pop("id"), settings.pop("title"), settings.pop("description"), root,
-                    digest.hexdigest(), challenges, settings, report.warnings, pack_translations)
+                    digest.hexdigest(), challenges, settings, report.warnings, pack_translations, redteam)
 
 
 @contextmanager

@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scoreboard.packs.redteam import RedTeamSpec
+
 
 @dataclass
 class AnswerSpec:
@@ -95,3 +97,4 @@ class PackSpec:
     settings: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     translations: dict[str, Any] = field(default_factory=dict)  # pack.yml's title/description by language
+    redteam: RedTeamSpec | None = None  # redteam.yml, when the pack has one

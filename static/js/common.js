@@ -80,7 +80,7 @@ window.Drillboard = (function () {
   }
 
   const KINDS = ["solve", "announcement", "release", "standings", "freeze", "clock", "award", "team", "pack",
-    "deduction", "graded", "reveal"];
+    "deduction", "graded", "reveal", "detection", "appeal"];
 
   /* Connect to /live. Public events carry a strictly increasing seq: one we already have is
      dropped, a gap asks for a fresh snapshot (resync). Private notices carry no seq. */

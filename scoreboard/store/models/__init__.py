@@ -22,6 +22,7 @@ from scoreboard.store.models.play import (
     User,
 )
 from scoreboard.store.models.record import AuditEntry, AuditHead, BoardState, Event
+from scoreboard.store.models.redteam import Appeal, Detection, Objective
 
 __all__ = [
     "utcnow",
@@ -54,4 +55,7 @@ __all__ = [
     "Grade",
     "Deduction",
     "RevealProgress",
+    "Objective",
+    "Detection",
+    "Appeal",
 ]

@@ -87,6 +87,10 @@ class Deduction(Base):
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The redteam.yml objective hit (None: "other"), and what an accepted detection gave back:
+    # the score counts ``points - refunded_points`` (``deductions.counting_points``).
+    objective_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"))
+    refunded_points: Mapped[int] = mapped_column(default=0)
 
 
 class RevealProgress(Base):

@@ -1,4 +1,6 @@
-"""Console: every red-team deduction with its author and evidence; voiding one asks first, with a reason.
+"""Console: every red-team deduction with its author, evidence, objective, the team's detection
+report and appeal; objectives hit per team. Voiding a deduction or deciding an appeal asks first,
+with a reason.
 
 Registered under /console by ``pages.py``, so its organizers-only check applies.
 """
@@ -10,8 +12,9 @@ from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from scoreboard.core.errors import Refused
-from scoreboard.drill import deductions
-from scoreboard.store.models import Deduction, Team, utcnow
+from scoreboard.drill import appeals, deductions, objectives
+from scoreboard.store.models import Appeal, Deduction, Team, utcnow
+from scoreboard.web import i18n
 from scoreboard.web.console.common import done, refused
 from scoreboard.web.console.confirm import Question, ask, confirmed
 from scoreboard.web.context import actor, db, services
@@ -21,7 +24,9 @@ bp = Blueprint("deductions", __name__)
 
 @bp.get("/deductions")
 def page() -> Any:
-    return render_template("console/deductions.html", rows=deductions.listing(db()))
+    lang = i18n.language()
+    return render_template("console/deductions.html", rows=objectives.localized(deductions.listing(db()), lang),
+                           hits=objectives.hits(db(), lang))
 
 
 @bp.get("/deductions/<int:deduction_id>/evidence")
@@ -53,3 +58,32 @@ def void(deduction_id: int) -> Any:
         return refused(err, "console.deductions.page")
     return done(_("Deduction voided: %(team)s gets %(points)s points back.", team=team, points=row.points),
                  "console.deductions.page")
+
+
+@bp.route("/deductions/appeals/<int:appeal_id>/<any(uphold, void):decision>", methods=["GET", "POST"])
+def decide_appeal(appeal_id: int, decision: str) -> Any:
+    """Uphold a deduction against a team's appeal, or void it; asks first, with a reason."""
+    appeal = db().get(Appeal, appeal_id)
+    if appeal is None:
+        abort(404)
+    row = db().get(Deduction, appeal.deduction_id)
+    team = db().get(Team, row.team_id).name
+    if not confirmed():
+        void = decision == "void"
+        return ask(Question(
+            _("Void the deduction of %(points)s points from %(team)s?", points=row.points, team=team) if void
+            else _("Uphold the deduction of %(points)s points from %(team)s?", points=row.points, team=team), [
+                _("Reason recorded: %(reason)s", reason=row.reason),
+                _("The team's appeal: %(text)s", text=appeal.text),
+                _("The team gets the points back and the standings change; the deduction stays listed, struck "
+                  "through with your reason.") if void else _("The deduction keeps counting; the team reads your "
+                                                               "reason."),
+                _("The board's feed shows the decision. This cannot be undone."),
+            ], _("Void the deduction") if void else _("Uphold the deduction"), url_for("console.deductions.page"),
+            danger=void, reason_field=True))
+    try:
+        appeals.decide(db(), actor(), appeal_id, decision == "void", request.form.get("reason", ""), utcnow())
+    except Refused as err:
+        return refused(err, "console.deductions.page")
+    return done(_("Appeal decided: the deduction from %(team)s is voided.", team=team) if decision == "void"
+                else _("Appeal decided: the deduction from %(team)s stands.", team=team), "console.deductions.page")

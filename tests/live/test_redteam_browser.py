@@ -113,7 +113,7 @@ def test_objective_hit_detection_accepted_appeal_voided_on_a_phone(shared_server
         team.goto(base + "/team")
         mail = team.locator("#deductions tbody tr", has_text="Take over the mail server")
         expect(mail).to_contain_text("−200")
-        mail.locator("textarea[name=text]").fill("EDR alert on MX01: OWA login from 203.0.113.7")
+        mail.get_by_label(re.compile("What your team detected")).fill("EDR alert on MX01: OWA login from 203.0.113.7")
         mail.get_by_role("button", name="Report the detection").click()
         expect(team.locator(".flash.ok")).to_contain_text("detection report is filed")
         expect(mail).to_contain_text("waiting for a judge")
@@ -136,7 +136,7 @@ def test_objective_hit_detection_accepted_appeal_voided_on_a_phone(shared_server
         expect(mail).to_contain_text("Matches the red team's log")
         portal = team.locator("#deductions tbody tr", has_text="Deface the NWA customer portal")
         portal.locator("summary", has_text="Appeal…").click()
-        portal.locator("details textarea[name=text]").fill("The portal is hosted by a third party: out of scope")
+        portal.get_by_label(re.compile("Why the deduction is wrong")).fill("The portal is hosted by a third party: out of scope")
         portal.get_by_role("button", name="File the appeal").click()
         expect(portal).to_contain_text("waiting for an organizer")
 

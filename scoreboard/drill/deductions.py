@@ -91,13 +91,6 @@ def cover(session: Session, actor: Actor, action: str, row: Deduction) -> None:
                 {c: getattr(row, c) for c in audit.SCORE_ROWS["deduction"][1]})
 
 
-def counting_points(deduction: Any) -> Any:
-    """What a deduction takes from its team's score: its points less what an accepted detection
-    gave back. The one place this rule lives: called with a row it is a number, called with the
-    ``Deduction`` class a column expression for the ledger's SQL (voids stay the ledger's matter)."""
-    return deduction.points - deduction.refunded_points
-
-
 def objective_named(session: Session, key: Any) -> Objective | None:
     """The live objective a deduction names by its redteam.yml id; None for "other" or nothing."""
     if key is None or key == "" or key == OTHER:

@@ -24,6 +24,7 @@ from scoreboard.store.models import (
     Event,
     Objective,
     User,
+    counting_points,
     utcnow,
 )
 
@@ -229,9 +230,9 @@ def test_a_detection_inside_the_window_accepted_gives_points_back(services: Any,
     accepted = client.post(decide, headers=drill.judge.headers, json={"accept": True, "comment": "matches our logs"})
     assert accepted.get_json()["status"] == "accepted"
     row = _row(services, Deduction, deduction)
-    assert row.refunded_points == 80 and deductions.counting_points(row) == 120  # 40 % of 200 back
+    assert row.refunded_points == 80 and counting_points(row) == 120  # 40 % of 200 back
     with services.database.session() as session:
-        counted = session.scalar(select(func.sum(deductions.counting_points(Deduction))))
+        counted = session.scalar(select(func.sum(counting_points(Deduction))))
         assert counted == 120
         event = session.scalar(select(Event).where(Event.kind == "detection"))
         assert isinstance(event.seq, int) and (event.payload["team"], event.payload["points"]) == ("Blue Cell", 80)

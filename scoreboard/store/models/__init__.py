@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scoreboard.store.models.base import Base, UTCDateTime, utcnow
 from scoreboard.store.models.content import Answer, Challenge, Drill, File, Hint, Pack, PackLoad
-from scoreboard.store.models.exercise import Deduction, Grade, Mark, Report, ReportFile, RevealProgress
+from scoreboard.store.models.exercise import Deduction, Grade, Mark, Report, ReportFile, RevealProgress, counting_points
 from scoreboard.store.models.play import (
     Announcement,
     ApiToken,
@@ -54,6 +54,7 @@ __all__ = [
     "Mark",
     "Grade",
     "Deduction",
+    "counting_points",
     "RevealProgress",
     "Objective",
     "Detection",

@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from scoreboard import cli
     from scoreboard.live import socket
     from scoreboard.live.guard import Bounds
-    from scoreboard.web import api, judging, pages, redteam
+    from scoreboard.web import api, defence, judging, pages, redteam
     from scoreboard.web.console import pages as console
 
     services.live = socket.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(judging.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(redteam.bp)
+    app.register_blueprint(defence.bp)
     api.register_error_pages(app)
     unavailable.init_app(app)
     app.cli.add_command(cli.drill)

@@ -10,7 +10,9 @@ replay's moment) applies to every kind alike:
   and the first visible solve's first-blood bonus;
 - an award; a hint bought (its cost, negative);
 - a released grade, at its release;
-- a red-team deduction (negative), and its void (the points back) at the void's time.
+- a red-team deduction (negative) at its time; an accepted detection's refund (positive) at
+  its acceptance; the deduction's void at the void's time gives back what still counted
+  (``counting_points``: its points less the refund). The replay shows each when it happened.
 
 Disabled teams have no entries (unless asked for), nor do solves of removed challenges or solves
 stored after the drill's ``ends_at``; a disabled team's solve never takes a first blood. No Flask.
@@ -32,6 +34,7 @@ from scoreboard.store.models import (
     Award,
     Challenge,
     Deduction,
+    Detection,
     Grade,
     Hint,
     HintUnlock,
@@ -39,6 +42,7 @@ from scoreboard.store.models import (
     Solve,
     Team,
     UTCDateTime,
+    counting_points,
 )
 
 
@@ -46,8 +50,9 @@ from scoreboard.store.models import (
 class Entry:
     """One row that carries points: whose, when it changed the board, which category, how many
     (signed: a hint's cost and a deduction are negative), and from what ``source`` ("solve",
-    "first_blood", "award", "hint", "grade", "deduction", "void"); ``ref`` is the challenge of a
-    solve, first blood, hint or grade, the row id of an award, deduction or void."""
+    "first_blood", "award", "hint", "grade", "deduction", "refund", "void"); ``ref`` is the challenge
+    of a solve, first blood, hint or grade, the row id of an award or deduction (for its refund and
+    void too)."""
 
     team_id: int
     at: datetime
@@ -169,7 +174,7 @@ def _solve_entries(session: Session, view: Visibility) -> Iterable[Entry]:
 
 
 def _other_entries(session: Session, view: Visibility) -> Iterable[Entry]:
-    """Awards, hints bought, released grades, deductions and their voids."""
+    """Awards, hints bought, released grades, deductions, their refunds and their voids."""
     queries = (
         ("award", "flags", _shown(select(Award.team_id, Award.at, Award.value, Award.id), view, Award.at,
                                   Award.team_id)),
@@ -180,7 +185,14 @@ def _other_entries(session: Session, view: Visibility) -> Iterable[Entry]:
                                     .where(Grade.released_at.is_not(None)), view, Grade.released_at, Grade.team_id)),
         ("deduction", "deductions", _shown(select(Deduction.team_id, Deduction.at, -Deduction.points, Deduction.id),
                                            view, Deduction.at, Deduction.team_id)),
-        ("void", "deductions", _shown(select(Deduction.team_id, Deduction.voided_at, Deduction.points, Deduction.id)
+        ("refund", "deductions", _shown(select(Deduction.team_id, Detection.judged_at, Deduction.refunded_points,
+                                               Deduction.id)
+                                        .join(Detection, Detection.deduction_id == Deduction.id)
+                                        .where(Detection.status == "accepted", Deduction.refunded_points > 0),
+                                        view, Detection.judged_at, Deduction.team_id)),
+        # A detection is decided only before a void, so a void gives back what still counted.
+        ("void", "deductions", _shown(select(Deduction.team_id, Deduction.voided_at, counting_points(Deduction),
+                                             Deduction.id)
                                       .where(Deduction.voided_at.is_not(None)),
                                       view, Deduction.voided_at, Deduction.team_id)),
     )
@@ -191,7 +203,8 @@ def _other_entries(session: Session, view: Visibility) -> Iterable[Entry]:
 
 def latest(session: Session, until: datetime) -> datetime | None:
     """When the ledger last changed up to ``until``, whoever's row it was (the replay's end)."""
-    times = (Solve.at, Award.at, HintUnlock.at, Grade.released_at, Deduction.at, Deduction.voided_at)
+    times = (Solve.at, Award.at, HintUnlock.at, Grade.released_at, Deduction.at, Deduction.voided_at,
+             Detection.judged_at)
     found = [aware(session.scalar(select(func.max(column)).where(column <= literal(until, UTCDateTime()))))
              for column in times]
     return max((t for t in found if t is not None), default=None)

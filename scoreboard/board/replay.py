@@ -24,7 +24,8 @@ from scoreboard.store import events
 from scoreboard.store.models import Event
 
 # The kinds of public event the feed lists (the rest re-score or re-time the board).
-FEED_KINDS = ("solve", "award", "announcement", "release", "freeze", "graded", "deduction", "reveal")
+FEED_KINDS = ("solve", "award", "announcement", "release", "freeze", "graded", "deduction", "detection", "appeal",
+              "reveal")
 FEED = 20
 TOP = 10
 

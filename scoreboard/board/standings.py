@@ -54,9 +54,9 @@ def compute(session: Session, cutoff: Cutoff = None, entries: list[Entry] | None
 
 
 # What the public feed shows, from the stored events.
-FEED_KINDS = ("solve", "graded", "deduction")
+FEED_KINDS = ("solve", "graded", "deduction", "detection", "appeal")
 # Events that record a change of points: they show in a feed exactly when the ledger shows them.
-SCORED = {"solve", "award", "graded", "deduction"}
+SCORED = {"solve", "award", "graded", "deduction", "detection", "appeal"}
 
 
 def recent_solves(session: Session, cutoff: Cutoff, limit: int = RECENT,

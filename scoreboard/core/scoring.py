@@ -21,6 +21,8 @@ def dynamic_value(initial: int, decay: int, minimum: int, solves: int, function:
 CATEGORIES = ("flags", "reports", "deductions")
 # Categories whose breakdown counts points taken (shown as a positive number, subtracted).
 SIGN = {"deductions": -1}
+# The most one red-team deduction (or a redteam.yml objective) may take from a team.
+MAX_DEDUCTION = 100_000
 
 
 def weighted(breakdown: dict[str, int], weights: dict[str, int] | None) -> int:

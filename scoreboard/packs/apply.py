@@ -16,7 +16,7 @@ from scoreboard.core.clock import public_name
 from scoreboard.packs.problems import PackError, short
 from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec, PhaseSpec
 from scoreboard.store import events
-from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, Phase, utcnow
+from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Objective, Pack, PackLoad, Phase, utcnow
 
 
 @dataclass
@@ -28,6 +28,8 @@ class PackDiff:
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     phases: list[str] = field(default_factory=list)  # each phase and how it opens, in order
+    # redteam.yml's objectives as "id: title (points)", in the file's order.
+    objectives: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,6 +42,9 @@ class PackDiff:
         out += [f"  phase {line}" for line in self.phases]
         out.append(f"  {len(self.added)} added, {len(self.changed)} changed, "
                    f"{len(self.removed)} removed, {len(self.unchanged)} unchanged")
+        if self.objectives:
+            out.append(f"  red-team objectives ({len(self.objectives)}):")
+            out += [f"    {line}" for line in self.objectives]
         return out
 
 
@@ -116,7 +121,9 @@ def diff_pack(session: Session, spec: PackSpec) -> PackDiff:
     _check_phase_ids(session, spec)
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
     diff = PackDiff(spec.id, warnings=list(spec.warnings),
-                    phases=[f"{p.id}: {p.title} ({_opening(p)})" for p in spec.phases])
+                    phases=[f"{p.id}: {p.title} ({_opening(p)})" for p in spec.phases],
+                    objectives=[f"{o.key}: {o.title} ({o.points})" for o in spec.redteam.objectives]
+                    if spec.redteam else [])
     for challenge in spec.challenges:
         stored = existing.get(challenge.name)
         if stored is None or stored.removed:
@@ -197,6 +204,18 @@ def _write_phases(session: Session, spec: PackSpec) -> dict[str, datetime | None
         session.delete(row)
     session.flush()
     return dict(session.execute(select(Phase.id, Phase.opened_at).where(Phase.pack_id == spec.id)).all())
+def _write_objectives(session: Session, spec: PackSpec) -> None:
+    """redteam.yml's objectives, matched by id and updated in place (deductions keep theirs);
+    one the file no longer lists, or a pack without the file, marks them removed."""
+    existing = {o.key: o for o in session.scalars(select(Objective).where(Objective.pack_id == spec.id))}
+    listed = spec.redteam.objectives if spec.redteam else []
+    for position, item in enumerate(listed):
+        row = existing.pop(item.key, None) or Objective(pack_id=spec.id, key=item.key)
+        row.title, row.category, row.points, row.asset = item.title, item.category, item.points, item.asset
+        row.translations, row.position, row.removed = item.translations, position, False
+        session.add(row)
+    for row in existing.values():
+        row.removed = True
 
 
 def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int | None = None) -> PackDiff:
@@ -238,6 +257,7 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         existing[name].removed = True
     events.rename_challenges(session, {c.id: (shown_before[c.id], public_name(c)) for c in existing.values()
                                        if public_name(c) != shown_before[c.id]})
+    _write_objectives(session, spec)
     session.add(PackLoad(pack_id=spec.id, digest=spec.digest, actor_id=actor_id, summary=diff.as_dict()))
     session.flush()
     events.record(session, "pack", {"pack_id": spec.id, "title": spec.title, "added": len(diff.added),

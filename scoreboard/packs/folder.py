@@ -16,6 +16,8 @@ from scoreboard.core import clock
 from scoreboard.packs import archives, fields, phases, translations, yamlfile
 from scoreboard.packs.challenge import ChallengeReader, unknown
 from scoreboard.packs.problems import Findings, PackError, short
+from scoreboard.packs.redteam import FILE_NAME as REDTEAM_FILE
+from scoreboard.packs.redteam import RedTeamReader
 from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
 PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
@@ -201,13 +203,18 @@ def read_folder(root: Path, strict: bool = False) -> PackSpec:
     _check_across(challenges, findings)
     _check_phases(challenges, [p.id for p in settings.get("phases", [])], findings)
     _plugin_types(plugins, len(challenges), findings)
+    redteam = RedTeamReader(root, root / REDTEAM_FILE, findings).read() if (root / REDTEAM_FILE).is_file() else None
     findings.raise_if_problems(strict)
+    if redteam is not None:
+        settings.update(redteam.settings())
     digest = hashlib.sha256(repr(sorted((c.name, repr(c.fingerprint())) for c in challenges)).encode())
     digest.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
+    digest.update(repr(redteam).encode())
     pack_translations = settings.pop("translations", {})
     briefing, pack_phases = settings.pop("briefing", ""), settings.pop("phases", [])
     return PackSpec(settings.pop("id"), settings.pop("title"), settings.pop("description"), root,
-                    digest.hexdigest(), challenges, settings, findings.warnings, pack_translations, briefing, pack_phases)
+                    digest.hexdigest(), challenges, settings, findings.warnings, pack_translations, briefing, pack_phases,
+                    redteam)
 
 
 @contextmanager

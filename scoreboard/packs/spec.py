@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scoreboard.packs.redteam import RedTeamSpec
+
 
 @dataclass
 class AnswerSpec:
@@ -116,3 +118,4 @@ class PackSpec:
     translations: dict[str, Any] = field(default_factory=dict)  # pack.yml's title/description by language
     briefing: str = ""
     phases: list[PhaseSpec] = field(default_factory=list)
+    redteam: RedTeamSpec | None = None  # redteam.yml, when the pack has one

@@ -23,7 +23,7 @@ from scoreboard.store.models import Challenge, Drill, Event, utcnow
 # standings re-scored only for these, never for a wrong answer. "hint" (a hint bought) and
 # "board" (a re-grade, a restore) are internal and never sent to clients.
 BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board", "hint", "graded",
-               "deduction", "reveal", "phase"}
+               "deduction", "reveal", "phase", "detection", "appeal"}
 # Kinds after which cached challenge definitions, the clock or accounts may be stale.
 CATALOG_KINDS = {"pack", "clock", "catalog", "board", "phase"}
 ACCOUNT_KINDS = {"team", "accounts", "board"}

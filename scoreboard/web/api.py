@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from scoreboard.board import replay
 from scoreboard.board.snapshot import encode
 from scoreboard.core.errors import N_, Refused
-from scoreboard.drill import attempts, challenges, deductions, judging, phases, reports
+from scoreboard.drill import appeals, attempts, challenges, deductions, detections, judging, objectives, phases, reports
 from scoreboard.drill.attempts import Attempt
 from scoreboard.store.models import utcnow
 from scoreboard.web import inputs, refusals
@@ -193,9 +193,65 @@ def record_deduction() -> Any:
     body = json_body()
     session = db()
     row = deductions.record(session, body.get("team_id"), body.get("points"), body.get("reason"),
-                            body.get("evidence"), utcnow(), who)
+                            body.get("evidence"), utcnow(), who, objective=body.get("objective"))
     session.commit()
     return {"id": row.id}, 201
+
+
+@bp.get("/objectives")
+def list_objectives() -> Any:
+    """redteam.yml's objectives, for the red team's scripts (and organizers)."""
+    who = actor()
+    if who is None:
+        return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
+    deductions.ensure_recorder(who)
+    return {"objectives": objectives.live(db(), language())}
+
+
+@bp.post("/deductions/<int:deduction_id>/detection")
+@team_required
+def file_detection(deduction_id: int) -> Any:
+    """The team reports what it detected of the attack behind one of its deductions."""
+    row = detections.file(db(), actor(), deduction_id, json_body().get("text"), utcnow())
+    db().commit()
+    return {"id": row.id, "status": row.status}, 201
+
+
+@bp.post("/deductions/<int:deduction_id>/appeal")
+@team_required
+def file_appeal(deduction_id: int) -> Any:
+    row = appeals.file(db(), actor(), deduction_id, json_body().get("text"), utcnow())
+    db().commit()
+    return {"id": row.id, "status": row.status}, 201
+
+
+@bp.get("/judging/detections")
+@judge_required
+def detection_queue() -> Any:
+    items = detections.queue(db(), actor(), language())
+    for item in items:
+        item["filed_at"], item["attack_at"] = item["filed_at"].isoformat(), item["attack_at"].isoformat()
+    return {"detections": items}
+
+
+@bp.post("/judging/detections/<int:detection_id>")
+@judge_required
+def decide_detection(detection_id: int) -> Any:
+    body = json_body()
+    row = detections.decide(db(), actor(), detection_id, body.get("accept"), body.get("comment"), utcnow())
+    db().commit()
+    return {"id": row.id, "status": row.status}
+
+
+@bp.post("/appeals/<int:appeal_id>")
+def decide_appeal(appeal_id: int) -> Any:
+    """An organizer upholds a deduction (``{"void": false, "reason"}``) or voids it (``true``)."""
+    if actor() is None:
+        return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
+    body = json_body()
+    row = appeals.decide(db(), actor(), appeal_id, body.get("void"), body.get("reason"), utcnow())
+    db().commit()
+    return {"id": row.id, "status": row.status}
 
 
 def _json(body: bytes) -> Response:

@@ -1,6 +1,7 @@
 """Pages for report tasks: a team files and revises its report; judges work through their queue.
 
-Thin views over ``reports`` and ``judging``; forms post and redirect, so everything works
+Thin views over ``reports``, ``judging`` and ``detections`` (a team's report that it detected
+a red-team attack, decided on the judge's page like a report); forms post and redirect, so everything works
 without JavaScript. Judges never see a team's name or id here: reports go by id, files by
 their anonymous names.
 """
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from scoreboard.core.errors import Refused
-from scoreboard.drill import judging, reports
+from scoreboard.drill import detections, judging, reports
 from scoreboard.store.models import utcnow
 from scoreboard.web import i18n, refusals
 from scoreboard.web.context import actor, catalog, db, received_files, send_stored, services, solved_by
@@ -73,9 +74,24 @@ def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.get("/judge")
 @judge_required
 def queue() -> Any:
-    """The reports waiting for this judge's marks, and "My marks": what they saved so far."""
+    """The reports waiting for this judge's marks, "My marks" (what they saved so far) and the
+    detection reports waiting for a decision."""
     return render_template("judge.html", reports=judging.queue(db(), actor(), i18n.language()),
-                           marks=judging.my_marks(db(), actor()))
+                           marks=judging.my_marks(db(), actor()),
+                           detections=detections.queue(db(), actor(), i18n.language()))
+
+
+@bp.post("/judge/detections/<int:detection_id>")
+@judge_required
+def decide_detection(detection_id: int) -> Any:
+    """Accept or reject a team's detection report: the button pressed says which."""
+    refusals.back_to("judging.queue", anchor="#detections")
+    decision = {"accept": True, "reject": False}.get(request.form.get("decision", ""), request.form.get("decision"))
+    row = detections.decide(db(), actor(), detection_id, decision, request.form.get("comment", ""), utcnow())
+    db().commit()
+    flash(_("Detection report #%(id)s is accepted.", id=row.id) if row.status == "accepted"
+          else _("Detection report #%(id)s is rejected.", id=row.id), "ok")
+    return redirect(url_for("judging.queue") + "#detections")
 
 
 @bp.route("/judge/reports/<int:report_id>", methods=["GET", "POST"])

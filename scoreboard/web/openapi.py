@@ -133,7 +133,24 @@ def _schemas() -> dict[str, Any]:
         "ChallengeSummary": summary,
         "Challenge": detail,
         "CtftimeFeed": ctftime,
+        **_redteam_schemas(),
     }
+
+
+def _redteam_schemas() -> dict[str, Any]:
+    objective = _object(id=_STR, title=_STR, category=_STR, asset=_STR, points=_INT, removed=_BOOL)
+    return {
+        "Objective": objective,
+        "QueuedDetection": _object(
+            id=_INT, text=_STR, filed_at=_TIME, attack_at=_TIME, points=_INT, reason=_STR,
+            objective={"anyOf": [{"type": "null"}, objective]}),
+        "Claim": _object(("id", "status"), id=_INT, status={
+            "enum": ["pending", "accepted", "rejected", "upheld", "voided"]}),
+    }
+
+
+TEXT = _object(("text",), text={"type": "string", "minLength": 1, "maxLength": 5000,
+                                "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"})
 
 
 def document() -> dict[str, Any]:
@@ -197,14 +214,36 @@ def document() -> dict[str, Any]:
             "/scoreboard/ctftime": {"get": _op("CTFtime feed (ctftime.org/json-scoreboard-feed)",
                                                _ref("CtftimeFeed"), errors=(), public=True)},
             "/deductions": {"post": _created(
-                "Record a red-team deduction (red team or organizers): points taken from a team, with a reason",
-                body=_object(("team_id", "points", "reason"), team_id=_INT,
+                "Record a red-team deduction (red team or organizers): points taken from a team, with a reason; "
+                "naming an objective makes its points and title the defaults",
+                body=_object(("team_id",), team_id=_INT,
+                             objective={"type": "string", "maxLength": 100,
+                                        "description": "an objective's id from redteam.yml, or \"other\""},
                              points={"type": "integer", "minimum": 1, "maximum": 100000,
-                                     "description": "the points the team loses"},
+                                     "description": "the points the team loses (required without an objective)"},
                              reason={"type": "string", "minLength": 1, "maxLength": 1000,
-                                     "pattern": _NOT_BLANK, "description": "shown on the board's feed"},
+                                     "pattern": _NOT_BLANK, "description": "shown on the board's feed (required "
+                                                                           "without an objective)"},
                              evidence={"type": "string", "maxLength": 20000, **_NO_NUL,
                                        "description": "for organizers only"}))},
+            "/objectives": {"get": _op("Red team and organizers: redteam.yml's objectives", _object(
+                objectives={"type": "array", "items": _ref("Objective")}), errors=(401, 403))},
+            "/deductions/{id}/detection": {"post": _op(
+                "A team reports what it detected of the attack behind one of its deductions (once, inside the "
+                "window)", _ref("Claim"), errors=(400, 401, 403, 404), params=("id",), status=201, body=TEXT)},
+            "/deductions/{id}/appeal": {"post": _op(
+                "A team appeals one of its deductions (once)", _ref("Claim"), errors=(400, 401, 403, 404),
+                params=("id",), status=201, body=TEXT)},
+            "/judging/detections": {"get": _op("Judges: detection reports waiting for a decision, anonymised", _object(
+                detections={"type": "array", "items": _ref("QueuedDetection")}), errors=(401, 403))},
+            "/judging/detections/{id}": {"post": _op(
+                "Judges: accept (part of the points back) or reject a detection report, with a comment",
+                _ref("Claim"), errors=(400, 401, 403, 404), params=("id",),
+                body=_object(("accept", "comment"), accept=_BOOL, comment={"type": "string", "maxLength": 2000}))},
+            "/appeals/{id}": {"post": _op(
+                "Organizers: uphold a deduction against its appeal, or void it, with a reason", _ref("Claim"),
+                errors=(400, 401, 403, 404), params=("id",),
+                body=_object(("void", "reason"), void=_BOOL, reason={"type": "string", "maxLength": 2000}))},
             "/replay": {"get": _op(
                 "The public board at a minute of the drill: standings, feed and score series; never ahead of "
                 "the public board (the freeze, an unfinished reveal)", _ref("Replay"), errors=(400, 404),

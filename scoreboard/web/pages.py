@@ -19,7 +19,7 @@ from scoreboard.core import names
 from scoreboard.core.clock import NOT_STARTED
 from scoreboard.core.errors import N_, NotFound, Refused
 from scoreboard.core.text import render_markdown
-from scoreboard.drill import accounts, attempts, challenges, guessing, phases, reports
+from scoreboard.drill import accounts, attempts, challenges, claims, guessing, objectives, phases, reports
 from scoreboard.drill.attempts import Attempt
 from scoreboard.packs import translations
 from scoreboard.store.models import Challenge, File, Hint, utcnow
@@ -251,7 +251,8 @@ def team_page() -> Any:
         row["challenge"] = names.get(row["challenge"], row["challenge"])
         if "category" in row:
             row["category"] = categories.get(row["category"], row["category"])
-    return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()))
+    answers = objectives.localized(claims.for_team(db(), current_user.team_id, utcnow()), i18n.language())
+    return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()), answers=answers)
 
 
 @bp.get("/briefing")

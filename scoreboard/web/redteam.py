@@ -1,6 +1,7 @@
 """The red team's page: record a successful attack against a team, and see what was recorded.
 
-Thin: the form goes to ``deductions.record`` (the same function as ``POST /api/v1/deductions``).
+Thin: the form goes to ``deductions.record`` (the same function as ``POST /api/v1/deductions``);
+the page shows redteam.yml's objectives against every team: which were hit where.
 Works without JavaScript: the form posts and the page comes back with a message.
 """
 from __future__ import annotations
@@ -12,10 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from scoreboard.core.errors import Refused
-from scoreboard.drill import deductions
+from scoreboard.drill import deductions, objectives
 from scoreboard.store import uploads
 from scoreboard.store.models import Team, utcnow
-from scoreboard.web import refusals
+from scoreboard.web import i18n, refusals
 from scoreboard.web.context import actor, db, form_number, received_files, services
 
 bp = Blueprint("redteam", __name__)
@@ -55,7 +56,7 @@ def page() -> Any:
         refusals.show_again(lambda: _render(form))
         row = deductions.record(session, form_number(form.get("team_id", "")), form_number(form.get("points", "")),
                                 form.get("reason", ""), form.get("evidence", ""), utcnow(), actor(),
-                                evidence_upload(), evidence_store())
+                                evidence_upload(), evidence_store(), objective=form.get("objective", ""))
         team = session.get(Team, row.team_id).name
         session.commit()
         flash(_("Deduction recorded: −%(points)s for %(team)s (%(reason)s).", points=row.points, team=team,
@@ -67,5 +68,7 @@ def page() -> Any:
 def _render(form: Any) -> str:
     session = db()
     teams = session.scalars(select(Team).where(Team.disabled.is_(False)).order_by(Team.name)).all()
-    return render_template("redteam.html", teams=teams, rows=deductions.listing(session), form=form,
-                           max_mib=round(services().settings.max_evidence_bytes / 1024 / 1024, 1))
+    rows = objectives.localized(deductions.listing(session), i18n.language())
+    return render_template("redteam.html", teams=teams, rows=rows, form=form,
+                           max_mib=round(services().settings.max_evidence_bytes / 1024 / 1024, 1),
+                           hits=objectives.hits(session, i18n.language()))

@@ -265,6 +265,8 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
     /* The standings event that follows moves the score, the breakdown cells and the chart. */
     deduction: function (d) { addToFeed(itemLine({ kind: "deduction", ...d })); },
     graded: function (g) { addToFeed(itemLine({ kind: "graded", ...g })); },
+    detection: function (d) { addToFeed(itemLine({ kind: "detection", ...d })); },
+    appeal: function (a) { addToFeed(itemLine({ kind: "appeal", ...a })); },
     announcement: function (a) {
       const empty = announcements.querySelector(".empty");
       if (empty) empty.remove();

@@ -93,7 +93,7 @@ window.Drillboard = (function () {
   }
 
   const KINDS = ["solve", "announcement", "release", "standings", "freeze", "clock", "award", "team", "pack",
-    "deduction", "graded", "reveal", "phase"];
+    "deduction", "graded", "reveal", "phase", "detection", "appeal"];
 
   /* Every public event is also a DOM event ("drillboard:phase"...), so a small script for one part
      of a page (static/js/phase.js) follows the stream without opening a second connection. */

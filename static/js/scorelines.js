@@ -27,6 +27,7 @@ export function itemPoints(item) {
   if (item.kind === "reveal") return signed(item.change && item.change.points);
   if (item.kind === "award") return signed(item.value);
   if (item.kind === "deduction") return signed(-item.points);
+  if (item.kind === "appeal") return item.decision === "voided" ? signed(item.returned) : "";
   return signed(item.points);
 }
 
@@ -48,6 +49,10 @@ export function feedLine(item, words) {
     li.append(el("strong", "", item.team),
       document.createTextNode(" " + verb + " " + words.challenge(item.challenge_id, item.challenge) + " "), pts);
     if (item.first_blood) li.append(document.createTextNode(" "), el("span", "badge blood", words.t("first_blood_badge")));
+  } else if (kind === "detection" || kind === "appeal") {
+    const key = kind === "detection" ? "feed_detection" : "feed_appeal_" + item.decision;
+    li.append(el("strong", "", words.t(key, { team: item.team, reason: item.reason, points: item.points })),
+      document.createTextNode(" "), pts);
   } else if (kind === "deduction") {
     li.append(el("strong", "", item.team), document.createTextNode(" "), pts, document.createTextNode(" "),
       el("span", "badge deduction", words.t("red_team")), document.createTextNode(" "), el("span", "reason", item.reason));

@@ -126,6 +126,8 @@
       else if (notice.kind === "award") D.toast(D.t("award", { value: (notice.value > 0 ? "+" : "") + notice.value, reason: notice.reason }), "info");
       else if (notice.kind === "deduction") D.toast(D.t("deduction", { points: notice.points, reason: notice.reason }), "error");
       else if (notice.kind === "deduction_void") D.toast(D.t("deduction_void", { points: notice.points, void_reason: notice.void_reason }), "info");
+      else if (notice.kind === "detection") D.toast(D.t("detection_" + notice.status, notice), notice.status === "accepted" ? "ok" : "info");
+      else if (notice.kind === "appeal") D.toast(D.t("appeal_" + notice.decision, notice), notice.decision === "voided" ? "ok" : "info");
       refreshList();
     },
   });

@@ -1,5 +1,5 @@
 """One ledger of points: whatever the drill held (solves at decaying values, first bloods, hints,
-awards, grades, deductions and voids, a freeze, weights, disabled teams), the replay's last frame,
+awards, grades, deductions, detection refunds and voids, a freeze, weights, disabled teams), the replay's last frame,
 the standings, every chart's last point and the results export agree; and every change of a ledger
 row reaches the public board without waiting for a solve."""
 from __future__ import annotations
@@ -23,6 +23,7 @@ from scoreboard.store.models import (
     Award,
     Challenge,
     Deduction,
+    Detection,
     Grade,
     Hint,
     HintUnlock,
@@ -53,7 +54,8 @@ def _moment(minute: int) -> Any:
 
 
 # One drill: (kind, team index, minute, number) rows, a freeze minute, weights, disabled teams.
-ROW = st.tuples(st.sampled_from(["solve_s", "solve_d", "hint", "award", "grade", "deduction", "void"]),
+ROW = st.tuples(st.sampled_from(["solve_s", "solve_d", "hint", "award", "grade", "deduction", "void", "detected",
+                                 "detected_void"]),
                 st.integers(0, 3), st.integers(0, 119), st.integers(1, 80))
 DRILLS = st.fixed_dictionaries({
     "rows": st.lists(ROW, max_size=25),
@@ -69,7 +71,7 @@ DRILLS = st.fixed_dictionaries({
 
 def _write(session: Any, drill: dict[str, Any], teams: list[int]) -> None:
     """Store the drill's rows directly: the ledger reads rows, whatever path wrote them."""
-    for table in (Solve, HintUnlock, Award, Grade, Report, Deduction):
+    for table in (Solve, HintUnlock, Award, Grade, Report, Detection, Deduction):
         session.execute(delete(table))
     ids = {c.name: c.id for c in session.scalars(select(Challenge))}
     hint = session.scalar(select(Hint.id))
@@ -100,12 +102,30 @@ def _write(session: Any, drill: dict[str, Any], teams: list[int]) -> None:
             session.add(Grade(team_id=team, challenge_id=ids["Report"], report_id=report.id, points=min(number, 60),
                               at=at, released_at=at + timedelta(minutes=1)))
         else:
-            voided = min(at + timedelta(minutes=number % 30), NOW) if kind == "void" else None
-            session.add(Deduction(team_id=team, points=number, reason="r", at=at, voided_at=voided))
+            _deduction(session, kind, team, at, number)
     if drill["late"] and drill["ended"] and ("solve_d", teams[0]) not in seen:
         # A solve stored after the end never counts.
         session.add(Solve(team_id=teams[0], challenge_id=ids["Dynamic"], at=NOW))
     session.flush()
+
+
+def _deduction(session: Any, kind: str, team: int, at: Any, number: int) -> None:
+    """A deduction; ``detected``: a detection accepted some minutes later gave half back;
+    ``*void``: voided later still (after any detection, as the use cases allow)."""
+    judged = min(at + timedelta(minutes=number % 7), NOW) if kind.startswith("detected") else None
+    voided = min((judged or at) + timedelta(minutes=number % 30), NOW) if kind.endswith("void") else None
+    row = Deduction(team_id=team, points=number, reason="r", at=at, voided_at=voided,
+                    refunded_points=number // 2 if judged else 0)
+    session.add(row)
+    if judged:
+        session.flush()
+        session.add(Detection(deduction_id=row.id, text="seen", at=at, status="accepted", judged_at=judged))
+
+
+def _counting(session: Any, team_id: int) -> int:
+    """What a team's deductions take in the end: each one not voided, less its refund."""
+    return sum(row.points - row.refunded_points for row in session.scalars(
+        select(Deduction).where(Deduction.team_id == team_id, Deduction.voided_at.is_(None))))
 
 
 def test_every_view_of_the_points_agrees(services: Any, make_pack: Any) -> None:
@@ -131,6 +151,8 @@ def test_every_view_of_the_points_agrees(services: Any, make_pack: Any) -> None:
             exported = json.loads(results.export(session, "json"))["standings"]
             if drill["ended"]:
                 assert exported == board  # after the end the freeze is lifted: one truth
+                for row in exported:  # a refund and a void each give back only what still counted
+                    assert row["breakdown"]["deductions"] == _counting(session, row["team_id"])
             for row in exported:
                 report = results.team_report(session, row["team_id"])
                 assert report["score"] == row["score"] and report["breakdown"] == {

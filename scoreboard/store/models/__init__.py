@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scoreboard.store.models.base import Base, UTCDateTime, utcnow
 from scoreboard.store.models.content import Answer, Challenge, Drill, File, Hint, Pack, PackLoad
-from scoreboard.store.models.exercise import Deduction, Grade, Mark, Report, ReportFile, RevealProgress
+from scoreboard.store.models.exercise import Deduction, Grade, Mark, Report, ReportFile, RevealProgress, counting_points
 from scoreboard.store.models.phase import Phase
 from scoreboard.store.models.play import (
     Announcement,
@@ -23,6 +23,7 @@ from scoreboard.store.models.play import (
     User,
 )
 from scoreboard.store.models.record import AuditEntry, AuditHead, BoardState, Event
+from scoreboard.store.models.redteam import Appeal, Detection, Objective
 
 __all__ = [
     "utcnow",
@@ -54,6 +55,10 @@ __all__ = [
     "Mark",
     "Grade",
     "Deduction",
+    "counting_points",
     "RevealProgress",
     "Phase",
+    "Objective",
+    "Detection",
+    "Appeal",
 ]

@@ -43,6 +43,10 @@ class Drill(Base):
     # The closing ceremony: None (the end lifts the freeze), "hold" (the public board stays
     # frozen after the end until organizers reveal), "revealing", "revealed".
     reveal: Mapped[str | None] = mapped_column(String(12))
+    # redteam.yml's detection: how long after a deduction a team may report that it detected
+    # the attack, and what share of the points an accepted detection gives back.
+    detection_window_minutes: Mapped[int] = mapped_column(default=60)
+    detection_refund_percent: Mapped[int] = mapped_column(default=50)
 
 
 class Pack(Base):

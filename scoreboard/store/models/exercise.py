@@ -100,6 +100,18 @@ class Deduction(Base):
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The redteam.yml objective hit (None: "other"), and what an accepted detection gave back:
+    # the score counts ``points - refunded_points`` (``counting_points`` below).
+    objective_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"))
+    refunded_points: Mapped[int] = mapped_column(default=0)
+
+
+def counting_points(deduction: Any) -> Any:
+    """What a deduction takes from its team's score: its points less what an accepted detection
+    gave back. The one place this rule lives, here so that the ledger (board/) can reach it:
+    called with a row it is a number, called with the ``Deduction`` class a column expression for
+    the score's SQL. Voids stay the ledger's matter (they depend on what the public may see)."""
+    return deduction.points - deduction.refunded_points
 
 
 class RevealProgress(Base):

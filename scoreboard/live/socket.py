@@ -113,6 +113,7 @@ class Live:
     def _on_connect(self, _auth: Any = None) -> None:
         if current_user.is_authenticated and current_user.team_id is not None:
             join_room(f"team:{current_user.team_id}")
+            join_room(events.TEAMS_ROOM)
         self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
 
     def _on_resync(self, _data: Any = None) -> None:

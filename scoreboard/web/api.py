@@ -16,7 +16,7 @@ from scoreboard.board import replay
 from scoreboard.board.snapshot import encode
 from scoreboard.core.errors import N_, Refused
 from scoreboard.drill import attempts, challenges, deductions, judging, reports
-from scoreboard.drill.attempts import Attempt, RateLimited
+from scoreboard.drill.attempts import Attempt
 from scoreboard.store.models import utcnow
 from scoreboard.web import inputs
 from scoreboard.web.context import (
@@ -37,15 +37,13 @@ from scoreboard.web.openapi import document
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-@bp.errorhandler(Refused)
 def _refused(err: Refused) -> Any:
     db().rollback()
-    if isinstance(err, RateLimited):
+    if err.status == 429:  # too many wrong answers, too many questions
         return error(refusal(err), 429, **{"Retry-After": str(err.retry_after)})
     return error(refusal(err), err.status)
 
 
-@bp.before_request
 def _csrf_for_cookie_sessions() -> Any:
     """Browser sessions must send the CSRF token; bearer-token clients need not."""
     if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
@@ -59,6 +57,16 @@ def _csrf_for_cookie_sessions() -> Any:
     except Exception as err:  # noqa: BLE001 - wtforms raises ValidationError
         return error(_("missing or bad CSRF token: %(why)s", why=err), 400)
     return None
+
+
+def serve_json(blueprint: Blueprint) -> Blueprint:
+    """The API's rules on a blueprint of API routes: CSRF for browser sessions, refusals as JSON."""
+    blueprint.before_request(_csrf_for_cookie_sessions)
+    blueprint.register_error_handler(Refused, _refused)
+    return blueprint
+
+
+serve_json(bp)
 
 
 def team_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,7 +2,7 @@
 (its inbox only), in English and optionally in Russian and Chinese.
 
 Each reader sees the text in their own language when the organizer wrote one, else the English.
-The console and the CLI's tests call ``announce``; it audits, stores the inbox message and
+The console calls ``announce``; it audits, stores the inbox message and
 queues the live event in the caller's transaction. No Flask here.
 """
 from __future__ import annotations

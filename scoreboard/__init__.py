@@ -116,7 +116,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from scoreboard import cli
     from scoreboard.live import socket
     from scoreboard.live.guard import Bounds
-    from scoreboard.web import api, defence, judging, pages, redteam
+    from scoreboard.web import api, defence, inbox, inbox_api, judging, pages, redteam
+    from scoreboard.web.console import clarifications
     from scoreboard.web.console import pages as console
 
     services.live = socket.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
@@ -128,12 +129,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.before_request(services.live.start)
     inputs.init_app(app)
     csrf.exempt(api.bp)
+    csrf.exempt(inbox_api.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(inbox_api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(judging.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(redteam.bp)
     app.register_blueprint(defence.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(clarifications.bp)
     api.register_error_pages(app)
     unavailable.init_app(app)
     app.cli.add_command(cli.drill)

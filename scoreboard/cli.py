@@ -124,11 +124,12 @@ def create_admin(name: str) -> None:
 
 @drill.command("create-user")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["judge", "red_team", "admin"]),
-              help="judge: grades reports; red_team: records deductions; admin: an organizer")
+@click.option("--role", required=True, type=click.Choice(["judge", "red_team", "white_cell", "admin"]),
+              help="judge: grades reports; red_team: records deductions; white_cell: answers teams' questions; "
+                   "admin: an organizer")
 @click.option("--team", "team_name", help="a judge who is also a member of this team (never judges its reports)")
 def create_user(name: str, role: str, team_name: str | None) -> None:
-    """Create a judge, red-team or organizer account; prints id, name, role, password and token as JSON."""
+    """Create a judge, red-team, white-cell or organizer account; prints id, name, role, password and token as JSON."""
     services = _services()
     services.database.migrate()
     try:

@@ -110,8 +110,11 @@ def public_announcements(session: Session, limit: int = RECENT) -> list[dict[str
 
 
 def announcement_payload(row: Announcement) -> dict[str, Any]:
+    """The announcement in English with its other languages: each viewer's page picks its own."""
     return {"id": row.id, "title": row.title, "body_html": render_markdown(row.body), "at": row.at.isoformat(),
-            "team_id": row.team_id}
+            "team_id": row.team_id,
+            "translations": {lang: {"title": text["title"], "body_html": render_markdown(text["body"])}
+                             for lang, text in (row.translations or {}).items()}}
 
 
 def public_grid(session: Session, cutoff: Cutoff, now: datetime, entries: list[Entry] | None = None) -> dict[str, Any]:

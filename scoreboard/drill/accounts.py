@@ -195,12 +195,13 @@ def create_member(session: Session, team: Team, name: str, password: str) -> Use
     return _create_user(session, name, password, "member", team)
 
 
-# Accounts that are not a team's: organizers, judges of reports, the red team.
-STAFF_ROLES = ("admin", "judge", "red_team")
+# Accounts that are not a team's: organizers, judges of reports, the red team, and the white cell
+# (exercise control's people who answer teams' questions).
+STAFF_ROLES = ("admin", "judge", "red_team", "white_cell")
 
 
 def create_staff(session: Session, name: str, role: str, team: Team | None = None) -> tuple[User, str, str]:
-    """An organizer, judge or red-team account; returns it with a generated password and an API token.
+    """An organizer, judge, red-team or white-cell account; returns it with a generated password and an API token.
 
     A judge may also belong to a team (``team``): judging then skips that team's reports.
     """

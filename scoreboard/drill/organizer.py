@@ -1,4 +1,4 @@
-"""What organizers do to a running drill: the clock, points, announcements, team control.
+"""What organizers do to a running drill: the clock, points, team control (announcements: ``announcements``).
 
 The CLI, the console and the API call these same functions; each writes an audit entry
 and the public event in the caller's transaction. No Flask here.
@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, RUNNING
 from scoreboard.core.errors import N_, NotFound, Refused
-from scoreboard.core.text import render_markdown
 from scoreboard.drill import accounts, audit, phases
 from scoreboard.store import events
 from scoreboard.store.db import find, lock_stream
-from scoreboard.store.models import Announcement, Award, Challenge, Drill, Team, User, utcnow
+from scoreboard.store.models import Award, Challenge, Drill, Team, User, utcnow
 
 CLOCK_ACTIONS = ("start", "pause", "resume", "freeze", "end", "reopen")
 
@@ -174,30 +173,6 @@ def award(session: Session, team_id: int, value: Any, reason: Any, now: datetime
     payload = {"team": team.name, "team_id": team.id, "value": value, "reason": row.reason, "at": now.isoformat()}
     events.record(session, "award", payload, now, held=events.clock_of(events.drill(session)).frozen(now))
     events.notify_team(session, team.id, "notice", {"kind": "award", **payload})
-    return row
-
-
-def announce(session: Session, title: Any, body: Any, now: datetime, actor: User | None,
-             team_id: int | None = None) -> Announcement:
-    """Post an announcement to everyone, or privately to one team."""
-    if not isinstance(title, str) or not title.strip():
-        raise Refused(N_("an announcement needs a title"))
-    if not isinstance(body, str):
-        raise Refused(N_("the announcement body must be text"))
-    if len(title) > 200 or len(body) > 20_000:
-        raise Refused(N_("the announcement is too long (title ≤ 200, body ≤ 20000 characters)"))
-    if team_id is not None and find(session, Team, team_id) is None:
-        raise NotFound(N_("no such team"))
-    row = Announcement(title=title.strip(), body=body, team_id=team_id, author_id=actor.id if actor else None, at=now)
-    session.add(row)
-    session.flush()
-    audit.record(session, actor.name if actor else "cli", "announce", {"id": row.id, "title": row.title, "team_id": team_id})
-    payload = {"id": row.id, "title": row.title, "body_html": render_markdown(row.body), "at": now.isoformat(),
-               "team_id": team_id}
-    if team_id is None:
-        events.record(session, "announcement", payload, now)
-    else:
-        events.notify_team(session, team_id, "announcement", payload)
     return row
 
 

@@ -1,4 +1,4 @@
-"""Staff accounts from the console: organizers, judges and the red team, each change audited.
+"""Staff accounts from the console: organizers, judges, the red team and the white cell, each change audited.
 
 ``accounts.create_staff`` makes the account (as the CLI's ``create-user`` does); these wrap it
 with the organizer's checks, the audit entry and the notice that makes every worker drop cached
@@ -27,7 +27,7 @@ def listing(session: Session) -> list[User]:
 def create(session: Session, name: Any, role: Any, team_id: int | None, actor: str) -> tuple[User, str, str]:
     """A new staff account; returns it with its password and API token (shown once, never stored)."""
     if role not in accounts.STAFF_ROLES:
-        raise Refused(N_("choose a role: admin, judge or red_team"))
+        raise Refused(N_("choose a role: admin, judge, red_team or white_cell"))
     team = None
     if team_id is not None:
         if role != "judge":

@@ -146,6 +146,7 @@ class Live:
             join_room(f"user:{current_user.id}")
             if current_user.team_id is not None:
                 join_room(f"team:{current_user.team_id}")
+                join_room(events.TEAMS_ROOM)
         self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
         return True
 

@@ -90,6 +90,15 @@ def notify_team(session: Session, team_id: int, kind: str, payload: dict[str, An
     _outbox(session).append({"kind": kind, "payload": payload, "room": f"team:{team_id}"})
 
 
+# Every team member's connection is in this room too: notices for all teams and no observer.
+TEAMS_ROOM = "teams"
+
+
+def notify_teams(session: Session, kind: str, payload: dict[str, Any]) -> None:
+    """Queue a notice for the members of every team, never for observers (no seq, not stored)."""
+    _outbox(session).append({"kind": kind, "payload": payload, "room": TEAMS_ROOM})
+
+
 def announce_releases(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Emit ``release`` once for each challenge that has opened since the last call.
 

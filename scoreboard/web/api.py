@@ -37,10 +37,6 @@ from scoreboard.web.openapi import document
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-bp.register_error_handler(Refused, refusals.as_json)
-
-
-@bp.before_request
 def _csrf_for_cookie_sessions() -> Any:
     """Browser sessions must send the CSRF token; bearer-token clients need not."""
     if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
@@ -54,6 +50,16 @@ def _csrf_for_cookie_sessions() -> Any:
     except Exception as err:  # noqa: BLE001 - wtforms raises ValidationError
         return error(_("missing or bad CSRF token: %(why)s", why=err), 400)
     return None
+
+
+def serve_json(blueprint: Blueprint) -> Blueprint:
+    """The API's rules on a blueprint of API routes: CSRF for browser sessions, refusals as JSON."""
+    blueprint.before_request(_csrf_for_cookie_sessions)
+    blueprint.register_error_handler(Refused, refusals.as_json)
+    return blueprint
+
+
+serve_json(bp)
 
 
 def team_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -124,8 +124,21 @@ def _schemas() -> dict[str, Any]:
         feed={"type": "array", "items": {"type": "object", "description": "a public event: kind plus its payload"}},
         series={"type": "array", "items": _object(team=_STR, team_id=_INT, points={
             "type": "array", "items": {"type": "array", "description": "[time, cumulative points]"}})})
+    message = _object(("id", "kind", "title", "body_html", "at", "read"), id=_INT,
+                      kind={"enum": ["announcement", "clarification"]}, title=_STR,
+                      body_html={**_STR, "description": "sanitised HTML in the caller's language"}, at=_TIME, read=_BOOL)
+    clarification = _object(
+        ("id", "question", "asked_at", "published"), id=_INT,
+        challenge_id={"type": ["integer", "null"], "description": "null: a general question (or one the caller "
+                                                                  "cannot see yet)"},
+        challenge=_NULLABLE_STR, question=_STR, asked_at=_TIME, answer=_NULLABLE_STR,
+        answered_at={"type": ["string", "null"], "format": "date-time"}, published=_BOOL,
+        own={**_BOOL, "description": "teams: asked by the caller's team"},
+        team={**_STR, "description": "exercise control only: the asking team"}, team_id=_INT)
     return {
         "Error": _object(("error",), error=_STR),
+        "InboxMessage": message,
+        "Clarification": clarification,
         "Criterion": criterion,
         "QueuedReport": queued,
         "Replay": replay,
@@ -151,6 +164,39 @@ def _redteam_schemas() -> dict[str, Any]:
 
 TEXT = _object(("text",), text={"type": "string", "minLength": 1, "maxLength": 5000,
                                 "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"})
+
+
+def _inbox_paths() -> dict[str, Any]:
+    """The team inbox and clarifications (teams ask; organizers and the white cell answer)."""
+    text = {"type": "string", "minLength": 1, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+    mark = _op("Mark inbox messages read: the given ids, or all without 'ids'", _object(
+        ("marked", "unread"), marked=_INT, unread=_INT), errors=(400, 401, 403),
+        body=_object(ids={"type": "array", "maxItems": 200, "items": {"type": "integer", "minimum": 1}}))
+    mark["requestBody"]["required"] = False
+    ask = _created("Teams: ask exercise control about a challenge the team can see, or in general (at most "
+                   "5 questions in 10 minutes)", body=_object(
+                       ("question",), question={**text, "maxLength": 2000},
+                       challenge_id={"type": "integer", "description": "absent: a general question"}))
+    ask["responses"]["429"] = _ERROR
+    return {
+        "/inbox": {"get": _op("Teams: announcements and clarification answers for the team, newest first",
+                              _object(("messages",), messages={"type": "array", "items": _ref("InboxMessage")}),
+                              errors=(401, 403))},
+        "/inbox/read": {"post": mark},
+        "/clarifications": {
+            "get": _op("Clarifications: a team's own and the published ones; exercise control: all, with teams",
+                       _object(("clarifications",), clarifications={"type": "array",
+                                                                   "items": _ref("Clarification")}),
+                       errors=(401, 403)),
+            "post": ask},
+        "/clarifications/{id}/answer": {"post": _op(
+            "Exercise control: answer a question once, privately or published to every team (never naming "
+            "the asking team)", _object(("id", "published"), id=_INT, published=_BOOL),
+            errors=(400, 401, 403, 404, 409), params=("id",),
+            body=_object(("answer",), answer={**text, "maxLength": 10_000},
+                         publish={**_BOOL, "description": "true: every team reads it; false (default): only "
+                                                          "the asking team"}))},
+    }
 
 
 def document() -> dict[str, Any]:
@@ -249,6 +295,7 @@ def document() -> dict[str, Any]:
                 "the public board (the freeze, an unfinished reveal)", _ref("Replay"), errors=(400, 404),
                 public=True, query={"minute": {"type": "string", "pattern": "^[0-9]{1,9}$",
                                                 "description": "minutes after the start; absent or later: the last"}})},
+            **_inbox_paths(),
             "/openapi.json": {"get": _op("This document", {"type": "object"}, errors=(), public=True)},
         },
     }

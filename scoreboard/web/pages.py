@@ -66,7 +66,7 @@ def _globals() -> dict[str, Any]:
 def _home_of(user: Any) -> str:
     """Where an account lands after logging in: the judges' queue, the red team's page, its team's
     challenges, the console."""
-    staff = {"judge": "judging.queue", "red_team": "redteam.page"}.get(user.role)
+    staff = {"judge": "judging.queue", "red_team": "redteam.page", "white_cell": "clarifications.queue"}.get(user.role)
     return staff or ("pages.challenge_list" if user.team_id else "console.dashboard")
 
 

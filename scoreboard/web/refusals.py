@@ -18,7 +18,6 @@ from typing import Any
 from flask import flash, g, redirect, url_for
 
 from scoreboard.core.errors import Refused
-from scoreboard.drill.attempts import RateLimited
 from scoreboard.web.context import db, error
 from scoreboard.web.i18n import refusal
 
@@ -55,8 +54,10 @@ def answer(err: Refused, fallback: str) -> Any:
 
 
 def in_json(err: Refused) -> Any:
-    """``{"error": ...}`` with the refusal's status (and ``Retry-After`` when it has one)."""
-    headers = {"Retry-After": str(err.retry_after)} if isinstance(err, RateLimited) else {}
+    """``{"error": ...}`` with the refusal's status (and ``Retry-After`` when it has one: too many
+    wrong answers, too many questions)."""
+    retry_after = getattr(err, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     return error(refusal(err), err.status, **headers)
 
 

@@ -92,6 +92,13 @@ window.Drillboard = (function () {
     setTimeout(function () { item.remove(); }, 8000);
   }
 
+  /* An announcement in the viewer's language when exercise control wrote one, else the English. */
+  const base = (lang || "en").split("-")[0];
+  function inLanguage(a) {
+    const text = a && a.translations && a.translations[base];
+    return text ? Object.assign({}, a, text) : a;
+  }
+
   const KINDS = ["solve", "announcement", "release", "standings", "freeze", "clock", "award", "team", "pack",
     "deduction", "graded", "reveal", "phase", "detection", "appeal"];
 
@@ -102,7 +109,8 @@ window.Drillboard = (function () {
   }
 
   /* Connect to /live. Public events carry a strictly increasing seq: one we already have is
-     dropped, a gap asks for a fresh snapshot (resync). Private notices carry no seq. */
+     dropped, a gap asks for a fresh snapshot (resync). Private notices carry no seq. A new
+     inbox message is also told to the page as a "drillboard:inbox" event (static/js/inbox.js). */
   function connect(handlers) {
     if (typeof io === "undefined") return null;
     let seq = null;
@@ -111,12 +119,14 @@ window.Drillboard = (function () {
     socket.on("connect", function () { if (status) status.className = "conn on"; });
     socket.on("disconnect", function () { seq = null; if (status) status.className = "conn off"; });
     socket.on("snapshot", function (snapshot) {
+      if (snapshot.announcements) snapshot.announcements = snapshot.announcements.map(inLanguage);
       seq = snapshot.seq;
       document.body.dataset.seq = seq;
       if (handlers.snapshot) handlers.snapshot(snapshot);
     });
     KINDS.forEach(function (kind) {
       socket.on(kind, function (event) {
+        if (kind === "announcement") event = inLanguage(event);
         if (typeof event.seq !== "number") { if (handlers[kind]) handlers[kind](event, true); return; }
         if (seq === null || event.seq <= seq) return;
         if (event.seq !== seq + 1) { seq = null; socket.emit("resync"); return; }
@@ -127,6 +137,9 @@ window.Drillboard = (function () {
       });
     });
     socket.on("notice", function (notice) { if (handlers.notice) handlers.notice(notice); });
+    socket.on("inbox", function (message) {
+      document.dispatchEvent(new CustomEvent("drillboard:inbox", { detail: message }));
+    });
     return socket;
   }
 

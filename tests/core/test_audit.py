@@ -11,7 +11,7 @@ from helpers import load_pack
 from sqlalchemy import text
 
 from scoreboard import create_app
-from scoreboard.drill import organizer
+from scoreboard.drill import announcements, organizer
 from scoreboard.store.config import Settings
 from scoreboard.store.models import utcnow
 
@@ -35,7 +35,7 @@ def drill(app: Any, services: Any, make_pack: Any) -> Any:
     assert client.post(f"/api/v1/hints/{hint}/unlock", headers=headers).status_code == 200
     with services.database.session() as session:
         organizer.award(session, team_id, 5, "a good report", utcnow(), None)
-        organizer.announce(session, "Hello", "", utcnow(), None)
+        announcements.announce(session, "Hello", "", utcnow(), None)
     return services
 
 

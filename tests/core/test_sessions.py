@@ -15,7 +15,7 @@ import pytest
 from corekit import team_with_token
 from sqlalchemy import select
 
-from scoreboard.drill import accounts, organizer
+from scoreboard.drill import accounts, announcements, organizer
 from scoreboard.store.models import Team, User, utcnow
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
@@ -207,7 +207,7 @@ def _socket(app: Any, browser: Any) -> Any:
 def _team_notice(services: Any, team_name: str, title: str) -> None:
     with services.database.session() as session:
         team = session.scalar(select(Team).where(Team.name == team_name))
-        organizer.announce(session, title, "private", utcnow(), None, team.id)
+        announcements.announce(session, title, "private", utcnow(), None, team.id)
 
 
 def _notices(socket: Any) -> list[str]:

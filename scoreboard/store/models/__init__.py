@@ -9,6 +9,7 @@ from __future__ import annotations
 from scoreboard.store.models.base import Base, UTCDateTime, utcnow
 from scoreboard.store.models.content import Answer, Challenge, Drill, File, Hint, Pack, PackLoad
 from scoreboard.store.models.exercise import Deduction, Grade, Mark, Report, ReportFile, RevealProgress, counting_points
+from scoreboard.store.models.inbox import Clarification, InboxMessage, InboxRead
 from scoreboard.store.models.phase import Phase
 from scoreboard.store.models.play import (
     Announcement,
@@ -61,4 +62,7 @@ __all__ = [
     "Objective",
     "Detection",
     "Appeal",
+    "Clarification",
+    "InboxMessage",
+    "InboxRead",
 ]

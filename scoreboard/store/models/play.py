@@ -3,6 +3,7 @@ announcements."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -51,7 +52,7 @@ class User(Base):
     name_skeleton_upper: Mapped[str | None] = mapped_column(String(400))
     name_skeleton_lower: Mapped[str | None] = mapped_column(String(400))
     password_hash: Mapped[str] = mapped_column(String(200))
-    # member | admin (an organizer) | judge | red_team (a judge may also be a member of a team).
+    # member | admin (an organizer) | judge | red_team | white_cell (a judge may also be a member of a team).
     role: Mapped[str] = mapped_column(String(20), default="member")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -168,6 +169,8 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    # The same message in other languages: {"ru": {"title", "body"}, "zh": {...}}; English above.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)

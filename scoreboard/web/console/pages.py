@@ -19,6 +19,7 @@ from scoreboard.board import results
 from scoreboard.board.ledger import challenge_values, solve_counts
 from scoreboard.core.errors import N_, Refused
 from scoreboard.core.text import render_markdown
+from scoreboard.drill import announcements as announcements_of
 from scoreboard.drill import challenges, organizer, rosters, submissions
 from scoreboard.packs import translations
 from scoreboard.store import events
@@ -234,17 +235,21 @@ def announcements() -> Any:
     if request.method == "POST":
         team_id = request.form.get("team_id", "").strip()
         refusals.back_to("console.announcements")
-        row = organizer.announce(session, request.form.get("title", ""), request.form.get("body", ""), utcnow(),
-                                 acting_user(), form_number(team_id) if team_id else None)
+        form = request.form
+        other = {lang: {"title": form.get(f"title_{lang}", ""), "body": form.get(f"body_{lang}", "")}
+                 for lang in announcements_of.OTHER_LANGUAGES}
+        row = announcements_of.announce(session, form.get("title", ""), form.get("body", ""), utcnow(),
+                                        acting_user(), form_number(team_id) if team_id else None, other)
         if row.team_id is None:
-            message = _("Announcement sent: “%(title)s” is on the board and with every team.", title=row.title)
+            message = _("Announcement sent: “%(title)s” is on the board and in every team's inbox.", title=row.title)
         else:
-            message = _("Announcement sent: “%(title)s” to team %(team)s only.", title=row.title,
+            message = _("Announcement sent: “%(title)s” to the inbox of team %(team)s only.", title=row.title,
                         team=session.get(Team, row.team_id).name)
         return done(message, "console.announcements")
     rows = session.scalars(select(Announcement).order_by(Announcement.id.desc()).limit(100)).all()
     teams = {t.id: t.name for t in session.scalars(select(Team).order_by(Team.name))}
-    return render_template("console/announcements.html", rows=rows, teams=teams)
+    return render_template("console/announcements.html", rows=rows, teams=teams,
+                           languages=announcements_of.OTHER_LANGUAGES)
 
 
 @bp.route("/awards", methods=["GET", "POST"])

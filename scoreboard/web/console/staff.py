@@ -1,4 +1,4 @@
-"""Console: staff accounts (organizers, judges, the red team): create, list, disable, reset a password.
+"""Console: staff accounts (organizers, judges, the red team, the white cell): create, list, disable, reset a password.
 
 A new account's password and token are shown once, on the page after creating it; disabling
 and resetting ask first. Registered under /console by ``pages.py``, so its organizers-only
@@ -23,7 +23,7 @@ bp = Blueprint("staff", __name__)
 
 
 def _roles() -> dict[str, str]:
-    return {"admin": _("Organizer"), "judge": _("Judge"), "red_team": _("Red team")}
+    return {"admin": _("Organizer"), "judge": _("Judge"), "red_team": _("Red team"), "white_cell": _("White cell")}
 
 
 @bp.route("/staff", methods=["GET", "POST"])

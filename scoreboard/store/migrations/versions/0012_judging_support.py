@@ -3,7 +3,7 @@ apart, amended marks, per-criterion grades with each judge's feedback, and repor
 for revision.
 
 Revision ID: 0012_judging_support
-Revises: 0010_phases
+Revises: 0011_inbox
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_judging_support"
-down_revision = "0010_phases"
+down_revision = "0011_inbox"
 branch_labels = None
 depends_on = None
 

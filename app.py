@@ -16,7 +16,9 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 
 from scoreboard import create_app  # noqa: E402
+from scoreboard.core.clock import NOT_STARTED  # noqa: E402
 from scoreboard.drill.bootstrap import seed  # noqa: E402
+from scoreboard.store.models import utcnow  # noqa: E402
 
 app = create_app()
 
@@ -39,6 +41,9 @@ def main() -> None:
         for team in created["teams"]:
             print(f"  {team['country']}  {team['name']:<20} {team['join_code']}")
         print(f"(saved in {services.settings.instance / 'first-run.json'})")
+    if services.caches.catalog.get().clock.phase(utcnow()) == NOT_STARTED:
+        print(f"The drill has not started: log in as the organizer and start it (STARTEX) at {base}/console "
+              "(or: flask --app app drill clock start).")
     print(f"Drillboard: {base}/  live board: {base}/board  API: {base}/api/v1/openapi.json", flush=True)
     services.live.start()
     app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False)

@@ -16,7 +16,7 @@ from scoreboard.board import results
 from scoreboard.core import names
 from scoreboard.core.clock import parse_time
 from scoreboard.core.errors import Refused
-from scoreboard.drill import accounts, audit, backup, organizer, reveal, rosters
+from scoreboard.drill import accounts, audit, backup, organizer, phases, reveal, rosters
 from scoreboard.store import events
 from scoreboard.store.models import AuditEntry, Team, utcnow
 from scoreboard.web.context import Services
@@ -172,6 +172,32 @@ def clock_command(action: str, starts_at: str | None, ends_at: str | None, freez
     except Refused as err:
         _fail(str(err))
     click.echo(json.dumps({k: v for k, v in state.items() if k != "seq"}))
+
+
+@drill.group("phase")
+def phase_group() -> None:
+    """The exercise's phases: list them, or open one now (STARTEX first: ``drill clock start``)."""
+
+
+@phase_group.command("list")
+def phase_list() -> None:
+    """Every phase, in order, with its state (waiting or open) and when it opened, as JSON."""
+    with _services().database.session() as session:
+        listed = [{k: v for k, v in phases.describe(p, "en").items() if k != "description_html"}
+                  for p in phases.ordered(session)]
+    click.echo(json.dumps({"phases": listed}, ensure_ascii=False))
+
+
+@phase_group.command("open")
+@click.argument("phase_id")
+def phase_open(phase_id: str) -> None:
+    """Open phase PHASE_ID now: its challenges appear for every team."""
+    try:
+        with _services().database.session() as session:
+            event = phases.open_phase(session, phase_id, utcnow(), "cli")
+    except Refused as err:
+        _fail(str(err))
+    click.echo(json.dumps({k: v for k, v in event.items() if k != "seq"}, ensure_ascii=False))
 
 
 @drill.command("reveal")

@@ -140,6 +140,29 @@ class Server:
     def first_run(self) -> dict[str, Any]:
         return json.loads((self.instance / "first-run.json").read_text())
 
+    def _organizer_sees(self, done: Callable[[list[str]], bool]) -> None:
+        """Wait until this server's own challenge list (as the seeded organizer reads it) satisfies ``done``:
+        a change made by the CLI reaches the server on its next tick."""
+        headers = {"Authorization": f"Bearer {self.first_run['admin']['token']}"}
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            listed = requests.get(self.base_url + "/api/v1/challenges", headers=headers, timeout=5).json()["challenges"]
+            if done([c["name"] for c in listed]):
+                return
+            time.sleep(0.05)
+        raise AssertionError("the server did not pick up the change")
+
+    def startex(self) -> Server:
+        """Start the demo drill (STARTEX) as its organizer does: the demo waits for it."""
+        self.cli("clock", "start")
+        self._organizer_sees(bool)
+        return self
+
+    def open_phase(self, phase_id: str, shows: str) -> None:
+        """Open an exercise phase from the CLI and wait until its challenge ``shows`` is listed."""
+        self.cli("phase", "open", phase_id)
+        self._organizer_sees(lambda names: shows in names)
+
     def team_token(self, name: str, country: str) -> tuple[dict[str, Any], dict[str, str]]:
         team = json.loads(self.cli("create-team", name, "--country", country).stdout)
         return team, {"Authorization": f"Bearer {team['token']}"}
@@ -147,16 +170,16 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    """A real server seeded with the demo drill (what `python app.py` does on a fresh machine)."""
-    srv = Server(tmp_path / "server-instance").start()
+    """A real server seeded with the demo drill (what `python app.py` does on a fresh machine), started."""
+    srv = Server(tmp_path / "server-instance").start().startex()
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One demo-seeded server for a whole module; its tests each add their own teams and solves."""
-    srv = Server(tmp_path_factory.mktemp("shared") / "server-instance").start()
+    """One demo-seeded, started server for a whole module; its tests each add their own teams and solves."""
+    srv = Server(tmp_path_factory.mktemp("shared") / "server-instance").start().startex()
     yield srv
     srv.stop()
 

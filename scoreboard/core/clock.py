@@ -110,8 +110,17 @@ class Clock:
         opens = self.release_time(release_at, release_after)
         return opens is not None and now >= opens
 
+    def deadline(self, challenge: Any) -> datetime | None:
+        """When a report task stops taking revisions: ``deadline_at``, or ``deadline_after`` counted
+        from its exercise phase's opening (or, without a phase, from the drill's start)."""
+        if challenge.deadline_at or challenge.deadline_after is None or not challenge.phase:
+            return self.release_time(challenge.deadline_at, challenge.deadline_after)
+        opened = challenge.phase_opened_at
+        return opened + timedelta(seconds=challenge.deadline_after) if opened else None
+
     def shows(self, challenge: Any, now: datetime, preview: bool = False) -> bool:
-        """Whether teams see a challenge now: loaded, not hidden, drill started, released.
+        """Whether teams see a challenge now: loaded, not hidden, drill started, its exercise phase
+        open, released.
 
         One rule for the list, the detail page, downloads, attempts and the public board;
         organizers previewing see everything that is loaded.
@@ -120,7 +129,7 @@ class Clock:
             return False
         if preview:
             return True
-        return (challenge.state == "visible" and self.phase(now) != NOT_STARTED
+        return (challenge.state == "visible" and self.phase(now) != NOT_STARTED and not waiting(challenge)
                 and self.released(challenge.release_at, challenge.release_after, now))
 
     def countdown(self, now: datetime) -> tuple[str, int] | None:
@@ -146,6 +155,12 @@ class Clock:
             "reveal": self.reveal,
             "now": now.isoformat(),
         }
+
+
+def waiting(challenge: Any) -> bool:
+    """Whether a challenge belongs to an exercise phase (``phase: ID``) that has not opened yet: until
+    it opens the challenge is hidden as if it did not exist, and nothing releases it."""
+    return bool(challenge.phase) and challenge.phase_opened_at is None
 
 
 def public_name(challenge: Any) -> str:

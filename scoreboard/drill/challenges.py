@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.board import ledger
-from scoreboard.core import hints
+from scoreboard.core import clock, hints
 from scoreboard.core.errors import N_, Forbidden, NotFound
 from scoreboard.core.text import render_markdown
 from scoreboard.drill import audit
@@ -24,9 +24,10 @@ from scoreboard.store.models import AttemptCount, Challenge, Hint, HintUnlock
 
 
 def visible(catalog: Catalog, challenge_id: int, now: datetime, preview: bool = False) -> ChallengeDef:
-    """The challenge if the caller may see it: 404 when unknown or hidden, 403 before release."""
+    """The challenge if the caller may see it: 404 when unknown, hidden or its exercise phase has not
+    opened (teams must not learn that it exists), 403 before its release."""
     challenge = catalog.challenges.get(challenge_id)
-    if challenge is None or (challenge.state != "visible" and not preview):
+    if challenge is None or ((challenge.state != "visible" or clock.waiting(challenge)) and not preview):
         raise NotFound(N_("no such challenge"))
     if not catalog.clock.shows(challenge, now, preview):
         raise Forbidden(N_("this challenge is not released yet"))

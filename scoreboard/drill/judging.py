@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scoreboard.core import lateness
 from scoreboard.core.clock import public_name
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
 from scoreboard.core.text import render_markdown
@@ -59,6 +60,9 @@ def _anonymous(report: Report, challenge: Challenge) -> dict[str, Any]:
         "id": report.id, "challenge_id": challenge.id, "challenge": challenge.name, "version": report.version,
         "text_html": render_markdown(report.text), "submitted_at": report.at.isoformat(),
         "rubric": list(challenge.rubric),
+        # How late it came and what that takes from the grade: the judge marks the work, the rule the rest.
+        "late_minutes": -(-report.late_seconds // 60),
+        "late_percent": lateness.percent_taken(report.late_seconds, challenge.late),
         "attachments": [{"name": attachment_name(n, f.name), "size": f.size}
                         for n, f in enumerate(report.files, start=1)],
     }
@@ -178,8 +182,10 @@ def _grade_if_complete(session: Session, report: Report, challenge: Challenge, a
     if len(marks) < _marks_needed(session):
         return
     points, comment = combine(drill.second_marker, list(challenge.rubric), marks)
+    # A late report's penalty is taken here, once: what is released (and scored) is what counts.
+    counted = lateness.penalized(points, report.late_seconds, challenge.late)
     grade_id = insert_ignore(session, Grade, team_id=report.team_id, challenge_id=challenge.id, report_id=report.id,
-                             points=points, comment=comment, at=now)
+                             points=counted, comment=comment, at=now, late_penalty=points - counted)
     if grade_id is None:
         raise Refused(N_("this report has already been graded"), status=409)
     grade = session.get(Grade, grade_id)
@@ -235,6 +241,7 @@ def overview(session: Session) -> dict[str, Any]:
         marks = marks_of(grade.report_id)
         grades.append({"id": grade.id, "report_id": grade.report_id, "team": teams.get(grade.team_id), "challenge": names.get(grade.challenge_id),
                        "version": session.get(Report, grade.report_id).version, "points": grade.points,
+                       "late_penalty": grade.late_penalty,
                        "comment": grade.comment, "released_at": grade.released_at, "marks": marks,
                        "disagreement": len({tuple(m["scores"]) for m in marks}) > 1})
     waiting = [{"id": r.id, "team": teams.get(r.team_id), "challenge": names.get(r.challenge_id),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, RUNNING
 from scoreboard.core.errors import N_, NotFound, Refused
 from scoreboard.core.text import render_markdown
-from scoreboard.drill import accounts, audit
+from scoreboard.drill import accounts, audit, phases
 from scoreboard.store import events
 from scoreboard.store.db import find
 from scoreboard.store.models import Announcement, Award, Challenge, Drill, Team, User
@@ -120,8 +120,10 @@ def set_clock(session: Session, now: datetime, actor: str, **times: datetime | N
 def announce_due(session: Session, now: datetime) -> None:
     """Emit what the passing of time made happen: releases, the freeze, the end (reveal).
 
-    Each is claimed with a guarded UPDATE so that exactly one worker emits it.
+    Each is claimed with a guarded UPDATE so that exactly one worker emits it. Phases due open
+    first, so the challenges they hold are released with the others.
     """
+    phases.open_due(session, now)
     events.announce_releases(session, now)
     row = events.drill(session)
     clock = events.clock_of(row)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scoreboard.core import lateness
 from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
 from scoreboard.core.text import render_markdown
 from scoreboard.drill import audit
@@ -44,8 +45,14 @@ class Filing:
 
 
 def deadline(catalog: Catalog, challenge: Challenge) -> datetime | None:
-    """When revisions stop: a fixed time, or some time after the drill starts (like a release)."""
-    return catalog.clock.release_time(challenge.deadline_at, challenge.deadline_after)
+    """When revisions stop: a fixed time, or some time after the task's phase opened (without a
+    phase: after the drill starts, like a release)."""
+    return catalog.clock.deadline(challenge)
+
+
+def late_rule(challenge: Challenge) -> dict[str, int] | None:
+    """What a late report costs (``late: {penalty_percent, per_minutes}``); None: refused."""
+    return lateness.policy(challenge.late)
 
 
 def report_task(catalog: Catalog, challenge_id: int, now: datetime, solved: Mapping[int, datetime]) -> ChallengeDef:
@@ -90,8 +97,9 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], f
         raise Forbidden(N_("reports can be filed only while the drill is running"))
     challenge = session.get(Challenge, definition.id)
     closes = deadline(catalog, challenge)
-    if closes is not None and filing.now >= closes:
+    if closes is not None and filing.now >= closes and late_rule(challenge) is None:
         raise Forbidden(N_("the deadline for this report passed at %(at)s UTC"), at=closes.strftime("%Y-%m-%d %H:%M"))
+    late_seconds = lateness.seconds_late(closes, filing.now)
     text = _clean_text(text)
     clean = _clean_uploads(uploads, max_file_bytes)
     if _grade(session, filing.team_id, challenge.id) is not None:
@@ -99,7 +107,7 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], f
     version = 1 + (session.scalar(select(func.max(Report.version)).where(
         Report.team_id == filing.team_id, Report.challenge_id == challenge.id)) or 0)
     report_id = insert_ignore(session, Report, team_id=filing.team_id, challenge_id=challenge.id, version=version,
-                              text=text, user_id=filing.user_id, at=filing.now)
+                              text=text, user_id=filing.user_id, at=filing.now, late_seconds=late_seconds)
     if report_id is None:  # a teammate filed the same version number a moment ago
         raise Refused(N_("a teammate filed a version at the same moment; look at it and send yours again"), status=409)
     report = session.get(Report, report_id)
@@ -109,7 +117,7 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], f
     session.flush()
     audit.record(session, filing.actor_label, "report.submit", {
         "report_id": report.id, "team_id": filing.team_id, "challenge_id": challenge.id, "version": version,
-        "files": [f.name for f in report.files]})
+        "files": [f.name for f in report.files], "late_seconds": late_seconds})
     events.notify_team(session, filing.team_id, "notice", {
         "kind": "report_filed", "challenge_id": challenge.id, "challenge": challenge.name, "version": version,
         "at": filing.now.isoformat()})
@@ -132,6 +140,12 @@ def status(session: Session, team_id: int, challenge_id: int) -> dict[str, Any] 
             "points": grade.points if released else None, "comment": grade.comment if released else None}
 
 
+def late_penalty(session: Session, team_id: int, challenge_id: int) -> int:
+    """The points the team's released grade lost because its report came late (0: none or not released)."""
+    grade = _grade(session, team_id, challenge_id)
+    return grade.late_penalty if grade is not None and grade.released_at is not None else 0
+
+
 def statuses(session: Session, team_id: int) -> dict[int, str]:
     """Challenge id -> "submitted" | "graded" for every report task the team has filed (one query each)."""
     filed = set(session.scalars(select(Report.challenge_id).where(Report.team_id == team_id).distinct()))
@@ -146,7 +160,7 @@ def versions(session: Session, team_id: int, challenge_id: int) -> list[dict[str
         .where(Report.team_id == team_id, Report.challenge_id == challenge_id).order_by(Report.version.desc())
     ).all()
     return [{"id": report.id, "version": report.version, "text": report.text, "text_html": render_markdown(report.text),
-             "at": report.at, "author": author,
+             "at": report.at, "author": author, "late_minutes": -(-report.late_seconds // 60),
              "files": [{"id": f.id, "name": f.name, "size": f.size} for f in report.files]} for report, author in rows]
 
 

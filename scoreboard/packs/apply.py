@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.packs.report import PackError, short
-from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec
+from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec, PhaseSpec
 from scoreboard.store import events
-from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, utcnow
+from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Pack, PackLoad, Phase, utcnow
 
 
 @dataclass
@@ -26,6 +26,7 @@ class PackDiff:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    phases: list[str] = field(default_factory=list)  # each phase and how it opens, in order
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -35,6 +36,7 @@ class PackDiff:
         out += [f"  + {name}" for name in self.added]
         out += [f"  ~ {name}" for name in self.changed]
         out += [f"  - {name}" for name in self.removed]
+        out += [f"  phase {line}" for line in self.phases]
         out.append(f"  {len(self.added)} added, {len(self.changed)} changed, "
                    f"{len(self.removed)} removed, {len(self.unchanged)} unchanged")
         return out
@@ -84,16 +86,35 @@ def _stored_fingerprint(challenge: Challenge) -> dict[str, Any]:
         attribution=challenge.attribution, release_at=challenge.release_at,
         release_after=challenge.release_after, translations=dict(challenge.translations),
         solution=challenge.solution, rubric=list(challenge.rubric or []), deadline_at=challenge.deadline_at,
-        deadline_after=challenge.deadline_after,
+        deadline_after=challenge.deadline_after, phase=challenge.phase, late=challenge.late,
     )
     return spec.fingerprint()
+
+
+def _opening(phase: PhaseSpec) -> str:
+    if phase.opens_at:
+        return f"opens at {phase.opens_at.isoformat()}"
+    if phase.opens_after is not None:
+        return f"opens {phase.opens_after // 60} min after the start"
+    return "opened by an organizer"
+
+
+def _check_phase_ids(session: Session, spec: PackSpec) -> None:
+    """Phase ids name phases drill-wide (``drill phase open ID``): another pack's id is refused."""
+    ids = [p.id for p in spec.phases]
+    taken = session.execute(select(Phase.id, Phase.pack_id).where(Phase.id.in_(ids), Phase.pack_id != spec.id)).all()
+    if taken:
+        raise PackError([f"pack.yml:{next(p.line for p in spec.phases if p.id == pid)}: phase {short(pid)} is already "
+                         f"a phase of pack {short(owner)}; choose another id" for pid, owner in taken], spec.warnings)
 
 
 def diff_pack(session: Session, spec: PackSpec) -> PackDiff:
     """What applying ``spec`` would add, change and remove: the dry run."""
     _resolve_ids(session, spec)
+    _check_phase_ids(session, spec)
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
-    diff = PackDiff(spec.id, warnings=list(spec.warnings))
+    diff = PackDiff(spec.id, warnings=list(spec.warnings),
+                    phases=[f"{p.id}: {p.title} ({_opening(p)})" for p in spec.phases])
     for challenge in spec.challenges:
         stored = existing.get(challenge.name)
         if stored is None or stored.removed:
@@ -133,7 +154,7 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
         "category", "author", "description", "scoring", "value", "initial", "decay", "minimum",
         "function", "tags", "topics", "requirements", "anonymize", "state", "max_attempts",
         "logic", "connection_info", "version", "attribution", "release_at", "release_after",
-        "translations", "solution", "source", "kind", "rubric", "deadline_at", "deadline_after",
+        "translations", "solution", "source", "kind", "rubric", "deadline_at", "deadline_after", "phase", "late",
     ):
         setattr(challenge, attr, getattr(spec, attr))
     challenge.removed = False
@@ -158,6 +179,23 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
     challenge.files = rows
 
 
+def _write_phases(session: Session, spec: PackSpec) -> dict[str, datetime | None]:
+    """The pack's phases in place by id (an opened phase stays open); those it dropped go.
+
+    Returns each phase's opening time, for the challenges it holds.
+    """
+    stored = {p.id: p for p in session.scalars(select(Phase).where(Phase.pack_id == spec.id))}
+    for position, phase_spec in enumerate(spec.phases):
+        row = stored.pop(phase_spec.id, None) or Phase(id=phase_spec.id, pack_id=spec.id)
+        row.position, row.title, row.description = position, phase_spec.title, phase_spec.description
+        row.translations, row.opens_at, row.opens_after = phase_spec.translations, phase_spec.opens_at, phase_spec.opens_after
+        session.add(row)
+    for row in stored.values():
+        session.delete(row)
+    session.flush()
+    return dict(session.execute(select(Phase.id, Phase.opened_at).where(Phase.pack_id == spec.id)).all())
+
+
 def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int | None = None) -> PackDiff:
     """Write a validated pack in the caller's transaction; return what changed."""
     diff = diff_pack(session, spec)
@@ -167,7 +205,8 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest, settings={})
         session.add(pack)
     pack.title, pack.description, pack.digest, pack.loaded_at = spec.title, spec.description, spec.digest, utcnow()
-    pack.translations = spec.translations
+    pack.translations, pack.briefing = spec.translations, spec.briefing
+    opened = _write_phases(session, spec)
     existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
     now = utcnow()
     drill = events.drill(session)
@@ -179,8 +218,10 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
     pack.settings = settings
     if drill.title == Drill.title.default.arg:
         drill.title = spec.title  # the first pack names the drill
-    if drill.starts_at is None:
-        drill.starts_at = now  # no start time anywhere: an open practice from the first load
+    if drill.starts_at is None and not spec.phases:
+        # No start time anywhere: an open practice from the first load. An exercise in phases
+        # waits for its organizers to start it (STARTEX).
+        drill.starts_at = now
     for position, challenge_spec in enumerate(spec.challenges):
         challenge = existing.get(challenge_spec.name)
         if challenge is None:
@@ -188,6 +229,7 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
             session.add(challenge)
         challenge.position = position
         _write_challenge(challenge, challenge_spec, stored)
+        challenge.phase_opened_at = opened.get(challenge_spec.phase)
     for name in diff.removed:
         existing[name].removed = True
     session.add(PackLoad(pack_id=spec.id, digest=spec.digest, actor_id=actor_id, summary=diff.as_dict()))

@@ -19,7 +19,7 @@ CHALLENGE_FIELDS = {
     "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
     "files", "tags", "topics", "requirements", "state", "attempts", "connection_info",
     "version", "attribution", "logic", "scheduled_at", "release_at", "release_after",
-    "translations", "solution", "rubric", "deadline", "deadline_after",
+    "translations", "solution", "rubric", "deadline", "deadline_after", "phase", "late",
 }
 # ctfcli's deployment and linking fields: accepted so CTFd repositories import, then ignored.
 IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
@@ -57,7 +57,8 @@ class ChallengeReader(FieldReader):
         if not name:
             self.problem(1, "missing 'name'")
         spec = ChallengeSpec(name=name, source=self.rel,
-                             lines={"name": self.line("name"), "requirements": self.line("requirements")})
+                             lines={"name": self.line("name"), "requirements": self.line("requirements"),
+                                    "phase": self.line("phase")})
         spec.category = self.checked("category", fields.text, 100, default="").strip() or "Misc"
         spec.author = self.checked("author", fields.text, 200, default="")
         spec.description = self.checked("description", fields.text, default="")
@@ -75,6 +76,7 @@ class ChallengeReader(FieldReader):
         spec.topics = self._words("topics")
         self._requirements(spec)
         self._schedule(spec)
+        spec.phase = self.checked("phase", fields.text, 100)
         spec.translations = self._translations(len(spec.hints))
         return spec if name else None
 

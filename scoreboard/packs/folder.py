@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from scoreboard.core import clock
-from scoreboard.packs import archives, fields, translations, yamlfile
+from scoreboard.packs import archives, fields, phases, translations, yamlfile
 from scoreboard.packs.challenge import ChallengeReader, unknown
 from scoreboard.packs.report import PackError, Report, short
 from scoreboard.packs.spec import ChallengeSpec, PackSpec
 
 PACK_FIELDS = {"id", "title", "description", "starts_at", "ends_at", "freeze_at", "first_blood_bonus", "timezone",
-               "translations", "second_marker", "release_grades", "weights"}
+               "translations", "second_marker", "release_grades", "weights", "briefing", "phases"}
+MAX_BRIEFING = 50_000
 # Exercise control: pack.yml's word -> (the Drill column it sets, the values it takes).
 CHOICES = {"second_marker": ("second_marker", ("average", "lead")),
            "release_grades": ("grade_release", ("immediate", "manual"))}
@@ -41,6 +42,8 @@ def _pack_field(settings: dict[str, Any], key: str, value: Any) -> None:
         settings[key] = fields.text(value, key, 200)
     elif key == "description":
         settings[key] = fields.text(value, key)
+    elif key == "briefing":
+        settings[key] = fields.text(value, key, MAX_BRIEFING)
     elif key == "first_blood_bonus":
         settings[key] = fields.whole(value, key)
     elif key in CHOICES:
@@ -86,6 +89,9 @@ def _read_pack_yml(root: Path, report: Report) -> dict[str, Any]:
     for key, value in data.items():
         if key not in PACK_FIELDS:
             report.warn("pack.yml", data.lines[key], unknown(key, PACK_FIELDS))
+            continue
+        if key == "phases":
+            settings["phases"] = phases.read(value, data.lines[key], report)
             continue
         if key == "translations":
             settings["translations"], found = translations.check(value, data.lines[key], translations.PACK_KEYS)
@@ -145,6 +151,16 @@ def _check_across(challenges: list[ChallengeSpec], report: Report) -> None:
         spec.requirements = kept
 
 
+def _check_phases(challenges: list[ChallengeSpec], phase_ids: list[str], report: Report) -> None:
+    """A challenge's ``phase`` must name one of pack.yml's phases: a typo would hide it for good."""
+    for spec in challenges:
+        if spec.phase is not None and spec.phase not in phase_ids:
+            close = difflib.get_close_matches(spec.phase, phase_ids, n=1)
+            hint = f" (did you mean {short(close[0])}?)" if close else ""
+            known = f"; pack.yml's phases are {', '.join(phase_ids)}" if phase_ids else "; pack.yml lists no 'phases'"
+            report.problem(spec.source, spec.lines["phase"], f"phase {short(spec.phase)} names no phase{hint}{known}")
+
+
 def _plugin_types(plugins: list[tuple[str, int, str]], loadable: int, report: Report) -> None:
     """A CTFd plugin type is refused by name, saying whether the rest of the pack is fine."""
     rest = ""
@@ -178,13 +194,15 @@ def read_folder(root: Path, strict: bool = False) -> PackSpec:
         if reader.plugin_type:
             plugins.append((reader.rel, *reader.plugin_type))
     _check_across(challenges, report)
+    _check_phases(challenges, [p.id for p in settings.get("phases", [])], report)
     _plugin_types(plugins, len(challenges), report)
     report.raise_if_problems(strict)
     digest = hashlib.sha256(repr(sorted((c.name, repr(c.fingerprint())) for c in challenges)).encode())
     digest.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
     pack_translations = settings.pop("translations", {})
+    briefing, pack_phases = settings.pop("briefing", ""), settings.pop("phases", [])
     return PackSpec(settings.pop("id"), settings.pop("title"), settings.pop("description"), root,
-                    digest.hexdigest(), challenges, settings, report.warnings, pack_translations)
+                    digest.hexdigest(), challenges, settings, report.warnings, pack_translations, briefing, pack_phases)
 
 
 @contextmanager

@@ -121,6 +121,27 @@ def _report(reader: FieldReader, spec: ChallengeSpec) -> None:
         spec.deadline_at = reader.checked("deadline", fields.moment)
     elif keys:
         spec.deadline_after = reader.checked("deadline_after", fields.duration)
+    spec.late = _late(reader)
+    if spec.late and not keys:
+        reader.warn(reader.line("late"), "'late' has no effect without a 'deadline' or 'deadline_after'")
+
+
+def _late(reader: FieldReader) -> dict[str, int] | None:
+    """``late: refuse`` (the default) or ``late: {penalty_percent: N, per_minutes: M}``."""
+    value = reader.data.get("late", "refuse")
+    if value == "refuse":
+        return None
+    line = reader.line("late")
+    if not isinstance(value, dict) or set(value) != {"penalty_percent", "per_minutes"}:
+        reader.problem(line, "'late' must be refuse or {penalty_percent: N, per_minutes: M}, "
+                             f"not {short(value)}")
+        return None
+    try:
+        return {"penalty_percent": fields.whole(value["penalty_percent"], "late.penalty_percent", 1, 100),
+                "per_minutes": fields.whole(value["per_minutes"], "late.per_minutes", 1, 10_000)}
+    except ValueError as err:
+        reader.problem(getattr(value, "lines", {}).get("penalty_percent", line), str(err))
+        return None
 
 
 KINDS: dict[str, Kind] = {
@@ -129,4 +150,4 @@ KINDS: dict[str, Kind] = {
     "report": Kind("report", _report),
 }
 # Fields only one kind reads: anywhere else they are a mistake worth a warning.
-KIND_FIELDS = {"rubric": "report", "deadline": "report", "deadline_after": "report"}
+KIND_FIELDS = {"rubric": "report", "deadline": "report", "deadline_after": "report", "late": "report"}

@@ -68,6 +68,10 @@ class ChallengeSpec:
     rubric: list[dict[str, Any]] = field(default_factory=list)
     deadline_at: datetime | None = None
     deadline_after: int | None = None
+    # The exercise phase that holds the challenge back until it opens; report tasks' late rule
+    # (None: refuse; {"penalty_percent", "per_minutes"}: accept, with a penalty).
+    phase: str | None = None
+    late: dict[str, int] | None = None
     # Where 'name' and 'requirements' stand in the file, for cross-challenge problems.
     lines: dict[str, int] = field(default_factory=dict)
 
@@ -85,6 +89,19 @@ class ChallengeSpec:
 
 
 @dataclass
+class PhaseSpec:
+    """One of pack.yml's ``phases``: opened at ``opens_at``, ``opens_after`` the start, or by an organizer."""
+
+    id: str
+    title: str
+    description: str = ""
+    opens_at: datetime | None = None
+    opens_after: int | None = None
+    translations: dict[str, Any] = field(default_factory=dict)
+    line: int = 1
+
+
+@dataclass
 class PackSpec:
     id: str
     title: str
@@ -95,3 +112,5 @@ class PackSpec:
     settings: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     translations: dict[str, Any] = field(default_factory=dict)  # pack.yml's title/description by language
+    briefing: str = ""
+    phases: list[PhaseSpec] = field(default_factory=list)

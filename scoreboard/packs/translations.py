@@ -3,7 +3,7 @@
 challenge.yml may carry ``translations: {ru: {name, category, description, hints}}`` where
 ``hints`` is a list matching the challenge's ``hints`` by position, each item the hint's
 content as text or ``{title, content}``; pack.yml may carry ``translations: {ru: {title,
-description}}``. Whatever a translation leaves out is shown as the pack wrote it. No Flask here.
+description, briefing}}``, and each of its ``phases`` ``translations: {ru: {title, description}}``. Whatever a translation leaves out is shown as the pack wrote it. No Flask here.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from scoreboard.store.models import Challenge
 
 LANGUAGES = ("en", "ru", "zh")
 CHALLENGE_KEYS = ("name", "category", "description", "hints")
-PACK_KEYS = ("title", "description")
+PACK_KEYS = ("title", "description", "briefing")
+PHASE_KEYS = ("title", "description")
 Problem = tuple[int, str]
 
 

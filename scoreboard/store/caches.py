@@ -62,6 +62,10 @@ class ChallengeDef:
     translations: dict[str, Any]
     answers: tuple[AnswerDef, ...]
     removed: bool = False
+    phase: str | None = None
+    phase_opened_at: datetime | None = None
+    deadline_at: datetime | None = None
+    deadline_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ def load_catalog(session: Session) -> Catalog:
             value=c.value, initial=c.initial, decay=c.decay, minimum=c.minimum, function=c.function,
             state=c.state, max_attempts=c.max_attempts, logic=c.logic, requirements=tuple(c.requirements),
             anonymize=c.anonymize, release_at=c.release_at, release_after=c.release_after, tags=tuple(c.tags),
-            translations=dict(c.translations), answers=tuple(answers.get(c.id, ())))
+            translations=dict(c.translations), answers=tuple(answers.get(c.id, ())), phase=c.phase,
+            phase_opened_at=c.phase_opened_at, deadline_at=c.deadline_at, deadline_after=c.deadline_after)
         for c in rows
     }
     row = events.drill(session)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from scoreboard.core.clock import RUNNING, Clock, public_name
+from scoreboard.core.clock import RUNNING, Clock, public_name, waiting
 from scoreboard.store.db import insert_ignore, lock_stream
 from scoreboard.store.models import Challenge, Drill, Event, utcnow
 
@@ -23,9 +23,9 @@ from scoreboard.store.models import Challenge, Drill, Event, utcnow
 # standings re-scored only for these, never for a wrong answer. "hint" (a hint bought) and
 # "board" (a re-grade, a restore) are internal and never sent to clients.
 BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board", "hint", "graded",
-               "deduction", "reveal"}
+               "deduction", "reveal", "phase"}
 # Kinds after which cached challenge definitions, the clock or accounts may be stale.
-CATALOG_KINDS = {"pack", "clock", "catalog", "board"}
+CATALOG_KINDS = {"pack", "clock", "catalog", "board", "phase"}
 ACCOUNT_KINDS = {"team", "accounts", "board"}
 
 
@@ -104,8 +104,8 @@ def announce_releases(session: Session, now: datetime) -> list[dict[str, Any]]:
                                 Challenge.state == "visible")
     ).all()
     for challenge in pending:
-        if not clock.released(challenge.release_at, challenge.release_after, now):
-            continue
+        if waiting(challenge) or not clock.released(challenge.release_at, challenge.release_after, now):
+            continue  # a challenge of a phase still waiting is released when its phase opens
         claimed = session.execute(
             update(Challenge)
             .where(Challenge.id == challenge.id, Challenge.release_announced_at.is_(None))

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from scoreboard.board import replay
 from scoreboard.board.snapshot import encode
 from scoreboard.core.errors import N_, Refused
-from scoreboard.drill import attempts, challenges, deductions, judging, reports
+from scoreboard.drill import attempts, challenges, deductions, judging, phases, reports
 from scoreboard.drill.attempts import Attempt, RateLimited
 from scoreboard.store.models import utcnow
 from scoreboard.web import inputs
@@ -31,7 +31,7 @@ from scoreboard.web.context import (
     services,
     solved_by,
 )
-from scoreboard.web.i18n import refusal
+from scoreboard.web.i18n import language, refusal
 from scoreboard.web.openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -198,6 +198,22 @@ def record_deduction() -> Any:
 
 def _json(body: bytes) -> Response:
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/phases")
+def phase_list() -> Any:
+    """The exercise's phases in order, waiting or open (any signed-in caller: teams and staff)."""
+    if actor() is None:
+        return error(_("log in or send 'Authorization: Bearer <token>'"), 401)
+    return {"phases": [{k: v for k, v in phases.describe(p, language()).items() if k != "description_html"}
+                       for p in phases.ordered(db())]}
+
+
+@bp.get("/briefing")
+@team_required
+def briefing() -> Any:
+    """The exercise's briefing in the caller's language (sanitised HTML)."""
+    return phases.briefing(db(), language())
 
 
 @bp.get("/scoreboard")

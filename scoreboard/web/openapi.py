@@ -98,6 +98,8 @@ def _schemas() -> dict[str, Any]:
     queued = _object(
         id=_INT, challenge_id=_INT, challenge=_STR, version=_INT, text_html=_STR, submitted_at=_TIME,
         rubric={"type": "array", "items": _ref("Criterion")},
+        late_minutes={**_INT, "description": "started minutes past the deadline when filed (0: on time)"},
+        late_percent={**_INT, "description": "the share of the grade a late report loses"},
         attachments={"type": "array", "items": _object(name={**_STR, "description": "attachment-N.ext"}, size=_INT)})
     replay = _object(
         ("at", "minute", "minutes", "standings", "feed", "series"),
@@ -162,6 +164,13 @@ def document() -> dict[str, Any]:
                 errors=(400, 401, 403, 404, 409), params=("id",),
                 body=_object(("scores",), scores={"type": "array", "items": {"type": "integer", "minimum": 0}},
                              comment=_STR, comments={"type": "array", "items": _STR}))},
+            "/phases": {"get": _op("The exercise's phases in order: waiting, or open since opened_at", _object(
+                phases={"type": "array", "items": _object(
+                    ("id", "title", "state", "opened_at"), id=_STR, title=_STR, state={"enum": ["waiting", "open"]},
+                    opened_at={"type": ["string", "null"], "format": "date-time"})}))},
+            "/briefing": {"get": _op("Teams: the exercise's briefing in the caller's language", _object(
+                ("title", "briefing_html"), title=_STR, briefing_html={**_STR, "description": "sanitised HTML"}),
+                errors=(401, 403))},
             "/scoreboard": {"get": _op("Public standings (honours the freeze)", _object(
                 standings={"type": "array", "items": _ref("Standing")}, frozen=_BOOL), errors=(), public=True)},
             "/scoreboard/ctftime": {"get": _op("CTFtime feed (ctftime.org/json-scoreboard-feed)",

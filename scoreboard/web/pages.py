@@ -16,9 +16,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from scoreboard.board import kiosk, replay, results
 from scoreboard.core import names
+from scoreboard.core.clock import NOT_STARTED
 from scoreboard.core.errors import N_, NotFound, Refused
 from scoreboard.core.text import render_markdown
-from scoreboard.drill import accounts, attempts, challenges, guessing, reports
+from scoreboard.drill import accounts, attempts, challenges, guessing, phases, reports
 from scoreboard.drill.attempts import Attempt
 from scoreboard.packs import translations
 from scoreboard.store.models import Challenge, File, Hint, utcnow
@@ -42,8 +43,10 @@ def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
     known = catalog()
+    current = phases.current(db())
     return {"clock": known.clock.as_dict(utcnow()), "drill_zone": known.home_timezone,
-            "drill_title": translations.drill_title(known.title, known.title_translations, i18n.language())}
+            "drill_title": translations.drill_title(known.title, known.title_translations, i18n.language()),
+            "current_phase": phases.describe(current, i18n.language()) if current else None}
 
 
 def _home_of(user: Any) -> str:
@@ -176,6 +179,8 @@ def challenge_page(challenge_id: int) -> Any:
         report = {**(reports.status(db(), team_id, challenge_id) or {}),
                   "versions": reports.versions(db(), team_id, challenge_id),
                   "deadline": reports.deadline(catalog(), db().get(Challenge, challenge_id)),
+                  "late_rule": reports.late_rule(db().get(Challenge, challenge_id)),
+                  "late_penalty": reports.late_penalty(db(), team_id, challenge_id),
                   "max_kb": services().settings.max_report_file_bytes // 1024, "max_files": reports.MAX_FILES}
         report["comment_html"] = render_markdown(report.get("comment") or "")
     return render_template("challenge.html", c=_localized(data), report=report)
@@ -252,6 +257,15 @@ def team_page() -> Any:
     return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()))
 
 
+@bp.get("/briefing")
+@member_required
+def briefing_page() -> Any:
+    """The exercise's briefing and its phases (a waiting phase by its title only)."""
+    lang = i18n.language()
+    return render_template("briefing.html", briefing=phases.briefing(db(), lang),
+                           phase_list=[phases.describe(p, lang) for p in phases.ordered(db())])
+
+
 @bp.get("/files/<int:file_id>/<name>")
 def download(file_id: int, name: str) -> Any:
     """Attachments: only to a team member or token of a team, only for released challenges."""
@@ -279,7 +293,10 @@ def board_page() -> Any:
     known = catalog()
     face = kiosk.wall_clock(known.home_timezone, known.clock, utcnow())
     if request.args.get("kiosk") != "1":
-        return render_template("board.html", snapshot=snapshot, challenge_names=names, face=face)
+        # Before STARTEX observers read the briefing (nothing secret in it) above the empty board.
+        waiting = known.clock.phase(utcnow()) == NOT_STARTED
+        return render_template("board.html", snapshot=snapshot, challenge_names=names, face=face,
+                               briefing=phases.briefing(db(), i18n.language()) if waiting else None)
     rows, page, pages = kiosk.page_of(snapshot["standings"], request.args.get("page", type=int))
     dwell = kiosk.dwell(request.args.get("dwell"))
     return render_template("board_kiosk.html", snapshot=snapshot, challenge_names=names, face=face, rows=rows,

@@ -17,13 +17,9 @@ window.Drillboard = (function () {
 
   /* The page's language (<html lang>), for dates and numbers in the viewer's own conventions. */
   const lang = document.documentElement.lang || undefined;
-  const TIME_STYLES = {
-    time: { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" },
-    datetime: { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
-  };
-
-  /* The zone a page's times read in: the viewer's own (undefined), or on the projector
-     (body[data-zone]) the drill's home zone, which its clock names once for the whole hall. */
+  /* The zone a page's times read in: the viewer's own (undefined), or the drill's home zone where the
+     page says so (body[data-zone]: the projector, whose clock names it once for the hall, and the
+     console, which writes UTC beside: body[data-utc-beside]). */
   const zone = (function () {
     const wanted = document.body && document.body.dataset.zone;
     try {
@@ -31,19 +27,36 @@ window.Drillboard = (function () {
     } catch (e) { /* a zone this browser does not know: the viewer's own */ }
     return undefined;
   })();
+  const utcBeside = Boolean(document.body && document.body.dataset.utcBeside);
 
-  function timeOptions(style) {
-    const options = Object.assign({}, TIME_STYLES[style] || TIME_STYLES.datetime);
-    if (zone) { delete options.timeZoneName; options.timeZone = zone; options.hourCycle = "h23"; }
-    return options;
+  /* Dates in ISO order (2026-11-25 09:00) in every language: a locale's own order (11/25/2026)
+     never appears by accident; only the zone's name is said in the page's language. */
+  function isoText(when, style, timeZone) {
+    const fields = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: "2-digit", hourCycle: "h23", timeZone: timeZone };
+    const p = {};
+    new Intl.DateTimeFormat("en-US", fields).formatToParts(when).forEach(function (part) { p[part.type] = part.value; });
+    const time = p.hour + ":" + p.minute + (style === "time" ? ":" + p.second : "");
+    return style === "time" ? time : p.year + "-" + p.month + "-" + p.day + " " + time;
   }
 
-  /* Times are sent in UTC; show them in the viewer's own zone with the zone named (or the hall's). */
+  function zoneLabel(when, timeZone) {
+    const part = new Intl.DateTimeFormat(lang, { timeZoneName: "short", timeZone: timeZone }).formatToParts(when)
+      .find(function (item) { return item.type === "timeZoneName"; });
+    return part ? part.value : "";
+  }
+
+  /* Times are sent in UTC; show them in the page's zone with the zone named (the projector's clock
+     names the hall's zone once), and UTC beside where the page asks for it. */
   function formatTimes(root) {
     (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
       const when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      el.textContent = when.toLocaleString(lang, timeOptions(el.dataset.style));
+      const style = el.dataset.style;
+      let text = isoText(when, style, zone);
+      if (!zone || utcBeside) text += " " + zoneLabel(when, zone);
+      if (utcBeside && zone !== "UTC") text += " · " + isoText(when, style, "UTC") + " UTC";
+      el.textContent = text;
       el.title = when.toLocaleString(lang, { dateStyle: "full", timeStyle: "long", timeZone: zone });
     });
   }
@@ -80,7 +93,13 @@ window.Drillboard = (function () {
   }
 
   const KINDS = ["solve", "announcement", "release", "standings", "freeze", "clock", "award", "team", "pack",
-    "deduction", "graded", "reveal"];
+    "deduction", "graded", "reveal", "phase"];
+
+  /* Every public event is also a DOM event ("drillboard:phase"...), so a small script for one part
+     of a page (static/js/phase.js) follows the stream without opening a second connection. */
+  function broadcast(kind, event) {
+    document.dispatchEvent(new CustomEvent("drillboard:" + kind, { detail: event }));
+  }
 
   /* Connect to /live. Public events carry a strictly increasing seq: one we already have is
      dropped, a gap asks for a fresh snapshot (resync). Private notices carry no seq. */
@@ -104,6 +123,7 @@ window.Drillboard = (function () {
         seq = event.seq;
         document.body.dataset.seq = seq;
         if (handlers[kind]) handlers[kind](event, false);
+        broadcast(kind, event);
       });
     });
     socket.on("notice", function (notice) { if (handlers.notice) handlers.notice(notice); });

@@ -221,7 +221,8 @@ def test_bad_pack_translations_are_file_line_problems(make_pack: Any) -> None:
 def test_demo_pack_is_translated_in_full() -> None:
     spec = packs.read_folder(DEMO)
     for lang in ("ru", "zh"):
-        assert set(spec.translations[lang]) == {"title", "description"}
+        assert set(spec.translations[lang]) == {"title", "description", "briefing"}
+        assert all({"title", "description"} <= set(phase.translations[lang]) for phase in spec.phases), lang
         for challenge in spec.challenges:
             version = challenge.translations.get(lang, {})
             assert {"name", "category", "description"} <= set(version), (lang, challenge.name)

@@ -12,7 +12,9 @@ from corekit import team_with_token
 from hypothesis import HealthCheck, given, settings
 
 from scoreboard import create_app, packs
+from scoreboard.drill import organizer
 from scoreboard.store.config import Settings
+from scoreboard.store.models import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +27,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Any:
     services = app.extensions["drillboard"]
     with services.database.session() as session:
         packs.load(session, ROOT / "challenges" / "drill-demo", services.settings.files_dir)
+        organizer.clock_action(session, "start", utcnow(), "fuzz")  # the demo drill waits for STARTEX
     _, headers = team_with_token(services, "Fuzzers")
     app.config["FUZZ_HEADERS"] = headers
     yield app

@@ -57,7 +57,7 @@ def private_redis() -> Iterator[Redis]:
 
 
 def test_losing_redis_loses_no_submission(server_factory: Callable[..., Any], private_redis: Redis) -> None:
-    server = server_factory({"DRILLBOARD_REDIS_URL": f"redis://127.0.0.1:{private_redis.port}/0"}).start()
+    server = server_factory({"DRILLBOARD_REDIS_URL": f"redis://127.0.0.1:{private_redis.port}/0"}).start().startex()
     team, headers = server.team_token("Redisless", "KZ")
     ids = challenge_ids(server.base_url, headers=headers)
     assert attempt(server.base_url, ids["Ransom Note"], "wrong", headers=headers)["result"] == "incorrect"

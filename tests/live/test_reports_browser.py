@@ -68,6 +68,7 @@ def grade_all(page: Page, base: str, name: str, password: str, which: int) -> No
 
 def test_two_teams_two_judges_and_a_release(shared_server: Any, browser: Browser, tmp_path: Path) -> None:
     srv, base = shared_server, shared_server.base_url
+    srv.open_phase("ministry-inject", TASK)  # the demo's report task is the inject of its second phase
     judges = {name: json.loads(srv.cli("create-user", name, "--role", "judge").stdout)["password"]
               for name in ("judy", "jack")}
     evidence = tmp_path / "China timeline.csv"

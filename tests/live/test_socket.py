@@ -359,6 +359,7 @@ def test_redis_event_reaches_clients_of_another_server(server_factory: Callable[
     env = {"DRILLBOARD_REDIS_URL": redis_url, "DRILLBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
     server_a = server_factory(env, name="server-a")
     server_a.cli("load-pack", "challenges/drill-demo")
+    server_a.cli("clock", "start")  # the demo drill waits for STARTEX
     team, headers = server_a.team_token("Team Redis", "KZ")
     other, other_headers = server_a.team_token("Team Queue", "UZ")
     server_a.start()

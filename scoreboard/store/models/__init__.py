@@ -9,6 +9,7 @@ from __future__ import annotations
 from scoreboard.store.models.base import Base, UTCDateTime, utcnow
 from scoreboard.store.models.content import Answer, Challenge, Drill, File, Hint, Pack, PackLoad
 from scoreboard.store.models.exercise import Deduction, Grade, Mark, Report, ReportFile, RevealProgress
+from scoreboard.store.models.phase import Phase
 from scoreboard.store.models.play import (
     Announcement,
     ApiToken,
@@ -54,4 +55,5 @@ __all__ = [
     "Grade",
     "Deduction",
     "RevealProgress",
+    "Phase",
 ]

@@ -54,6 +54,8 @@ class Pack(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # pack.yml's title and description in other languages: {"ru": {"title": ..., "description": ...}}.
     translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # pack.yml's ``briefing`` (Markdown): what every team reads before STARTEX; no secrets in it.
+    briefing: Mapped[str] = mapped_column(Text, default="")
     challenges: Mapped[list[Challenge]] = relationship(back_populates="pack")
 
 
@@ -110,6 +112,12 @@ class Challenge(Base):
     rubric: Mapped[list[Any]] = mapped_column(default=list)
     deadline_at: Mapped[datetime | None]
     deadline_after: Mapped[int | None]
+    # The exercise phase (``phase: ID``) the challenge belongs to, and when that phase opened
+    # (copied here by ``drill.phases`` so every visibility check reads the row alone).
+    phase: Mapped[str | None] = mapped_column(String(100))
+    phase_opened_at: Mapped[datetime | None]
+    # Report tasks after the deadline: None refuses; {"penalty_percent", "per_minutes"} accepts, late.
+    late: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     pack: Mapped[Pack] = relationship(back_populates="challenges")
     answers: Mapped[list[Answer]] = relationship(

@@ -27,6 +27,8 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Seconds past the task's deadline when filed (0: on time); only tasks with a late penalty take these.
+    late_seconds: Mapped[int] = mapped_column(default=0)
     files: Mapped[list[ReportFile]] = relationship(order_by="ReportFile.id", cascade="all, delete-orphan")
 
 
@@ -65,10 +67,11 @@ class Grade(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
-    points: Mapped[int]
+    points: Mapped[int]  # what counts: the marks' points less ``late_penalty``
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]
+    late_penalty: Mapped[int] = mapped_column(default=0)  # points taken because the report came late
 
 
 class Deduction(Base):

@@ -6,7 +6,7 @@ console's modules form no import circle.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -15,7 +15,7 @@ from scoreboard.core import clock
 from scoreboard.core.errors import N_, Refused
 from scoreboard.store.models import User
 from scoreboard.web import i18n
-from scoreboard.web.context import actor, db
+from scoreboard.web.context import actor, catalog, db
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -50,8 +50,14 @@ def refused(err: Exception, endpoint: str, **values: Any) -> Any:
     return redirect(url_for(endpoint, **values))
 
 
+def home_zone() -> tzinfo:
+    """The drill's home zone (pack.yml ``timezone``): the console's one zone for reading and writing times."""
+    return clock.zone(catalog().home_timezone)
+
+
 def form_time(name: str) -> Any:
-    """A time from a form: ISO 8601 with a zone, or a zone-less datetime-local read as UTC."""
+    """A time from a form: ISO 8601 with a zone, or a zone-less datetime-local read in the drill's
+    home zone (the zone the console shows every time in)."""
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
@@ -59,20 +65,27 @@ def form_time(name: str) -> Any:
         return clock.parse_time(raw)
     except ValueError:
         try:
-            return clock.parse_time(raw + "+00:00")
-        except ValueError:
+            return clock.parse_time(datetime.fromisoformat(raw).replace(tzinfo=home_zone()))
+        except (ValueError, OverflowError):
             raise Refused(N_("%(value)s is not a date and time between the years 1970 and 9000, such as "
                              "2026-11-25T09:00."), value=repr(raw)) from None
 
 
-@bp.app_template_filter("utc")
-def utc(value: Any) -> str:
+@bp.app_template_filter("drill_time")
+def drill_time(value: Any) -> str:
+    """A time in the drill's home zone with UTC beside (ISO dates: never a locale's order)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "–"
+    if not value:
+        return "–"
+    utc = value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    zone = catalog().home_timezone
+    if clock.zone(zone) is timezone.utc or zone == "UTC":
+        return utc
+    return f"{value.astimezone(home_zone()).strftime('%Y-%m-%d %H:%M:%S')} ({i18n.zone_name(zone)}) · {utc}"
 
 
 @bp.app_template_filter("local_input")
 def local_input(value: Any) -> str:
-    """A stored time as the value of a datetime-local input (UTC)."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M") if value else ""
+    """A stored time as the value of a datetime-local input, in the drill's home zone."""
+    return value.astimezone(home_zone()).strftime("%Y-%m-%dT%H:%M") if value else ""

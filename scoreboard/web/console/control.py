@@ -18,7 +18,7 @@ from scoreboard.drill import organizer
 from scoreboard.drill.attempts import regrade
 from scoreboard.store import events
 from scoreboard.store.models import Challenge, Team, User, utcnow
-from scoreboard.web.console.common import actor_label, done, form_time, refused, utc
+from scoreboard.web.console.common import actor_label, done, drill_time, form_time, refused
 from scoreboard.web.console.confirm import Question, ask, confirmed
 from scoreboard.web.context import db
 
@@ -35,7 +35,7 @@ def _clock_question(action: str) -> Question | None:
     if action == "start":
         lines = [_("Teams see the open challenges and can answer from now on.")]
         if drill.starts_at and drill.starts_at > now:
-            lines.append(_("The planned start, %(when)s, is replaced by now.", when=utc(drill.starts_at)))
+            lines.append(_("The planned start, %(when)s, is replaced by now.", when=drill_time(drill.starts_at)))
         return Question(_("Start the drill now?"), lines, _("Start the drill now"), back)
     if action == "freeze":
         return Question(_("Freeze the public board now?"), [
@@ -64,7 +64,7 @@ def _clock_question(action: str) -> Question | None:
 def _clock_done(action: str) -> str:
     drill = events.drill(db())
     if action == "reopen":
-        until = _("It ends at %(when)s.", when=utc(drill.ends_at)) if drill.ends_at else _("No end time is set.")
+        until = _("It ends at %(when)s.", when=drill_time(drill.ends_at)) if drill.ends_at else _("No end time is set.")
         return _("Drill reopened: teams can answer again.") + " " + until
     return {
         "start": _("Drill started: teams can see the challenges and answer now."),

@@ -35,7 +35,7 @@ from scoreboard.store.models import (
     utcnow,
 )
 from scoreboard.web import i18n
-from scoreboard.web.console.common import acting_user, actor_label, bp, done, form_time, refused, utc
+from scoreboard.web.console.common import acting_user, actor_label, bp, done, drill_time, form_time, refused
 from scoreboard.web.context import actor, catalog, db, form_number, public_counts, services
 
 # --- dashboard and clock -------------------------------------------------------------------
@@ -65,8 +65,8 @@ def clock_set() -> Any:
     except Refused as err:
         return refused(err, "console.dashboard")
     drill = events.drill(db())
-    return done(_("Clock times saved: start %(start)s, freeze %(freeze)s, end %(end)s.", start=utc(drill.starts_at),
-                   freeze=utc(drill.freeze_at), end=utc(drill.ends_at)), "console.dashboard")
+    return done(_("Clock times saved: start %(start)s, freeze %(freeze)s, end %(end)s.", start=drill_time(drill.starts_at),
+                   freeze=drill_time(drill.freeze_at), end=drill_time(drill.ends_at)), "console.dashboard")
 
 
 # --- packs ------------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def challenge_schedule(challenge_id: int) -> Any:
     except Refused as err:
         return refused(err, "console.challenge_list")
     if challenge.release_at:
-        message = _("Release time saved: %(name)s opens at %(when)s.", name=challenge.name, when=utc(challenge.release_at))
+        message = _("Release time saved: %(name)s opens at %(when)s.", name=challenge.name, when=drill_time(challenge.release_at))
     else:
         message = _("Release time saved: %(name)s opens with the drill.", name=challenge.name)
     return done(message, "console.challenge_list")
@@ -341,7 +341,7 @@ def audit_log() -> Any:
 
 # The confirmable actions and the exercise-control pages live in their own modules; registered
 # on the console's blueprint so its organizers-only check applies.
-from scoreboard.web.console import control, deductions, grades, reveal, staff  # noqa: E402
+from scoreboard.web.console import control, deductions, grades, phases, reveal, staff  # noqa: E402
 
-for _module in (control, deductions, grades, reveal, staff):
+for _module in (control, deductions, grades, phases, reveal, staff):
     bp.register_blueprint(_module.bp)

@@ -184,7 +184,7 @@ def unlock_hint(session: Session, catalog: Catalog, solved: Mapping[int, datetim
                 events.mark(session, "hint", {"team_id": team_id, "hint_id": hint.id})
             events.notify_team(session, team_id, "notice", {
                 "kind": "hint_unlocked", "challenge_id": challenge.id, "challenge": challenge.name,
-                "hint_id": hint.id, "cost": hint.cost, "at": now.isoformat()})
+                "hint_id": hint.id, "cost": hint.cost, "user_id": user_id, "at": now.isoformat()})
     return {"id": hint.id, "challenge_id": challenge.id, "cost": hint.cost, "content": render_markdown(hint.content)}
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from scoreboard.board import kiosk, replay, results
+from scoreboard.board import after_action, kiosk, replay, results
 from scoreboard.core import names
 from scoreboard.core.clock import NOT_STARTED
 from scoreboard.core.errors import N_, NotFound, Refused
@@ -23,6 +23,7 @@ from scoreboard.drill import accounts, attempts, challenges, claims, guessing, o
 from scoreboard.drill.attempts import Attempt
 from scoreboard.packs import translations
 from scoreboard.store.models import Challenge, File, Hint, utcnow
+from scoreboard.web import after_action as after_action_view
 from scoreboard.web import i18n, inputs, refusals
 from scoreboard.web.context import (
     actor,
@@ -253,6 +254,27 @@ def team_page() -> Any:
             row["category"] = categories.get(row["category"], row["category"])
     answers = objectives.localized(claims.for_team(db(), current_user.team_id, utcnow()), i18n.language())
     return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()), answers=answers)
+
+
+@bp.get("/team/after-action")
+@member_required
+def team_after_action() -> Any:
+    """The team's printable after-action report. Other teams show only as the public board shows
+    them (the rank is ranked on the public standings: during a freeze, as frozen)."""
+    board = services().cache.current().board.standings
+    record = after_action.team_record(db(), current_user.team_id, board)
+    return render_template("after_action.html", frozen=catalog().clock.frozen(utcnow()), console=False,
+                           **after_action_view.team_view(record, len(board), utcnow()))
+
+
+@bp.get("/teams/<int:team_id>/after-action")
+@member_required
+def other_after_action(team_id: int) -> Any:
+    """A team's report by id: a member's own team only; any other id is not found (404), so a
+    team cannot learn even which ids exist."""
+    if team_id != current_user.team_id:
+        abort(404)
+    return redirect(url_for("pages.team_after_action"))
 
 
 @bp.get("/briefing")

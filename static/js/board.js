@@ -202,13 +202,17 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
     const starts = c.starts_at && Date.parse(c.starts_at), ends = c.ends_at && Date.parse(c.ends_at), freeze = c.freeze_at && Date.parse(c.freeze_at);
     if (phase === "not_started" && starts && now >= starts) phase = "running";
     if (phase === "running" && ends && now >= ends) phase = "ended";
-    let text = "";
-    if (phase === "not_started" && starts) text = D.t("to_start") + " " + duration(starts - now);
-    else if (phase === "running" && freeze && now < freeze) text = D.t("to_freeze") + " " + duration(freeze - now);
-    else if (phase === "running" && ends) text = D.t("to_end") + " " + duration(ends - now);
+    let label = "", left = "";
+    if (phase === "not_started" && starts) { label = D.t("to_start"); left = duration(starts - now); }
+    else if (phase === "running" && freeze && now < freeze) { label = D.t("to_freeze"); left = duration(freeze - now); }
+    else if (phase === "running" && ends) { label = D.t("to_end"); left = duration(ends - now); }
     document.getElementById("clock-phase").textContent = D.t(phase);
     document.getElementById("clock").dataset.phase = phase;
-    document.getElementById("clock-countdown").textContent = text;
+    const countdown = document.getElementById("clock-countdown");
+    countdown.querySelector(".left-label").textContent = label;
+    countdown.querySelector(".left-time").textContent = left;
+    /* The projector holds its rotation on the standings while the closing reveal runs (kiosk.js). */
+    document.body.dataset.reveal = c.reveal || "";
   }
 
   function setFrozen(frozen) {
@@ -228,6 +232,7 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
     if (empty) empty.remove();
     feed.prepend(li);
     while (feed.children.length > 20) feed.lastChild.remove();
+    document.body.dataset.revealTeam = r.team_id;
     const tr = tbody.querySelector('tr[data-team="' + r.team_id + '"]');
     if (tr) { tr.classList.remove("reveal-row"); void tr.offsetWidth; tr.classList.add("reveal-row"); }
   }

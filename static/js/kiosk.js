@@ -73,6 +73,25 @@
     bodyRows(table).forEach(function (tr, i) {
       tr.hidden = step.panel === name && Math.floor(i / per) + 1 !== step.page;
     });
+    if (name === "standings") fitNames();
+  }
+
+  /* Team names whole: a name wider than its cell is set smaller, down to the 3vh floor, and one
+     still too wide at the floor wraps onto a second line (rows are tall enough for two at 3vh). */
+  function fitNames() {
+    const floor = 0.03 * window.innerHeight;
+    bodyRows(standings).forEach(function (tr) {
+      const cell = tr.querySelector("td.team");
+      if (!cell || tr.hidden) return;
+      cell.classList.remove("wrap");
+      cell.style.fontSize = "";
+      let size = parseFloat(getComputedStyle(cell).fontSize);
+      for (let tries = 0; cell.scrollWidth > cell.clientWidth && size > floor && tries < 6; tries++) {
+        size = Math.max(floor, size * (cell.clientWidth / cell.scrollWidth) * 0.97);
+        cell.style.fontSize = size + "px";
+      }
+      if (cell.scrollWidth > cell.clientWidth) cell.classList.add("wrap");
+    });
   }
 
   function show() {
@@ -89,7 +108,22 @@
     });
   }
 
+  /* While the closing reveal runs the hall watches the standings, on the page of the team whose
+     change was revealed last (board.js marks both on <body>): the rotation waits until it ends. */
+  function revealing() { return document.body.dataset.reveal === "revealing"; }
+
+  function holdForReveal() {
+    const team = document.body.dataset.revealTeam;
+    const row = team ? bodyRows(standings).findIndex(function (tr) { return tr.dataset.team === team; }) : -1;
+    const page = row >= 0 && layout.standings ? Math.floor(row / layout.standings.per) + 1 : null;
+    const current = steps[index];
+    let wanted = steps.findIndex(function (s) { return s.panel === "standings" && s.page === page; });
+    if (wanted < 0) wanted = current && current.panel === "standings" ? index : 0;
+    if (wanted !== index || !current || current.panel !== "standings") { index = wanted; show(); }
+  }
+
   function next() {
+    if (revealing()) { holdForReveal(); return; }
     index = steps.length ? (index + 1) % steps.length : 0;
     show();
   }
@@ -103,6 +137,8 @@
   new MutationObserver(replan).observe(grid, { childList: true });
   new MutationObserver(replan).observe(standings.tBodies[0], { childList: true });
   window.addEventListener("resize", replan);
+  new MutationObserver(function () { if (revealing()) holdForReveal(); })
+    .observe(document.body, { attributes: true, attributeFilter: ["data-reveal", "data-reveal-team"] });
   plan();
   setInterval(next, dwell);
 })();

@@ -48,7 +48,7 @@ if (dataNode) {
 
   /* The series are the standings' own steps, each ending at its score at this moment. */
   function renderChart(data) {
-    const rows = data.series.map(function (s) { return { team: s.team, steps: s.points, score: s.points[s.points.length - 1][1] }; });
+    const rows = data.series.map(function (s) { return { team: s.team, team_id: s.team_id, steps: s.points, score: s.points[s.points.length - 1][1] }; });
     chart = drawChart(chart, document.getElementById("chart"), datasets(rows, Date.parse(data.starts_at), Date.parse(data.at)), { lang: D.lang });
   }
 

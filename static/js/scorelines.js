@@ -3,15 +3,24 @@
    every change of its points, weights already applied — so nothing here derives a score, and a
    line always ends at the score the table shows. */
 
-/* Ten lines that stay apart without relying on hue alone: Okabe–Ito colours (safe for the common
-   colour-vision deficiencies, bright enough on the dark panel) plus a dash pattern and a point
-   shape of their own, so neighbours in rank differ in all three. */
+/* Ten colours that stay apart without relying on hue alone: Okabe–Ito (safe for the common
+   colour-vision deficiencies, bright enough on the dark panel), each with a dash pattern and a
+   point shape of its own. */
 const LINES = [
   ["#56b4e9", [], "circle"], ["#e69f00", [14, 6], "triangle"], ["#f0e442", [3, 5], "rect"],
   ["#009e73", [14, 5, 3, 5], "rectRot"], ["#cc79a7", [], "star"], ["#ff7a45", [3, 5], "crossRot"],
   ["#e8eef5", [14, 6], "circle"], ["#a58cff", [14, 5, 3, 5], "triangle"], ["#6fdc8c", [8, 4], "rect"],
   ["#ffb3c7", [2, 3], "rectRot"],
 ];
+
+/* A team's line style follows its id, never its rank, so a team keeps its colour from frame to
+   frame while ranks change: the colour by the id's last digit, the dash and point shape shifted by
+   its tens, so two teams that share a colour (ids 3 and 13) still differ in dash and shape. */
+export function lineStyle(teamId) {
+  const id = Math.abs(Number(teamId) || 0);
+  const shifted = LINES[(id + Math.floor(id / 10)) % LINES.length];
+  return { color: LINES[id % LINES.length][0], dash: shifted[1], shape: shifted[2] };
+}
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -73,16 +82,16 @@ function timeLabels(lang, zone) {
   };
 }
 
-/* One dataset per row ({team, steps, score}), in the order given: from zero at `start` (ms, or
-   null) through every step, held at the score until `end` (ms). */
+/* One dataset per row ({team, team_id, steps, score}), in the order given: from zero at `start`
+   (ms, or null) through every step, held at the score until `end` (ms); styled by team id. */
 export function datasets(rows, start, end) {
-  return rows.map(function (row, index) {
+  return rows.map(function (row) {
     const points = start ? [{ x: start, y: 0 }] : [];
     (row.steps || []).forEach(function (step) { points.push({ x: Date.parse(step[0]), y: step[1] }); });
     points.push({ x: end, y: row.score });
-    const line = LINES[index % LINES.length];
-    return { label: row.team, data: points, borderColor: line[0], backgroundColor: line[0], borderDash: line[1],
-      pointStyle: line[2], stepped: true, pointRadius: 4, borderWidth: 3 };
+    const line = lineStyle(row.team_id);
+    return { label: row.team, data: points, borderColor: line.color, backgroundColor: line.color, borderDash: line.dash,
+      pointStyle: line.shape, stepped: true, pointRadius: 4, borderWidth: 3 };
   });
 }
 

@@ -5,6 +5,7 @@
   const form = document.getElementById("answer-form");
   const verdict = document.getElementById("verdict");
   const article = document.querySelector("article.challenge");
+  const me = (document.querySelector('meta[name="user-id"]') || {}).content;
 
   function show(text, kind) {
     verdict.textContent = text;
@@ -52,7 +53,10 @@
             if (left) left.remove();
             return;
           }
-          if (typeof r.data.attempts_left === "number") text += " " + D.t("attempts_left", { n: r.data.attempts_left });
+          if (typeof r.data.attempts_left === "number") {
+            text += " " + D.t("attempts_left", { n: r.data.attempts_left });
+            refreshAttemptsLeft();
+          }
           show(text, "incorrect");
           input.select();
         } else if (r.status === 429) {
@@ -66,6 +70,39 @@
       }
     });
   }
+
+  /* The line under the form counts the wrong answers left too: read it again from the server (in
+     the page's language, with its plural) so that it agrees with the verdict above it. */
+  async function refreshAttemptsLeft() {
+    const line = document.getElementById("attempts-left");
+    if (!line) return;
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("attempts-left");
+    if (fresh) line.textContent = fresh.textContent;
+  }
+
+  /* At ENDEX the answer box closes with the drill-ended message: told by the clock event, or by
+     the end time itself when it passes with the page open. */
+  function closeAnswers() {
+    if (!form || !form.isConnected) return;
+    const note = document.createElement("p");
+    note.id = "drill-ended";
+    note.className = "spent-note";
+    note.textContent = D.t("drill_ended");
+    form.replaceWith(note);
+    const left = document.getElementById("attempts-left");
+    if (left) left.remove();
+    verdict.textContent = "";
+  }
+  let endTimer = null;
+  function closeAt(iso) {
+    clearTimeout(endTimer);
+    const until = Date.parse(iso || "") - Date.now();
+    if (until <= 0) closeAnswers();
+    else if (until < 2147483647) endTimer = setTimeout(closeAnswers, until);
+  }
+  if (form && form.dataset.endsAt) closeAt(form.dataset.endsAt);
 
   document.querySelectorAll("form[data-hint-unlock]").forEach(function (hintForm) {
     hintForm.addEventListener("submit", async function (event) {
@@ -114,11 +151,17 @@
     standings: function () {},
     release: function (event) { D.toast(D.t("new_challenge", { name: event.challenge, category: event.category }), "info"); refreshList(); },
     announcement: function (event) { D.toast(D.t("announcement", { title: event.title }), "info"); },
-    clock: refreshList,
+    clock: function (c) {
+      clearTimeout(endTimer);
+      if (c.phase === "ended") closeAnswers();
+      else if (c.phase === "running" && c.ends_at) closeAt(c.ends_at);
+      refreshList();
+    },
     pack: refreshList,
     notice: function (notice) {
       const name = nameOf(notice.challenge_id, notice.challenge);
       if (notice.kind === "solve") D.toast(D.t("team_solved", { name: name, points: notice.points }), "ok");
+      else if (notice.kind === "hint_unlocked" && String(notice.user_id) === me) { /* the unlocker heard already */ }
       else if (notice.kind === "hint_unlocked") D.toast(D.t("hint_unlocked", { name: name, cost: notice.cost }), "info");
       else if (notice.kind === "graded") D.toast(D.t("report_graded", { name: name, points: notice.points }), "ok");
       else if (notice.kind === "report_filed") D.toast(D.t("report_filed", { name: name, version: notice.version }), "info");

@@ -69,7 +69,7 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
         contexts.append(member_context(browser, member, viewport=viewport))
         page = contexts[-1].new_page()
         found += visit(page, base, ["/challenges", f"/challenges/{web}", f"/challenges/{ids['Wallet Pivot']}",
-                                    "/team", f"/hints/{hint}/unlock", "/briefing"])
+                                    "/team", f"/hints/{hint}/unlock", "/briefing", "/team/after-action"])
 
         # --- the organizer: every console page, and every confirmation ------------------------------
         contexts.append(browser.new_context(viewport=viewport))
@@ -81,6 +81,7 @@ def test_every_page_passes_axe(shared_server: Any, browser: Browser, layout: str
             "/console/announcements", "/console/awards", "/console/submissions", "/console/results", "/console/audit",
             "/console/clock/start", "/console/clock/freeze", "/console/clock/end", "/console/clock/reopen",
             f"/console/teams/{team_id}/disable", f"/console/teams/{team_id}/rotate", f"/console/challenges/{web}/regrade"])
+        found += visit(page, base, ["/console/after-action", f"/console/teams/{team_id}/after-action"])
         found += visit(page, base, ["/console/reveal", "/console/reveal/all", "/console/phases",
                                     "/console/phases/ministry-inject/open"])
         page.goto(base + "/console/teams")

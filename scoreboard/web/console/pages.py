@@ -333,7 +333,7 @@ def audit_log() -> Any:
 
 # The confirmable actions and the exercise-control pages live in their own modules; registered
 # on the console's blueprint so its organizers-only check applies.
-from scoreboard.web.console import control, deductions, grades, phases, reveal, staff  # noqa: E402
+from scoreboard.web.console import after_action, control, deductions, grades, phases, reveal, staff  # noqa: E402
 
-for _module in (control, deductions, grades, phases, reveal, staff):
+for _module in (after_action, control, deductions, grades, phases, reveal, staff):
     bp.register_blueprint(_module.bp)

@@ -56,6 +56,8 @@ def pack_strings() -> set[str]:
     for path in DEMO.rglob("*.yml"):
         data = yaml.safe_load(path.read_text())
         versions = [data] + list((data.get("translations") or {}).values())
+        for phase in data.get("phases") or []:  # pack.yml's phases: their titles are the pack's words
+            versions += [phase, *(phase.get("translations") or {}).values()]
         for version in versions:
             found.update(str(version[key]) for key in ("name", "category", "author", "title") if version.get(key))
             found.update(h["title"] for h in version.get("hints") or [] if isinstance(h, dict) and h.get("title"))
@@ -90,8 +92,10 @@ def check(page: Page, lang: str, data: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def data_strings(shared_server: Any) -> list[str]:
-    # Accounts' names, and the first run's name for itself in the audit log.
-    names = {t["name"] for t in shared_server.first_run["teams"]} | {"admin", "bootstrap"} | set(MEMBER.values())
+    # Accounts' names, and the names the first run, the CLI and the clock's schedule (a phase
+    # opening on time) go by in the audit log.
+    names = ({t["name"] for t in shared_server.first_run["teams"]} | {"admin", "bootstrap", "cli", "schedule"}
+             | set(MEMBER.values()))
     return sorted(names | pack_strings(), key=len, reverse=True)
 
 

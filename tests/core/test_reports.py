@@ -188,7 +188,7 @@ def test_reports_only_for_report_tasks_while_running_and_before_the_deadline(ser
     ids = load(services, make_pack, task={**TASK, "deadline": "2000-01-01T00:00:00Z"})
     _, headers = team_with_token(services, "Blue")
     flag = file_report(client, ids["Flag one"], headers)
-    assert flag.status_code == 400 and "answers, not reports" in flag.get_json()["error"]
+    assert flag.status_code == 404 and "answers, not reports" in flag.get_json()["error"]
     late = file_report(client, ids["Incident report"], headers)
     assert late.status_code == 403 and "deadline" in late.get_json()["error"]
     assert file_report(client, 9999, headers).status_code == 404

@@ -127,8 +127,8 @@ def build(session: Session, now: datetime) -> Built:
     as_of, seq = _moment(session)
     clock = events.clock_of(events.drill(session))
     view = ledger.public_view(session, clock, now)
-    return Built(as_of, seq, time_key(clock, now), standings.compute(session, view), clock.frozen(now),
-                 ledger.solve_counts(session, view))
+    board = standings.compute(session, view)
+    return Built(as_of, seq, time_key(clock, now), board, clock.frozen(now), board.counts)
 
 
 def take_snapshot(session: Session, now: datetime) -> Snapshot:

@@ -117,12 +117,17 @@ def test_every_view_of_the_points_agrees(services: Any, make_pack: Any) -> None:
         with services.database.session() as session:
             _write(session, drill, teams)
             now = utcnow()
-            public = standings.compute(session, ledger.public_view(session, events.clock_of(events.drill(session)), now))
+            view = ledger.public_view(session, events.clock_of(events.drill(session)), now)
+            public = standings.compute(session, view)
             board = [row.as_dict() for row in public.standings]
+            for seen in (view, ledger.Visibility(everyone=True)):  # the database's sums = the entries' sums
+                summed, read = standings.compute(session, seen), standings.compute(session, seen, ledger.entries(session, seen))
+                assert [row.as_dict() for row in summed.standings] == [row.as_dict() for row in read.standings]
+                assert summed.counts == read.counts == ledger.solve_counts(session, seen)
             frames = replay.replay(session, now, replay.moment(session, now))
             assert frames["standings"] == board  # the replay's last frame is the public board
             assert {row["team_id"] for row in board} == {t for i, t in enumerate(teams) if i not in drill["disabled"]}
-            for row in public.standings:
+            for row in standings.compute(session, view, ledger.entries(session, view)).standings:
                 if row.steps:
                     assert row.steps[-1][1] == row.score  # every chart ends at the score
             for series in frames["series"]:

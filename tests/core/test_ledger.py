@@ -22,6 +22,7 @@ from scoreboard.store.models import (
     Award,
     Challenge,
     Deduction,
+    Event,
     Grade,
     Hint,
     HintUnlock,
@@ -219,3 +220,35 @@ def test_every_ledger_change_reaches_the_public_board_without_a_solve(services: 
     with services.database.session() as session:
         organizer.set_team_disabled(session, bravo, False, "olga")
     expect({alpha: 630, bravo: 70})
+
+
+def test_the_verdict_and_the_solve_event_count_as_the_ledger_does(services: Any, client: Any, make_pack: Any) -> None:
+    """A disabled team's solve counts nowhere: not in the next solver's value, nor against its
+    first blood; the verdict, the live ``solve`` event and the board say the same points."""
+    with services.database.session() as session:
+        packs.load(session, make_pack(PACK, pack={"id": "drill", "first_blood_bonus": 10}, name="drill"),
+                   services.settings.files_dir)
+        organizer.set_clock(session, NOW, "test", starts_at=START)
+    gone, gone_headers = team_with_token(services, "Gone")
+    alpha, alpha_headers = team_with_token(services, "Alpha")
+    ids = {c["name"]: c["id"] for c in client.get("/api/v1/challenges", headers=alpha_headers).get_json()["challenges"]}
+
+    def answer(headers: dict[str, str], name: str, flag: str) -> dict[str, Any]:
+        response = client.post(f"/api/v1/challenges/{ids[name]}/attempts", json={"answer": flag}, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    for name, flag in (("Static", "DRILL{s}"), ("Dynamic", "DRILL{d}")):
+        assert answer(gone_headers, name, flag)["first_blood"] is True
+    with services.database.session() as session:
+        organizer.set_team_disabled(session, gone, True, "olga")
+    verdicts = [answer(alpha_headers, name, flag) for name, flag in (("Static", "DRILL{s}"), ("Dynamic", "DRILL{d}"))]
+    # The first counting solves: each at the first solver's value, with the bonus.
+    assert verdicts == [{"result": "correct", "points": 110, "first_blood": True},
+                        {"result": "correct", "points": 510, "first_blood": True}]
+    with services.database.session() as session:
+        sent = [e.payload for e in session.scalars(select(Event).where(Event.kind == "solve").order_by(Event.id))]
+        assert [(e["team_id"], e["points"], e["first_blood"]) for e in sent[2:]] == [(alpha, 110, True), (alpha, 510, True)]
+        row = next(r for r in standings.compute(session).standings if r.team_id == alpha)
+        assert row.score == 620
+    assert answer(alpha_headers, "Static", "DRILL{s}") == {"result": "already_solved", "points": 110}

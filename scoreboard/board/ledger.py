@@ -247,7 +247,7 @@ def entries(session: Session, cutoff: Cutoff = None) -> list[Entry]:
     rows = union_all(*_parts(session, visibility(cutoff))[0]).subquery()
     query = select(rows).order_by(rows.c.at, rows.c.team_id, rows.c.kind)
     return [Entry(team_id, aware(at), SOURCES[kind][1], int(points), SOURCES[kind][0], ref)
-            for team_id, at, points, ref, kind in session.execute(query)]
+            for team_id, at, points, ref, kind in session.connection().execute(query)]
 
 
 @dataclass

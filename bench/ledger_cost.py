@@ -1,6 +1,7 @@
 """What rebuilding the public board costs on a big drill: ``snapshot.build`` (the standings,
 after every burst of changes) and ``snapshot.take_snapshot`` (feed, chart and grid, once per
-standings an observer asks for), timed in one process on a stored drill.
+standings an observer asks for), timed in one process on a stored drill: cold, and after one
+more solve (what the background builder does all day).
 
     .venv/bin/python bench/ledger_cost.py seed INSTANCE [--teams 1000] [--solves 20000]
     .venv/bin/python bench/ledger_cost.py time INSTANCE [--runs 5]
@@ -9,19 +10,23 @@ standings an observer asks for), timed in one process on a stored drill.
 dynamic, with hints; the teams; solves spread over two hours; some hints bought, awards,
 deductions with voids): only the reads are measured, so no row needs the submit path. ``time``
 reads them with the code it is run with (``PYTHONPATH`` pointing at another checkout times that
-one on the same rows). Prints JSON: the best and the median of ``--runs`` builds, in ms.
+one on the same rows); the solves it adds are rolled back. Prints JSON: the best and the median
+of ``--runs`` builds, in ms.
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import random
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import insert, select
@@ -79,25 +84,51 @@ def seed(instance: Path, teams: int, solves: int) -> dict[str, int]:
     return {"teams": teams, "solves": len(pairs), "hints_bought": len(bought)}
 
 
-def _timed(runs: int, work: object) -> dict[str, float]:
+def _timed(runs: int, work: Callable[[], object], before: Callable[[], object] = lambda: None) -> dict[str, float]:
     spent = []
     for _ in range(runs):
+        before()
         began = time.perf_counter()
         work()
         spent.append((time.perf_counter() - began) * 1000)
     return {"best_ms": round(min(spent), 1), "median_ms": round(statistics.median(spent), 1)}
 
 
+def _after_solves(session: Any, now: Any, kind: str, runs: int) -> dict[str, float]:
+    """Rebuilds, each after one more solve of a ``kind`` challenge by a team without one."""
+    solved = set(session.execute(select(Solve.team_id, Solve.challenge_id)).all())
+    teams = list(session.scalars(select(Team.id)))
+    pairs = iter([(t, c) for c in session.scalars(select(Challenge.id).where(Challenge.scoring == kind))
+                  for t in teams if (t, c) not in solved])
+    kept = [snapshot.build(session, now)]
+    incremental = "previous" in inspect.signature(snapshot.build).parameters
+
+    def solve() -> None:
+        team, challenge = next(pairs)
+        session.add(Solve(team_id=team, challenge_id=challenge, at=now))
+        session.flush()
+
+    def rebuild() -> None:
+        kept[0] = snapshot.build(session, now, kept[0]) if incremental else snapshot.build(session, now)
+
+    return _timed(runs, rebuild, solve)
+
+
 def measure(instance: Path, runs: int) -> dict[str, object]:
+    """Cold: a build with nothing built before (a process starting, the freeze). After a solve:
+    the rebuild the background task makes after one more solve of a static or a dynamic
+    challenge (older code, which takes no previous board, rebuilds cold)."""
     app = create_app(Settings(instance=instance, secret_key="bench"))
     services = app.extensions["drillboard"]
     try:
         with services.database.session() as session:
             now = utcnow()
-            result = {"build": _timed(runs, lambda: snapshot.build(session, now)),
-                      "take_snapshot": _timed(runs, lambda: snapshot.take_snapshot(session, now))}
-            top = snapshot.build(session, now).board.standings[:3]
-            result["top"] = [(row.team, row.score) for row in top]
+            result: dict[str, object] = {"build_cold": _timed(runs, lambda: snapshot.build(session, now))}
+            for kind in ("standard", "dynamic"):
+                result[f"build_after_a_{kind}_solve"] = _after_solves(session, now, kind, runs)
+            result["take_snapshot"] = _timed(runs, lambda: snapshot.take_snapshot(session, now))
+            result["top"] = [(row.team, row.score) for row in snapshot.build(session, now).board.standings[:3]]
+            session.rollback()
     finally:
         services.live.stop()
     return result

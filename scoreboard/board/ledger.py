@@ -242,10 +242,13 @@ def _part(source: str, team: Any, at: Any, points: Any, ref: Any) -> Select:
     return select(team.label("team_id"), at.label("at"), points.label("points"), ref.label("ref"), kind.label("kind"))
 
 
-def entries(session: Session, cutoff: Cutoff = None) -> list[Entry]:
-    """Every entry ``cutoff`` shows (a time, a Visibility, None: everything), oldest first."""
+def entries(session: Session, cutoff: Cutoff = None, teams: Iterable[int] | None = None) -> list[Entry]:
+    """Every entry ``cutoff`` shows (a time, a Visibility, None: everything), oldest first; only
+    those of ``teams`` when given."""
     rows = union_all(*_parts(session, visibility(cutoff))[0]).subquery()
     query = select(rows).order_by(rows.c.at, rows.c.team_id, rows.c.kind)
+    if teams is not None:
+        query = query.where(rows.c.team_id.in_(list(teams)))
     return [Entry(team_id, aware(at), SOURCES[kind][1], int(points), SOURCES[kind][0], ref)
             for team_id, at, points, ref, kind in session.connection().execute(query)]
 

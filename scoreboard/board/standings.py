@@ -47,6 +47,26 @@ def compute(session: Session, cutoff: Cutoff = None, entries: list[Entry] | None
     return Board(rank(standings), sums.counts)
 
 
+def draw(session: Session, cutoff: Cutoff, board: Board, before: Board | None) -> None:
+    """Give each standing of ``board`` (ranked from the database's sums) its chart steps: a team
+    whose sums are as in ``before`` (the previous board of the same view and weights) keeps its
+    steps; the others' are drawn from their ledger entries, read for those teams only. After a
+    solve that is one team (or a dynamic challenge's solvers), not every solve of the drill."""
+    kept = {row.team_id: row for row in before.standings} if before is not None else {}
+    redraw = {row.team_id for row in board.standings if not _same_sums(row, kept.get(row.team_id))}
+    lines: dict[int, list[list[Any]]] = {}
+    if redraw:
+        teams = redraw if len(redraw) < len(board.standings) else None
+        lines = ledger.steps(ledger.entries(session, cutoff, teams), events.drill(session).weights)
+    for row in board.standings:
+        row.steps = lines.get(row.team_id, []) if row.team_id in redraw else kept[row.team_id].steps
+
+
+def _same_sums(row: Standing, old: Standing | None) -> bool:
+    return old is not None and (row.score, row.breakdown, row.solves, row.last_solve_at) == \
+        (old.score, old.breakdown, old.solves, old.last_solve_at)
+
+
 # What the public feed shows, from the stored events.
 FEED_KINDS = ("solve", "graded", "deduction")
 # Events that record a change of points: they show in a feed exactly when the ledger shows them.

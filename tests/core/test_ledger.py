@@ -183,6 +183,13 @@ def test_every_ledger_change_reaches_the_public_board_without_a_solve(services: 
     def expect(want: dict[int, int]) -> None:
         got = eventually(lambda: _scores(services, client), lambda pair: pair[0] == want and pair[1] == want)
         assert got == (want, want)
+        # The rebuilt board redraws only the teams whose sums moved: every row's steps are still
+        # the ledger's (what the standings deltas send to the charts).
+        built = services.cache.current()
+        with services.database.session() as session:
+            view = ledger.public_view(session, events.clock_of(events.drill(session)), utcnow())
+            fresh = standings.compute(session, view, ledger.entries(session, view)).standings
+        assert {row.team_id: row.steps for row in built.board.standings} == {row.team_id: row.steps for row in fresh}
 
     expect({alpha: 600, bravo: 0})
     admin = Actor(user_id=None, user_name="olga", role="admin", team_id=None, team_name=None)

@@ -15,7 +15,13 @@ replay's moment) applies to every kind alike:
   (``counting_points``: its points less the refund). The replay shows each when it happened.
 
 Disabled teams have no entries (unless asked for), nor do solves of removed challenges or solves
-stored after the drill's ``ends_at``; a disabled team's solve never takes a first blood. No Flask.
+stored after the drill's ``ends_at``; a disabled team's solve never takes a first blood. The
+verdict of an answer and its live ``solve`` event are worked out by the same rule
+(``solve_worth``).
+
+The entries are one SQL union (``_union``): ``entries`` reads it row by row (the chart's steps,
+the grid, the team page), ``totals`` lets the database add it up per team (the standings rebuilt
+after every burst of changes, docs/benchmarks.md). No Flask.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, case, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from scoreboard.core.clock import Clock
@@ -44,6 +50,10 @@ from scoreboard.store.models import (
     UTCDateTime,
     counting_points,
 )
+
+# The tables whose rows carry points: the ledger reads these and no other, and the audit log
+# covers every row of each (``drill.audit``). A new kind of points starts here.
+TABLES: tuple[type, ...] = (Solve, Award, HintUnlock, Grade, Deduction)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,21 @@ def public_view(session: Session, clock: Clock, now: datetime) -> Visibility:
     return Visibility(cutoff, dict(session.execute(select(RevealProgress.team_id, RevealProgress.until)).all()))
 
 
+@dataclass(frozen=True)
+class Terms:
+    """The drill's terms for points: solves stored after ``ends_at`` never count; the first
+    counting solve of a challenge earns ``first_blood_bonus``. The attempt path takes them from
+    its cached catalog; readers from the drill row (``terms_of``)."""
+
+    ends_at: datetime | None
+    first_blood_bonus: int
+
+
+def terms_of(session: Session) -> Terms:
+    row = events.drill(session)
+    return Terms(row.ends_at, row.first_blood_bonus)
+
+
 def value_of(challenge: Any, solves: int) -> int:
     """Current points of a challenge given how many teams have solved it."""
     if challenge.scoring == "dynamic":
@@ -122,25 +147,38 @@ def value_of(challenge: Any, solves: int) -> int:
 
 
 def _shown(query: Select, view: Visibility, at: Any, team: Any) -> Select:
-    """``query`` limited to what ``view`` shows, and to enabled teams unless it shows everyone."""
+    """``query`` limited to what ``view`` shows, and to enabled teams unless it shows everyone.
+    (Leaving out the few disabled teams reads fewer rows than keeping the many enabled ones.)"""
     query = query.where(*view.where(at, team))
-    return query if view.everyone else query.where(team.in_(select(Team.id).where(Team.disabled.is_(False))))
+    return query if view.everyone else query.where(team.not_in(select(Team.id).where(Team.disabled.is_(True))))
 
 
-def _solves(session: Session, view: Visibility) -> Select:
-    """Solves that count: of challenges still in the drill, before the end, as ``view`` shows."""
-    query = select(Solve.id, Solve.team_id, Solve.challenge_id, Solve.at).where(
-        Solve.challenge_id.in_(select(Challenge.id).where(Challenge.removed.is_(False))))
-    ends_at = events.drill(session).ends_at
-    if ends_at is not None:
-        query = query.where(Solve.at <= literal(ends_at, UTCDateTime()))
+def _counted(query: Select, view: Visibility, terms: Terms) -> Select:
+    """The rule for which solves count, on ``query`` over the solve table: stored by the drill's
+    end, as ``view`` shows them, of enabled teams (unless it shows everyone). The attempt path
+    applies it to one challenge; ``_solves`` to all of them."""
+    if terms.ends_at is not None:
+        query = query.where(Solve.at <= literal(terms.ends_at, UTCDateTime()))
     return _shown(query, view, Solve.at, Solve.team_id)
 
 
+def _solves(view: Visibility, terms: Terms) -> Select:
+    """Solves that count: of challenges still in the drill, by ``_counted``'s rule."""
+    return _counted(select(Solve.id, Solve.team_id, Solve.challenge_id, Solve.at).where(
+        Solve.challenge_id.not_in(select(Challenge.id).where(Challenge.removed.is_(True)))), view, terms)
+
+
+def tally(session: Session, cutoff: Cutoff = None) -> dict[int, tuple[int, int]]:
+    """Per challenge, its counting solves as ``cutoff`` shows them: how many (what dynamic values
+    and the challenge list use) and the first one's id (whose is the first blood). One scan."""
+    shown = _solves(visibility(cutoff), terms_of(session)).subquery()
+    query = select(shown.c.challenge_id, func.count(), func.min(shown.c.id)).group_by(shown.c.challenge_id)
+    return {cid: (n, first) for cid, n, first in session.execute(query)}
+
+
 def solve_counts(session: Session, cutoff: Cutoff = None) -> dict[int, int]:
-    """Counting solves per challenge (what dynamic values and the challenge list use)."""
-    shown = _solves(session, visibility(cutoff)).subquery()
-    return dict(session.execute(select(shown.c.challenge_id, func.count()).group_by(shown.c.challenge_id)).all())
+    """Counting solves per challenge."""
+    return {cid: n for cid, (n, _) in tally(session, cutoff).items()}
 
 
 def challenge_values(session: Session, cutoff: Cutoff = None) -> dict[int, int]:
@@ -149,65 +187,142 @@ def challenge_values(session: Session, cutoff: Cutoff = None) -> dict[int, int]:
     return {c.id: value_of(c, counts.get(c.id, 0)) for c in challenges}
 
 
-def entries(session: Session, cutoff: Cutoff = None) -> list[Entry]:
-    """Every entry ``cutoff`` shows (a time, a Visibility, None: everything), oldest first."""
-    view = visibility(cutoff)
-    found = [*_solve_entries(session, view), *_other_entries(session, view)]
-    return sorted(found, key=lambda e: (e.at, e.team_id))
+def solve_worth(session: Session, challenge: Any, team_id: int, view: Visibility, terms: Terms) -> tuple[int, bool]:
+    """What ``team_id``'s solve of ``challenge`` (a live one) counts for on the board ``view``
+    shows, and whether it is the first blood: the challenge's value at the number of counting
+    solves, plus the bonus when the team's is the first of them. One statement: the attempt path
+    runs it inside the solve's transaction, so the first blood is exact."""
+    mine = case((Solve.team_id == team_id, Solve.id))
+    query = _counted(select(func.count(), func.min(Solve.id), func.min(mine))
+                     .where(Solve.challenge_id == challenge.id), view, terms)
+    count, first, own = session.execute(query).one()
+    blood = own is not None and own == first
+    return value_of(challenge, count) + (terms.first_blood_bonus if blood else 0), blood
 
 
-def _solve_entries(session: Session, view: Visibility) -> Iterable[Entry]:
-    solves = list(session.execute(_solves(session, view).order_by(Solve.id)))
-    counts: dict[int, int] = {}
-    for _, _, challenge_id, _ in solves:
-        counts[challenge_id] = counts.get(challenge_id, 0) + 1
-    challenges = {c.id: c for c in session.scalars(select(Challenge).where(Challenge.id.in_(list(counts))))}
-    values = {cid: value_of(challenges[cid], n) for cid, n in counts.items()}
-    bonus = events.drill(session).first_blood_bonus
-    blooded: set[int] = set()
-    for _, team_id, challenge_id, at in solves:
-        at = aware(at)
-        yield Entry(team_id, at, "flags", values[challenge_id], "solve", challenge_id)
-        if challenge_id not in blooded:  # marked even without a bonus: the grid shows it
-            blooded.add(challenge_id)
-            yield Entry(team_id, at, "flags", bonus, "first_blood", challenge_id)
+# Where entries come from, in the order entries of one team at one moment are listed (a first
+# blood after its solve): (source, category).
+SOURCES = (("solve", "flags"), ("first_blood", "flags"), ("award", "flags"), ("hint", "flags"),
+           ("grade", "reports"), ("deduction", "deductions"), ("refund", "deductions"), ("void", "deductions"))
+# Entries that move a team's "reached at" time (a tie goes to whoever reached the score first):
+# every solve, and a first blood, an award or a grade that adds points.
+GAINS = {"solve", "first_blood", "award", "grade"}
 
 
-def _other_entries(session: Session, view: Visibility) -> Iterable[Entry]:
-    """Awards, hints bought, released grades, deductions, their refunds and their voids."""
-    queries = (
-        ("award", "flags", _shown(select(Award.team_id, Award.at, Award.value, Award.id), view, Award.at,
-                                  Award.team_id)),
-        ("hint", "flags", _shown(select(HintUnlock.team_id, HintUnlock.at, -Hint.cost, Hint.challenge_id)
-                                 .join(Hint, Hint.id == HintUnlock.hint_id).where(Hint.cost > 0),
-                                 view, HintUnlock.at, HintUnlock.team_id)),
-        ("grade", "reports", _shown(select(Grade.team_id, Grade.released_at, Grade.points, Grade.challenge_id)
-                                    .where(Grade.released_at.is_not(None)), view, Grade.released_at, Grade.team_id)),
-        ("deduction", "deductions", _shown(select(Deduction.team_id, Deduction.at, -Deduction.points, Deduction.id),
-                                           view, Deduction.at, Deduction.team_id)),
-        ("refund", "deductions", _shown(select(Deduction.team_id, Detection.judged_at, Deduction.refunded_points,
-                                               Deduction.id)
-                                        .join(Detection, Detection.deduction_id == Deduction.id)
-                                        .where(Detection.status == "accepted", Deduction.refunded_points > 0),
-                                        view, Detection.judged_at, Deduction.team_id)),
+def reaches(entry: Entry) -> bool:
+    return entry.source in GAINS and (entry.points > 0 or entry.source == "solve")
+
+
+def _parts(session: Session, view: Visibility) -> tuple[list[Select], dict[int, tuple[int, int]]]:
+    """Every entry ``view`` shows, as one query per source of ``(team_id, at, points, ref, kind)``,
+    kind being the index into SOURCES: what both the per-entry reader and the totals read, so the
+    two cannot count different rows; and the ``tally`` they are valued by (read first)."""
+    terms = terms_of(session)
+    counted = _solves(view, terms).subquery()
+    counts = tally(session, view)
+    challenges = session.scalars(select(Challenge).where(Challenge.id.in_(list(counts)))) if counts else []
+    values = {c.id: value_of(c, counts[c.id][0]) for c in challenges}
+    value = case({cid: literal(v) for cid, v in values.items()}, value=counted.c.challenge_id, else_=literal(0)) \
+        if values else literal(0)
+    first = [first_id for _, first_id in counts.values()]
+    bonus = literal_column(str(int(terms.first_blood_bonus)), Integer)
+    return [
+        _part("solve", counted.c.team_id, counted.c.at, value, counted.c.challenge_id),
+        _part("first_blood", Solve.team_id, Solve.at, bonus, Solve.challenge_id).where(Solve.id.in_(first)),
+        _shown(_part("award", Award.team_id, Award.at, Award.value, Award.id), view, Award.at, Award.team_id),
+        _shown(_part("hint", HintUnlock.team_id, HintUnlock.at, -Hint.cost, Hint.challenge_id)
+               .join(Hint, Hint.id == HintUnlock.hint_id).where(Hint.cost > 0), view, HintUnlock.at, HintUnlock.team_id),
+        _shown(_part("grade", Grade.team_id, Grade.released_at, Grade.points, Grade.challenge_id)
+               .where(Grade.released_at.is_not(None)), view, Grade.released_at, Grade.team_id),
+        _shown(_part("deduction", Deduction.team_id, Deduction.at, -Deduction.points, Deduction.id),
+               view, Deduction.at, Deduction.team_id),
+        # An accepted detection gives back part of a deduction, at the time it was accepted.
+        _shown(_part("refund", Deduction.team_id, Detection.judged_at, Deduction.refunded_points, Deduction.id)
+               .join(Detection, Detection.deduction_id == Deduction.id)
+               .where(Detection.status == "accepted", Deduction.refunded_points > 0),
+               view, Detection.judged_at, Deduction.team_id),
         # A detection is decided only before a void, so a void gives back what still counted.
-        ("void", "deductions", _shown(select(Deduction.team_id, Deduction.voided_at, counting_points(Deduction),
-                                             Deduction.id)
-                                      .where(Deduction.voided_at.is_not(None)),
-                                      view, Deduction.voided_at, Deduction.team_id)),
-    )
-    for source, category, query in queries:
-        for team_id, at, points, ref in session.execute(query):
-            yield Entry(team_id, aware(at), category, int(points), source, ref)
+        _shown(_part("void", Deduction.team_id, Deduction.voided_at, counting_points(Deduction), Deduction.id)
+               .where(Deduction.voided_at.is_not(None)), view, Deduction.voided_at, Deduction.team_id),
+    ], counts
+
+
+def _part(source: str, team: Any, at: Any, points: Any, ref: Any) -> Select:
+    """One source's entries as the columns every part has alike."""
+    kind = literal_column(str([name for name, _ in SOURCES].index(source)), Integer)
+    return select(team.label("team_id"), at.label("at"), points.label("points"), ref.label("ref"), kind.label("kind"))
+
+
+def entries(session: Session, cutoff: Cutoff = None, teams: Iterable[int] | None = None) -> list[Entry]:
+    """Every entry ``cutoff`` shows (a time, a Visibility, None: everything), oldest first; only
+    those of ``teams`` when given."""
+    rows = union_all(*_parts(session, visibility(cutoff))[0]).subquery()
+    query = select(rows).order_by(rows.c.at, rows.c.team_id, rows.c.kind)
+    if teams is not None:
+        query = query.where(rows.c.team_id.in_(list(teams)))
+    return [Entry(team_id, aware(at), SOURCES[kind][1], int(points), SOURCES[kind][0], ref)
+            for team_id, at, points, ref, kind in session.connection().execute(query)]
+
+
+@dataclass
+class Totals:
+    """A team's sums over its entries: what standings need when no chart is drawn."""
+
+    breakdown: dict[str, int] = field(default_factory=dict)  # as ``breakdown`` gives it
+    solves: int = 0
+    reached: datetime | None = None  # the last entry that ``reaches``
+
+
+@dataclass
+class Sums:
+    """The ledger added up: per team, and the counting solves per challenge behind it."""
+
+    teams: dict[int, Totals] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+
+
+def totals(session: Session, cutoff: Cutoff = None) -> Sums:
+    """The sums of what ``cutoff`` shows, added up by the database (one aggregate per source of
+    the entries ``entries`` reads): a board of thousands of teams is ranked without reading
+    every solve into Python."""
+    parts, counts = _parts(session, visibility(cutoff))
+    sums = []
+    for part in parts:
+        rows = part.subquery()
+        sums.append(select(rows.c.team_id, rows.c.kind, func.sum(rows.c.points), func.count(), func.max(rows.c.at),
+                           func.max(case((rows.c.points > 0, rows.c.at)))).group_by(rows.c.team_id, rows.c.kind))
+    found = Sums(counts={cid: n for cid, (n, _) in counts.items()})
+    for team_id, kind, points, number, last, last_gain in session.execute(union_all(*sums)):
+        source, category = SOURCES[kind]
+        team = found.teams.setdefault(team_id, Totals())
+        team.breakdown[category] = team.breakdown.get(category, 0) + SIGN.get(category, 1) * int(points)
+        if source == "solve":
+            team.solves = number
+        reached = aware(last if source == "solve" else last_gain) if source in GAINS else None
+        if reached is not None and (team.reached is None or reached > team.reached):
+            team.reached = reached
+    return found
+
+
+def totals_of(rows: Iterable[Entry]) -> Sums:
+    """``totals`` of entries already read (a snapshot reads them for the chart anyway)."""
+    found = Sums()
+    for entry in rows:
+        team = found.teams.setdefault(entry.team_id, Totals())
+        team.breakdown[entry.category] = team.breakdown.get(entry.category, 0) \
+            + SIGN.get(entry.category, 1) * entry.points
+        if entry.source == "solve":
+            team.solves += 1
+            found.counts[entry.ref] = found.counts.get(entry.ref, 0) + 1
+        if reaches(entry) and (team.reached is None or entry.at > team.reached):
+            team.reached = entry.at
+    return found
 
 
 def latest(session: Session, until: datetime) -> datetime | None:
     """When the ledger last changed up to ``until``, whoever's row it was (the replay's end)."""
-    times = (Solve.at, Award.at, HintUnlock.at, Grade.released_at, Deduction.at, Deduction.voided_at,
-             Detection.judged_at)
-    found = [aware(session.scalar(select(func.max(column)).where(column <= literal(until, UTCDateTime()))))
-             for column in times]
-    return max((t for t in found if t is not None), default=None)
+    rows = union_all(*_parts(session, Visibility(until=until, everyone=True))[0]).subquery()
+    return aware(session.scalar(select(func.max(rows.c.at))))
 
 
 def breakdown(rows: Iterable[Entry]) -> dict[str, int]:
@@ -238,8 +353,8 @@ def steps(rows: Iterable[Entry], weights: dict[str, int] | None) -> dict[int, li
 
 def aware(value: Any) -> datetime | None:
     """Times come back naive (or as text) from SQLite: make them aware UTC."""
-    if value is None:
-        return None
+    if value is None or (isinstance(value, datetime) and value.tzinfo is timezone.utc):
+        return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

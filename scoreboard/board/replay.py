@@ -61,7 +61,7 @@ def moment(session: Session, now: datetime, minute: str | None = None) -> dateti
 def replay(session: Session, now: datetime, at: datetime) -> dict[str, Any]:
     """Ranks, feed and score series at ``at``, as the public may see them."""
     view = ledger.public_view(session, events.clock_of(events.drill(session)), now).at(at)
-    board = standings.compute(session, view).standings
+    board = standings.compute(session, view, ledger.entries(session, view)).standings
     start, _, minutes = span(session, now)
     return {
         "at": at.isoformat(),

@@ -59,6 +59,7 @@ class Built:
     board: Board
     frozen: bool
     counts: dict[int, int]  # public solve counts per challenge (honour the freeze)
+    weights: dict[str, int] | None = None  # the pack's weights it was scored with
     number: int = field(default_factory=lambda: next(_builds))  # keys what readers build from it
     _scoreboard: bytes | None = None
 
@@ -122,13 +123,19 @@ def _moment(session: Session) -> tuple[int, int]:
     return session.execute(select(func.coalesce(func.max(Event.id), 0), func.coalesce(func.max(Event.seq), 0))).one()
 
 
-def build(session: Session, now: datetime) -> Built:
-    """Rank the public board at one moment (the cheap part, after every burst of changes)."""
+def build(session: Session, now: datetime, previous: Built | None = None) -> Built:
+    """Rank the public board at one moment (the cheap part, after every burst of changes): the
+    database adds the ledger up; chart steps are drawn again only for the teams whose sums moved
+    since ``previous`` (all of them without one, or when time or the weights changed the view)."""
     as_of, seq = _moment(session)
-    clock = events.clock_of(events.drill(session))
+    row = events.drill(session)
+    clock = events.clock_of(row)
     view = ledger.public_view(session, clock, now)
-    return Built(as_of, seq, time_key(clock, now), standings.compute(session, view), clock.frozen(now),
-                 ledger.solve_counts(session, view))
+    key = time_key(clock, now)
+    board = standings.compute(session, view)
+    same_view = previous is not None and (previous.key, previous.weights) == (key, row.weights)
+    standings.draw(session, view, board, previous.board if same_view else None)
+    return Built(as_of, seq, key, board, clock.frozen(now), board.counts, row.weights)
 
 
 def take_snapshot(session: Session, now: datetime) -> Snapshot:
@@ -240,7 +247,7 @@ class BoardCache:
             self._dirty.clear()
             try:
                 with _one_moment(self.sessions) as session:
-                    built = build(session, now or utcnow())
+                    built = build(session, now or utcnow(), self._built)
             except BaseException:
                 self._stale, self._owed = True, self._owed or owed
                 raise

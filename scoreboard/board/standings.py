@@ -23,34 +23,48 @@ from scoreboard.store.models import Announcement, Challenge, Deduction, Event, T
 RECENT = 20
 
 
-# Entries that move a team's "reached at" time (a tie goes to whoever reached the score first).
-GAINS = {"solve", "first_blood", "award", "grade"}
-
-
 def compute(session: Session, cutoff: Cutoff = None, entries: list[Entry] | None = None) -> Board:
-    """Rank every team on what ``cutoff`` shows (a time, a Visibility, None: everything): the sum
-    of its ledger entries per category, weighted by ``scoring.weighted``. Each standing carries
-    its breakdown and its chart steps. ``entries``: the ledger already read for this view."""
+    """Rank every team on what ``cutoff`` shows (a time, a Visibility, None: everything): its
+    ledger points per category, weighted by ``scoring.weighted``. With ``entries`` (the ledger
+    already read row by row for this view) each standing carries its chart steps too; without,
+    the database adds the ledger up (``ledger.totals``) and there are no steps: the rebuild after
+    every burst of changes stays one aggregate query however many solves the drill holds."""
     view = visibility(cutoff)
-    rows = ledger.entries(session, view) if entries is None else entries
     weights = events.drill(session).weights
-    lines = ledger.steps(rows, weights)
-    per_team: dict[int, list[Entry]] = {}
-    for entry in rows:
-        per_team.setdefault(entry.team_id, []).append(entry)
+    if entries is None:
+        sums, lines = ledger.totals(session, view), {}
+    else:
+        sums, lines = ledger.totals_of(entries), ledger.steps(entries, weights)
     query = select(Team.id, Team.name, Team.country)
     if not view.everyone:
         query = query.where(Team.disabled.is_(False))
     standings = []
     for team_id, name, country in session.execute(query):
-        mine = per_team.get(team_id, [])
-        totals = ledger.breakdown(mine)
-        split = {c: totals.get(c, 0) for c in CATEGORIES} | totals
-        last = max((e.at for e in mine if e.source in GAINS and (e.points > 0 or e.source == "solve")), default=None)
-        solves = sum(1 for e in mine if e.source == "solve")
-        standings.append(Standing(team_id, name, country, weighted(totals, weights), solves, last, breakdown=split,
-                                  steps=lines.get(team_id, [])))
-    return Board(rank(standings))
+        mine = sums.teams.get(team_id) or ledger.Totals()
+        split = {c: mine.breakdown.get(c, 0) for c in CATEGORIES} | mine.breakdown
+        standings.append(Standing(team_id, name, country, weighted(mine.breakdown, weights), mine.solves, mine.reached,
+                                  breakdown=split, steps=lines.get(team_id, [])))
+    return Board(rank(standings), sums.counts)
+
+
+def draw(session: Session, cutoff: Cutoff, board: Board, before: Board | None) -> None:
+    """Give each standing of ``board`` (ranked from the database's sums) its chart steps: a team
+    whose sums are as in ``before`` (the previous board of the same view and weights) keeps its
+    steps; the others' are drawn from their ledger entries, read for those teams only. After a
+    solve that is one team (or a dynamic challenge's solvers), not every solve of the drill."""
+    kept = {row.team_id: row for row in before.standings} if before is not None else {}
+    redraw = {row.team_id for row in board.standings if not _same_sums(row, kept.get(row.team_id))}
+    lines: dict[int, list[list[Any]]] = {}
+    if redraw:
+        teams = redraw if len(redraw) < len(board.standings) else None
+        lines = ledger.steps(ledger.entries(session, cutoff, teams), events.drill(session).weights)
+    for row in board.standings:
+        row.steps = lines.get(row.team_id, []) if row.team_id in redraw else kept[row.team_id].steps
+
+
+def _same_sums(row: Standing, old: Standing | None) -> bool:
+    return old is not None and (row.score, row.breakdown, row.solves, row.last_solve_at) == \
+        (old.score, old.breakdown, old.solves, old.last_solve_at)
 
 
 # What the public feed shows, from the stored events.

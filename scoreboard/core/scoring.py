@@ -81,6 +81,7 @@ def rank(rows: list[Standing]) -> list[Standing]:
 
 @dataclass
 class Board:
-    """Standings at one moment."""
+    """Standings at one moment, and the counting solves per challenge they were valued by."""
 
     standings: list[Standing] = field(default_factory=list)
+    counts: dict[int, int] = field(default_factory=dict)

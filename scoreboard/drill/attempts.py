@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from scoreboard.board import ledger
@@ -132,7 +132,6 @@ def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: 
 
 # Built once; plain table statements skip the ORM's per-row bookkeeping on the hottest path.
 _INSERT_SUBMISSION = Submission.__table__.insert().returning(Submission.__table__.c.id)
-_SOLVES_OF = select(func.count(), func.min(Solve.id)).where(Solve.challenge_id == bindparam("challenge_id"))
 
 
 def _store(session: Session, attempt: Attempt, answer: str, verdict: str) -> int:
@@ -141,16 +140,17 @@ def _store(session: Session, attempt: Attempt, answer: str, verdict: str) -> int
         "answer": answer, "verdict": verdict, "at": attempt.now, "source": attempt.source}).scalar_one()
 
 
+def _worth(session: Session, catalog: Catalog, challenge: ChallengeDef, team_id: int,
+           cutoff: datetime | None) -> tuple[int, bool]:
+    """A solve's points and first blood by the ledger's rule (``ledger.solve_worth``) on the
+    board that shows solves up to ``cutoff`` (None: all), with the drill's terms from the cache."""
+    terms = ledger.Terms(catalog.clock.ends_at, catalog.first_blood_bonus)
+    return ledger.solve_worth(session, challenge, team_id, ledger.Visibility(cutoff), terms)
+
+
 def _public_points(session: Session, catalog: Catalog, challenge: ChallengeDef, team_id: int, now: datetime) -> int:
     """A solved challenge's points as the public board counts them (never the frozen-away solves)."""
-    cutoff = catalog.clock.public_cutoff(now)
-    query = select(func.count(), func.min(Solve.id)).where(Solve.challenge_id == challenge.id)
-    if cutoff:
-        query = query.where(Solve.at <= cutoff)
-    count, first_id = session.execute(query).one()
-    mine = session.scalar(select(Solve.id).where(Solve.challenge_id == challenge.id, Solve.team_id == team_id))
-    bonus = catalog.first_blood_bonus if first_id is not None and first_id == mine else 0
-    return ledger.value_of(challenge, count) + bonus
+    return _worth(session, catalog, challenge, team_id, catalog.clock.public_cutoff(now))[0]
 
 
 def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], attempt: Attempt,
@@ -269,9 +269,8 @@ def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
     audit.cover(session, f"team:{attempt.team_name}", "solve", "solve", solve_id, {
         "team_id": attempt.team_id, "challenge_id": challenge.id, "user_id": attempt.user_id,
         "submission_id": submission_id, "at": attempt.now})
-    count, first_id = session.connection().execute(_SOLVES_OF, {"challenge_id": challenge.id}).one()
-    first = first_id == solve_id
-    points = ledger.value_of(challenge, count) + (catalog.first_blood_bonus if first else 0)
+    # What the ledger will count it for: the event holds it as the board will show it once public.
+    points, first = _worth(session, catalog, challenge, attempt.team_id, None)
     payload = {"team": attempt.team_name, "team_id": attempt.team_id, "challenge": public_name(challenge),
                "challenge_id": challenge.id, "points": points, "first_blood": first, "at": attempt.now.isoformat()}
     # During the freeze the public board stays as it was; the solve is held for the reveal.

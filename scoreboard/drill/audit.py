@@ -2,8 +2,8 @@
 
 Each entry's MAC covers the previous entry's MAC and the entry's own content. The key comes
 from the instance's secret key, which the database does not hold, so rows edited with SQL
-cannot be signed again. Every score-bearing row (a solve, an award, a hint bought, and what
-other modules register in ``SCORE_ROWS``) gets an entry holding its content, so an award
+cannot be signed again. Every score-bearing row (of each table the ledger reads points from:
+solves, awards, hints bought, grades, deductions) gets an entry holding its content, so an award
 edited from 5 to 500 shows. The head row holds the newest entry's id and MAC under a MAC of
 its own: deleting the newest entry shows too. ``verify`` names the first thing that does not
 hold. No Flask here.
@@ -20,18 +20,20 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from scoreboard.board import ledger
 from scoreboard.store.db import lock_stream
-from scoreboard.store.models import AuditEntry, AuditHead, Award, Deduction, Grade, HintUnlock, Solve, utcnow
+from scoreboard.store.models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
-# The tables whose rows carry points, and the columns an audit entry records of each row.
+# Columns an audit entry leaves out: where a stored evidence file went is the server's business,
+# not a fact about the points (and entries written before the ledger named the tables lack it).
+UNRECORDED = {"evidence_path"}
+# The tables whose rows carry points (the ledger names them: ``ledger.TABLES``), by table name,
+# and the columns an audit entry records of each row: all but the id and UNRECORDED.
 SCORE_ROWS: dict[str, tuple[type, tuple[str, ...]]] = {
-    "solve": (Solve, ("team_id", "challenge_id", "user_id", "submission_id", "at")),
-    "award": (Award, ("team_id", "value", "reason", "category", "challenge_id", "author_id", "at")),
-    "hint_unlock": (HintUnlock, ("team_id", "hint_id", "user_id", "at")),
-    "grade": (Grade, ("team_id", "challenge_id", "report_id", "points", "comment", "at", "released_at")),
-    "deduction": (Deduction, ("team_id", "points", "reason", "evidence", "evidence_name", "author_id", "at",
-                              "voided_at", "void_reason", "voided_by_id", "objective_id", "refunded_points")),
+    model.__tablename__: (model, tuple(c.name for c in model.__table__.columns
+                                       if c.name != "id" and c.name not in UNRECORDED))
+    for model in ledger.TABLES
 }
 # Columns added to a covered table later, with the value rows had before: an entry written before
 # the column existed still vouches for a row that has kept that value.

@@ -20,7 +20,7 @@ from scoreboard.store.models import Base, UTCDateTime, utcnow
 
 FORMAT = "drillboard-backup-1"
 # The tables whose rows name a file under the instance files dir, and the column naming it.
-STORED = {"file": "stored_path", "deduction": "evidence_path"}
+STORED = {"file": "stored_path", "deduction": "evidence_path", "report_file": "stored_path"}
 MAX_UNPACKED = 20 * 1024**3
 
 

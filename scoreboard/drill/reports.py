@@ -59,11 +59,12 @@ def late_rule(challenge: Challenge) -> dict[str, int] | None:
 
 
 def report_task(catalog: Catalog, challenge_id: int, now: datetime, solved: Mapping[int, datetime]) -> ChallengeDef:
-    """The report task if the team may see it; 400 for a flag challenge."""
+    """The report task if the team may see it. A flag challenge has no reports to file: 404, like
+    any other resource that does not exist (the body was well formed, so not a 400)."""
     definition = visible(catalog, challenge_id, now)
     ensure_unlocked(catalog, definition, solved)
     if definition.kind != "report":
-        raise Refused(N_("this challenge takes answers, not reports"))
+        raise NotFound(N_("this challenge takes answers, not reports"))
     return definition
 
 

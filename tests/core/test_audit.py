@@ -2,16 +2,18 @@
 row that an SQL edit, insert or delete touched — the newest included."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from corekit import team_with_token
 from helpers import load_pack
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from scoreboard import create_app
-from scoreboard.drill import announcements, organizer
+from scoreboard.board import ledger
+from scoreboard.drill import announcements, audit, organizer
 from scoreboard.store.config import Settings
 from scoreboard.store.models import utcnow
 
@@ -78,3 +80,22 @@ def test_the_log_is_keyed_with_a_secret_the_database_does_not_hold(app: Any, dri
     result = verify(other)
     assert result.exit_code != 0 and "was edited" in result.output
     other.extensions["drillboard"].live.stop()
+
+
+def test_the_audit_covers_every_table_the_ledger_counts_points_from(services: Any) -> None:
+    """One place names the tables that carry points: a table the ledger's entries are read from
+    that the audit log does not cover would let an SQL edit of points pass unseen."""
+    read: list[str] = []
+    engine = services.database.engine
+    listen = lambda _c, _cur, statement, *_a: read.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        with services.database.session() as session:
+            ledger.entries(session)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    tables = set(re.findall(r"\b(?:FROM|JOIN) (\w+)", " ".join(read)))
+    # who, which terms, which challenge, when a detection was accepted: no points of their own (a refund's
+    # points are the deduction row's ``refunded_points``, which the audit covers)
+    lookups = {"drill", "team", "challenge", "hint", "detection"}
+    assert tables - lookups == set(audit.SCORE_ROWS) == {t.__tablename__ for t in ledger.TABLES}

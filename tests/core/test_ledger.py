@@ -24,6 +24,7 @@ from scoreboard.store.models import (
     Challenge,
     Deduction,
     Detection,
+    Event,
     Grade,
     Hint,
     HintUnlock,
@@ -138,12 +139,17 @@ def test_every_view_of_the_points_agrees(services: Any, make_pack: Any) -> None:
         with services.database.session() as session:
             _write(session, drill, teams)
             now = utcnow()
-            public = standings.compute(session, ledger.public_view(session, events.clock_of(events.drill(session)), now))
+            view = ledger.public_view(session, events.clock_of(events.drill(session)), now)
+            public = standings.compute(session, view)
             board = [row.as_dict() for row in public.standings]
+            for seen in (view, ledger.Visibility(everyone=True)):  # the database's sums = the entries' sums
+                summed, read = standings.compute(session, seen), standings.compute(session, seen, ledger.entries(session, seen))
+                assert [row.as_dict() for row in summed.standings] == [row.as_dict() for row in read.standings]
+                assert summed.counts == read.counts == ledger.solve_counts(session, seen)
             frames = replay.replay(session, now, replay.moment(session, now))
             assert frames["standings"] == board  # the replay's last frame is the public board
             assert {row["team_id"] for row in board} == {t for i, t in enumerate(teams) if i not in drill["disabled"]}
-            for row in public.standings:
+            for row in standings.compute(session, view, ledger.entries(session, view)).standings:
                 if row.steps:
                     assert row.steps[-1][1] == row.score  # every chart ends at the score
             for series in frames["series"]:
@@ -200,6 +206,13 @@ def test_every_ledger_change_reaches_the_public_board_without_a_solve(services: 
     def expect(want: dict[int, int]) -> None:
         got = eventually(lambda: _scores(services, client), lambda pair: pair[0] == want and pair[1] == want)
         assert got == (want, want)
+        # The rebuilt board redraws only the teams whose sums moved: every row's steps are still
+        # the ledger's (what the standings deltas send to the charts).
+        built = services.cache.current()
+        with services.database.session() as session:
+            view = ledger.public_view(session, events.clock_of(events.drill(session)), utcnow())
+            fresh = standings.compute(session, view, ledger.entries(session, view)).standings
+        assert {row.team_id: row.steps for row in built.board.standings} == {row.team_id: row.steps for row in fresh}
 
     expect({alpha: 600, bravo: 0})
     admin = Actor(user_id=None, user_name="olga", role="admin", team_id=None, team_name=None)
@@ -237,3 +250,35 @@ def test_every_ledger_change_reaches_the_public_board_without_a_solve(services: 
     with services.database.session() as session:
         organizer.set_team_disabled(session, bravo, False, "olga")
     expect({alpha: 630, bravo: 70})
+
+
+def test_the_verdict_and_the_solve_event_count_as_the_ledger_does(services: Any, client: Any, make_pack: Any) -> None:
+    """A disabled team's solve counts nowhere: not in the next solver's value, nor against its
+    first blood; the verdict, the live ``solve`` event and the board say the same points."""
+    with services.database.session() as session:
+        packs.load(session, make_pack(PACK, pack={"id": "drill", "first_blood_bonus": 10}, name="drill"),
+                   services.settings.files_dir)
+        organizer.set_clock(session, NOW, "test", starts_at=START)
+    gone, gone_headers = team_with_token(services, "Gone")
+    alpha, alpha_headers = team_with_token(services, "Alpha")
+    ids = {c["name"]: c["id"] for c in client.get("/api/v1/challenges", headers=alpha_headers).get_json()["challenges"]}
+
+    def answer(headers: dict[str, str], name: str, flag: str) -> dict[str, Any]:
+        response = client.post(f"/api/v1/challenges/{ids[name]}/attempts", json={"answer": flag}, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    for name, flag in (("Static", "DRILL{s}"), ("Dynamic", "DRILL{d}")):
+        assert answer(gone_headers, name, flag)["first_blood"] is True
+    with services.database.session() as session:
+        organizer.set_team_disabled(session, gone, True, "olga")
+    verdicts = [answer(alpha_headers, name, flag) for name, flag in (("Static", "DRILL{s}"), ("Dynamic", "DRILL{d}"))]
+    # The first counting solves: each at the first solver's value, with the bonus.
+    assert verdicts == [{"result": "correct", "points": 110, "first_blood": True},
+                        {"result": "correct", "points": 510, "first_blood": True}]
+    with services.database.session() as session:
+        sent = [e.payload for e in session.scalars(select(Event).where(Event.kind == "solve").order_by(Event.id))]
+        assert [(e["team_id"], e["points"], e["first_blood"]) for e in sent[2:]] == [(alpha, 110, True), (alpha, 510, True)]
+        row = next(r for r in standings.compute(session).standings if r.team_id == alpha)
+        assert row.score == 620
+    assert answer(alpha_headers, "Static", "DRILL{s}") == {"result": "already_solved", "points": 110}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from helpers import PASSWORD, csrf, load_pack, logged_in, login, organizer_accou
 from sqlalchemy import func, select
 
 from scoreboard import packs
-from scoreboard.drill import accounts, audit, organizer
+from scoreboard.drill import accounts, audit, backup, organizer
 from scoreboard.store.models import AuditEntry, Drill, Event, Grade, Mark, Report, ReportFile, utcnow
 
 RUBRIC = [{"criterion": "Timeline", "points": 40, "comment_required": True},
@@ -188,7 +189,7 @@ def test_reports_only_for_report_tasks_while_running_and_before_the_deadline(ser
     ids = load(services, make_pack, task={**TASK, "deadline": "2000-01-01T00:00:00Z"})
     _, headers = team_with_token(services, "Blue")
     flag = file_report(client, ids["Flag one"], headers)
-    assert flag.status_code == 400 and "answers, not reports" in flag.get_json()["error"]
+    assert flag.status_code == 404 and "answers, not reports" in flag.get_json()["error"]
     late = file_report(client, ids["Incident report"], headers)
     assert late.status_code == 403 and "deadline" in late.get_json()["error"]
     assert file_report(client, 9999, headers).status_code == 404
@@ -226,6 +227,22 @@ def test_attachments_are_kept_and_judges_see_them_renamed(services: Any, client:
     assert got.status_code == 200 and got.data == b"t0 login"
     assert "Falcons" not in got.headers["Content-Disposition"]
     assert client.get(f"/judge/reports/{item['id']}/attachment-1.csv", headers=headers).status_code == 403
+
+
+def test_a_backup_carries_report_attachments(services: Any, client: Any, make_pack: Any, tmp_path: Any) -> None:
+    """No file is ever lost: a team's attachment is in the backup beside the row that names it."""
+    ids = load(services, make_pack)
+    _, headers = team_with_token(services, "Blue")
+    resp = client.post(f"/api/v1/challenges/{ids['Incident report']}/reports", headers=headers,
+                       data={"text": "See the log.", "files": [(io.BytesIO(b"t0 login from 203.0.113.7"), "auth.log")]},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 201
+    with services.database.session() as session:
+        stored = session.scalar(select(ReportFile)).stored_path
+    archive = tmp_path / "drill.zip"
+    backup.dump(services.database, services.settings.files_dir, archive)
+    with zipfile.ZipFile(archive) as opened:
+        assert opened.read(f"files/{stored}") == b"t0 login from 203.0.113.7"
 
 
 def test_too_many_or_too_large_files_are_refused(services: Any, client: Any, make_pack: Any) -> None:

@@ -97,10 +97,12 @@ class LiveClient:
 
     def _record(self, event: str, data: Any = None) -> None:
         if event in ("snapshot", "standings") and isinstance(data, dict):
-            steps = {row["team_id"]: row.pop("steps") for row in data.get("standings", []) if "steps" in row}
+            steps = {row["team_id"]: row.pop("steps") for row in data.get("standings", [])}
             for row in data.get("standings", []):
-                # The chart's steps ride on each row; their last point is the row's score.
-                assert not steps.get(row["team_id"]) or steps[row["team_id"]][-1][1] == row["score"], row
+                # The chart's steps ride on each row; their last point is the row's score (no
+                # steps: a team with nothing yet).
+                line = steps[row["team_id"]]
+                assert line[-1][1] == row["score"] if line else (row["score"], row["solves"]) == (0, 0), (row, line)
             data["steps"] = steps
         with self._cond:
             self.events.append((event, data))

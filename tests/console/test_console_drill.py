@@ -18,6 +18,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -68,9 +69,13 @@ def broken_pack_zip(target: Path) -> Path:
     return target
 
 
-def local_input(moment: datetime) -> str:
-    """A UTC time as a datetime-local value (minute precision: the input's default step)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
+HOME = ZoneInfo("Asia/Almaty")  # the demo pack's timezone: the console's zone once it is loaded
+
+
+def local_input(moment: datetime, zone: Any = timezone.utc) -> str:
+    """A time as a datetime-local value in the drill's home zone, where the console reads and writes
+    times (minute precision: the input's default step). Until a pack names a zone it is UTC."""
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
 def shown_time(moment: datetime) -> str:
@@ -79,8 +84,9 @@ def shown_time(moment: datetime) -> str:
 
 
 def shown_utc(moment: datetime) -> str:
-    """How a console message (plain text) names that time: in UTC, written so."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:00 UTC")
+    """How a console message (plain text) names that time: in the home zone, with UTC beside."""
+    return (f"{moment.astimezone(HOME).strftime('%Y-%m-%d %H:%M:00')} (Almaty) · "
+            f"{moment.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M:00 UTC')}")
 
 
 def flash_ok(page: Page) -> Any:
@@ -264,14 +270,14 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     expect(page.locator("#challenges tbody tr[data-challenge]")).to_have_count(13)
     release = datetime.now(timezone.utc) - timedelta(minutes=5)
     row = page.locator("#challenges tbody tr", has=page.get_by_role("link", name=SPOOFED, exact=True))
-    row.locator("input[name=release_at]").fill(local_input(release))
+    row.locator("input[name=release_at]").fill(local_input(release, HOME))
     row.get_by_role("button", name="Save").click()
     expect(flash_ok(page)).to_contain_text(f"Release time saved: {SPOOFED} opens at {shown_utc(release)}.")
     scheduled = page.locator("ol.schedule li", has_text=SPOOFED)
     expect(scheduled.locator(shown_time(release))).to_have_count(1)
     expect(scheduled.locator(".badge")).to_have_text("scheduled")
     expect(page.locator("#challenges tbody tr", has=page.get_by_role("link", name=SPOOFED, exact=True))
-           .locator("input[name=release_at]")).to_have_value(local_input(release))
+           .locator("input[name=release_at]")).to_have_value(local_input(release, HOME))
 
     # --- 6. start now ----------------------------------------------------------------------------
     nav(page, "Clock")
@@ -434,7 +440,8 @@ def _drive(srv: Any, base: str, chief: dict[str, Any], page: Page, browser: Brow
     nav(page, "Audit log")
     actions = Counter(page.locator("#audit tbody tr td:nth-child(3)").all_inner_texts())
     expected = {"clock.set": 1, "team.create": 3, "pack.load": 1, "challenge.schedule": 1, "clock.start": 1,
-                "announce": 1, "award": 1, "clock.freeze": 1, "clock.end": 1, "solve": 2}
+                "announce": 1, "award": 1, "clock.freeze": 1, "clock.end": 1, "solve": 2,
+                "phase.open": 1}  # the demo's first phase (STARTEX) opens with the start
     assert {k: actions.get(k, 0) for k in expected} == expected, actions
     assert set(actions) == set(expected), f"unexpected audit actions: {actions}"
     expect(page.locator("#audit tbody tr", has_text="award")).to_contain_text("Incident report: clear timeline")

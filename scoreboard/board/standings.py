@@ -47,6 +47,12 @@ def compute(session: Session, cutoff: Cutoff = None, entries: list[Entry] | None
     return Board(rank(standings), sums.counts)
 
 
+def charted(session: Session, cutoff: Cutoff = None) -> Board:
+    """``compute`` with every standing's chart steps: for pages that draw a team's history (the
+    after-action report), where one full read of the ledger is worth it."""
+    return compute(session, cutoff, ledger.entries(session, cutoff))
+
+
 def draw(session: Session, cutoff: Cutoff, board: Board, before: Board | None) -> None:
     """Give each standing of ``board`` (ranked from the database's sums) its chart steps: a team
     whose sums are as in ``before`` (the previous board of the same view and weights) keeps its

@@ -124,7 +124,7 @@ def test_the_after_action_equals_the_board_for_every_team(client: Any, played: d
 
 def test_points_per_phase_follow_the_challenge_and_the_clock(services: Any, played: dict[str, Any]) -> None:
     with services.database.session() as session:
-        board = standings.compute(session).standings
+        board = standings.charted(session).standings
         green = after_action.team_record(session, played["teams"]["green"], board)
         blue = after_action.team_record(session, played["teams"]["blue"], board)
     by_phase = {row["phase"]: row for row in green.phases}
@@ -143,7 +143,7 @@ def test_points_per_phase_follow_the_challenge_and_the_clock(services: Any, play
 
 def test_the_rank_over_time_ends_at_the_boards_position(services: Any, played: dict[str, Any]) -> None:
     with services.database.session() as session:
-        board = standings.compute(session).standings
+        board = standings.charted(session).standings
         series = after_action.rank_series(board)
     for row in board:
         assert series[row.team_id][-1][1:] == (row.pos, row.score)
@@ -186,7 +186,7 @@ def test_a_detection_refund_is_a_line_of_its_own_and_the_totals_stay_the_boards(
         session.add(Detection(deduction_id=kept.id, text="EDR alert", status="accepted", judged_at=utcnow()))
         events.mark(session, "board", {"deduction_id": kept.id})  # what the use case's event tells the caches
     with services.database.session() as session:
-        board = standings.compute(session).standings
+        board = standings.charted(session).standings
         record = after_action.team_record(session, blue, board)
     assert [(line.kind, line.points) for line in record.timeline] == [
         ("solve", 100), ("deduction", -30), ("award", 15), ("refund", 12)]

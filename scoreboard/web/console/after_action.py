@@ -18,7 +18,7 @@ bp = Blueprint("after_action", __name__)
 
 @bp.get("/after-action")
 def drill() -> Any:
-    board = standings.compute(db()).standings
+    board = standings.charted(db()).standings
     return render_template("console/after_action.html", **view.drill_view(after_action.drill_record(db(), board,
                                                                                                    utcnow())))
 
@@ -27,7 +27,7 @@ def drill() -> Any:
 def team(team_id: int) -> Any:
     if find(db(), Team, team_id) is None:
         abort(404)
-    board = standings.compute(db()).standings
+    board = standings.charted(db()).standings
     record = after_action.team_record(db(), team_id, board)
     return render_template("after_action.html", frozen=False, console=True,
                            **view.team_view(record, len(board), utcnow()))

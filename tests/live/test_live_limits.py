@@ -95,9 +95,9 @@ def test_a_resync_after_the_snapshot_was_read_still_gets_one(shared_server: Any)
 @pytest.fixture
 def capped(server_factory: Callable[..., Any]) -> Any:
     """A server that allows three /live connections per address, four packets queued for one, and
-    one second for headers."""
+    one second for headers; the demo drill started (STARTEX)."""
     return server_factory({"DRILLBOARD_LIVE_PER_ADDRESS": "3", "DRILLBOARD_HEADER_TIMEOUT": "1",
-                           "DRILLBOARD_LIVE_MAX_QUEUED": "4"}, "capped").start()
+                           "DRILLBOARD_LIVE_MAX_QUEUED": "4"}, "capped").start().startex()
 
 
 def test_the_connection_after_the_cap_from_one_address_is_refused_and_closed(capped: Any, live: Live) -> None:

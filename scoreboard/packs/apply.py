@@ -241,9 +241,9 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
     pack.settings = settings
     if drill.title == Drill.title.default.arg:
         drill.title = spec.title  # the first pack names the drill
-    if drill.starts_at is None and not spec.phases:
+    if drill.starts_at is None and not spec.phases and session.scalar(select(Phase.id).limit(1)) is None:
         # No start time anywhere: an open practice from the first load. An exercise in phases
-        # waits for its organizers to start it (STARTEX).
+        # waits for its organizers to start it (STARTEX), whatever pack is loaded beside it.
         drill.starts_at = now
     for position, challenge_spec in enumerate(spec.challenges):
         challenge = existing.get(challenge_spec.name)

@@ -103,6 +103,12 @@ def test_the_dry_run_shows_the_phases_and_a_phase_pack_waits_for_startex(service
     load(services, make_pack)
     with services.database.session() as session:
         assert session.get(Drill, 1).starts_at is None  # not an open practice: an organizer starts it
+    # A pack without phases loaded beside it does not start the exercise either.
+    extra = make_pack({"x/plain": {"name": "Plain flag", "value": 5, "flags": ["DRILL{plain}"]}}, {"id": "extra"})
+    with services.database.session() as session:
+        packs.load(session, extra, services.settings.files_dir)
+        session.commit()
+        assert session.get(Drill, 1).starts_at is None
 
 
 # --- opening phases ---------------------------------------------------------------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from helpers import eventually
 from livekit import ANSWERS, join, member_context, scoreboard
 from playwright.sync_api import Browser, Page, expect
 
@@ -47,15 +47,6 @@ def team_id(srv: Any, name: str) -> int:
     return next(r["team_id"] for r in scoreboard(srv.base_url)["standings"] if r["team"] == name)
 
 
-def wait_for(read: Any, done: Any, timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def hall(shared_server: Any) -> Any:
     """The demo's 10 teams (two renamed long), an end in 3 hours, solves and a red-team deduction
@@ -70,15 +61,15 @@ def hall(shared_server: Any) -> Any:
     reply = requests.post(srv.base_url + "/api/v1/deductions", headers=admin_headers(srv), json={
         "team_id": team_id(srv, "Team India"), "points": 5, "reason": "phishing", "evidence": ""}, timeout=10)
     assert reply.status_code == 201, reply.text
-    wait_for(lambda: scoreboard(srv.base_url)["standings"], lambda rows: any(r["team"] == LONG["Team Kazakhstan"]
-                                                                            for r in rows))
+    eventually(lambda: scoreboard(srv.base_url)["standings"],
+               lambda rows: any(r["team"] == LONG["Team Kazakhstan"] for r in rows), 10)
     return srv
 
 
 def until(page: Page, script: str, timeout: float = 10) -> None:
     """Wait until ``script`` (a function) is true in the page: the page's CSP allows no string eval,
     which playwright's wait_for_function needs."""
-    assert wait_for(lambda: page.evaluate(script), bool, timeout), script
+    assert eventually(lambda: page.evaluate(script), bool, timeout), script
 
 
 def live(page: Page) -> None:
@@ -179,7 +170,7 @@ def test_the_attempts_line_agrees_and_the_unlocker_gets_no_teammate_notice(hall:
 
 def test_the_projector_holds_the_standings_during_the_reveal(hall: Any, browser: Browser) -> None:
     hall.cli("clock", "freeze")
-    assert wait_for(lambda: scoreboard(hall.base_url)["frozen"], bool)  # the CLI's change reaches the server
+    assert eventually(lambda: scoreboard(hall.base_url)["frozen"], bool, 10)  # the CLI's change reaches the server
     late = join(hall, "Team Iran")
     late.attempt(late.challenge_ids()["Ransom Note"], ANSWERS["Ransom Note"])  # held by the freeze
     later = join(hall, "Team China")

@@ -33,7 +33,18 @@ class Objective(Base):
     removed: Mapped[bool] = mapped_column(default=False)
 
 
-class Detection(Base):
+class Claim:
+    """What a team's claim about one of its deductions holds (a detection, an appeal): one per
+    deduction, its text, who filed it and when, and where its decision stands."""
+
+    deduction_id: Mapped[int] = mapped_column(ForeignKey("deduction.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+
+
+class Detection(Claim, Base):
     """A team's report that it detected the attack behind a deduction (one per deduction).
 
     ``status``: ``pending`` until a judge decides, then ``accepted`` (the refund is on the
@@ -42,26 +53,16 @@ class Detection(Base):
 
     __tablename__ = "detection"
     id: Mapped[int] = mapped_column(primary_key=True)
-    deduction_id: Mapped[int] = mapped_column(ForeignKey("deduction.id"), unique=True)
-    text: Mapped[str] = mapped_column(Text)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
     comment: Mapped[str] = mapped_column(Text, default="")
     judge_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     judged_at: Mapped[datetime | None]
 
 
-class Appeal(Base):
+class Appeal(Claim, Base):
     """A team's one appeal against a deduction: ``pending``, then ``upheld`` or ``voided``."""
 
     __tablename__ = "appeal"
     id: Mapped[int] = mapped_column(primary_key=True)
-    deduction_id: Mapped[int] = mapped_column(ForeignKey("deduction.id"), unique=True)
-    text: Mapped[str] = mapped_column(Text)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None]

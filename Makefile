@@ -7,19 +7,28 @@ PY := $(VENV)/bin/python
 CATALOGS := scoreboard/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 
+# The suite runs in parallel (pytest-xdist). Its browser and server tests mostly wait on other
+# processes, so it gains from more workers than cores (docs/testing.md: how this was chosen).
+# Each worker has its own ports, PostgreSQL database and Redis db (tests/conftest.py).
+TEST_WORKERS ?= 4
+
 .PHONY: run test bench messages chromium nginx
 
 run: $(VENV)/.runtime $(MO)
 	$(PY) app.py
 
+# The suite starts hundreds of processes; with PYTHONDONTWRITEBYTECODE set (as on CI) each would
+# compile the package again, so it is compiled once before the run.
 test: $(VENV)/.dev chromium nginx $(MO)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m compileall -q scoreboard app.py docker
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: $(VENV)/.dev chromium nginx $(MO)
-	$(PY) bench/run.py
+	$(PY) bench/run.py --scale 1,2,4
 	$(PY) bench/solve_to_screen.py
 	$(PY) bench/attacks.py
+	$(PY) bench/checks.py
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)

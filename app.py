@@ -6,6 +6,14 @@ import ``app`` from here too.
 """
 from __future__ import annotations
 
+import gc
+
+# Importing the application makes several hundred thousand objects that live as long as the
+# process; the cyclic collector would walk them again and again while they are made (a quarter
+# of every start, CLI calls included). Collect nothing until the app is built, then move what
+# exists out of the collector's sight (gc.freeze), so later collections stay short too.
+gc.disable()
+
 if __name__ == "__main__":
     # Before anything else is imported: sockets, threads and locks become cooperative.
     from gevent import monkey
@@ -14,14 +22,30 @@ if __name__ == "__main__":
 
 import argparse  # noqa: E402
 import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from scoreboard import create_app  # noqa: E402
 from scoreboard.core.clock import NOT_STARTED  # noqa: E402
-from scoreboard.drill.bootstrap import seed  # noqa: E402
+from scoreboard.drill.bootstrap import DEMO_PACK, pack_range, seed  # noqa: E402
 from scoreboard.live.serving import handler_class  # noqa: E402
+from scoreboard.packs import range_launcher  # noqa: E402
 from scoreboard.store.models import utcnow  # noqa: E402
 
 app = create_app()
+gc.freeze()
+gc.enable()
+
+
+def start_checker() -> subprocess.Popen | None:
+    """The service checks' runner, as a process of its own (checks never run in the web loop):
+    ``drill checker``, which leads the drill's rounds and exits when this server does. Off with
+    DRILLBOARD_CHECKER=0 (a cluster runs ``drill checker`` where it likes: one of them leads)."""
+    if os.environ.get("DRILLBOARD_CHECKER", "1") == "0":
+        return None
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "drill", "checker",
+                             "--parent-pid", str(os.getpid())], cwd=Path(__file__).resolve().parent)
 
 
 def main() -> None:
@@ -30,13 +54,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--no-demo", action="store_true",
                         help="start with an empty drill instead of loading the demo pack and sample teams")
+    parser.add_argument("--pack", type=Path, default=os.environ.get("DRILLBOARD_PACK") or DEMO_PACK,
+                        help="the pack an empty drill starts with (default: the demo; also DRILLBOARD_PACK), "
+                        "e.g. challenges/exercise-silk-shield")
     args = parser.parse_args()
     services = app.extensions["drillboard"]
     demo = not args.no_demo and os.environ.get("DRILLBOARD_DEMO", "1") != "0"
-    created = seed(services.database, services.settings) if demo else None
+    created = seed(services.database, services.settings, args.pack) if demo else None
     base = f"http://{args.host}:{args.port}"
     if created:
-        print(f"Loaded the demo drill: {created['challenges']} challenges, {len(created['teams'])} teams.")
+        print(f"Loaded the drill from {args.pack}: {created['challenges']} challenges, {len(created['teams'])} teams.")
         print(f"Organizer login: {base}/login  name: admin  password: {created['admin']['password']}")
         print("Team join codes (give one to each team; members join at " f"{base}/join):")
         for team in created["teams"]:
@@ -45,10 +72,22 @@ def main() -> None:
     if services.caches.catalog.get().clock.phase(utcnow()) == NOT_STARTED:
         print(f"The drill has not started: log in as the organizer and start it (STARTEX) at {base}/console "
               "(or: flask --app app drill clock start).")
+    script = pack_range(services.database, args.pack) if demo and os.environ.get("DRILLBOARD_RANGE", "1") != "0" else None
+    lab = range_launcher.start(script, services.settings.instance) if script else None
+    if lab:
+        print(f"Range: every team's services on its own loopback address; take one down with "
+              f"python {script.relative_to(script.parents[3])} stop \"TEAM\" SERVICE (README).")
     print(f"Drillboard: {base}/  live board: {base}/board  API: {base}/api/v1/openapi.json", flush=True)
     services.live.start()
-    app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False,
-                                   handler_class=handler_class(services.settings.header_timeout))
+    checker = start_checker()
+    try:
+        app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False,
+                                       handler_class=handler_class(services.settings.header_timeout))
+    finally:
+        if checker is not None:
+            checker.terminate()
+        if lab:
+            range_launcher.stop(lab)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,12 @@
 Topologies: (a) ``single``: one ``python app.py`` process on SQLite (WAL); (b) ``cluster``:
 docker/cluster.py, N gunicorn gevent workers on PostgreSQL and Redis, driven through nginx.
 The load is the team's load generator (bench/loadgen.py, as in issue #10's comparison):
-players 50 and 200 (each with 100 fresh teams of 2 members on one 40-challenge pack),
-500 and 2,000 live Socket.IO observers while answers are solved at ``--rate``, and the
+players 50 and 200 (each with 100 fresh teams of 2 members on one 40-challenge pack; the
+servers' CPU time per answer is read from /proc), 50 clients polling the scoreboard, 500 and 2,000 live Socket.IO observers while answers are solved at ``--rate``, and the
 players-50 run again once 1,000 teams and 20,000 solves are stored (growth; the solves go in
 through the real submit path, in one process: bench/seed_growth.py). Wrong-answer limits are
 lifted (``DRILLBOARD_ATTEMPT_LIMIT``) so every submission is graded, as in that comparison.
+``--scale 1,2,4`` runs players 50 on clusters of 1, 2 and 4 workers (answers/s and p99 by size).
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ from docker.cluster import cluster, find_nginx, free_port  # noqa: E402
 LOADGEN = ROOT / "bench" / "loadgen.py"
 BENCH_ENV = {"DRILLBOARD_SECRET_KEY": "bench", "DRILLBOARD_ATTEMPT_LIMIT": "1000000"}
 GROWTH_TEAMS, GROWTH_SOLVES = 1000, 20_000
-PROFILED = ("players50", "observers2000")  # with --profile: the submit path and the fan-out
+PROFILED = ("polls", "players50", "growth", "observers2000")  # with --profile: polls, submits (also grown), the fan-out
+POLLERS = 50  # loadgen's default for its observers mode, as in issue #27's comparison with CTFd
 
 
 @dataclass
@@ -115,6 +117,19 @@ def make_fixture(served: Served, folder: Path, prefix: str, teams: int, members:
     return path
 
 
+def cpu_s(pids: list[int]) -> float:
+    """The processes' user and system CPU seconds so far (from /proc; 0 for one that is gone)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def rss_kb(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -166,9 +181,24 @@ class Bench:
 
     def players(self, name: str, fixture: Path, users: int) -> None:
         print(f"  {name}: {users} players for {self.args.duration:.0f} s", flush=True)
-        self.results[name] = self._profiled(name, lambda: loadgen(
+        pids = self.served.pids()
+        before = cpu_s(pids)
+        result = self._profiled(name, lambda: loadgen(
             self.served, "players", self.folder / f"{name}.json", "--fixture", str(fixture), "--users", str(users),
             "--duration", str(self.args.duration)))
+        result["server_cpu_s"] = round(cpu_s(pids) - before, 2)
+        self.results[name] = result
+
+    def polls(self, name: str, fixture: Path, clients: int) -> None:
+        """Anonymous clients polling the scoreboard endpoints as fast as they are answered."""
+        print(f"  {name}: {clients} clients polling the scoreboard for {self.args.duration:.0f} s", flush=True)
+        pids = self.served.pids()
+        before = cpu_s(pids)
+        result = self._profiled(name, lambda: loadgen(
+            self.served, "observers", self.folder / f"{name}.json", "--fixture", str(fixture),
+            "--clients", str(clients), "--duration", str(self.args.duration)))
+        result["server_cpu_s"] = round(cpu_s(pids) - before, 2)
+        self.results[name] = result
 
     def observers(self, name: str, fixture: Path, clients: int) -> None:
         print(f"  {name}: {clients} live observers, {self.args.rate} solves/s for {self.args.duration:.0f} s",
@@ -208,8 +238,11 @@ def standings(url: str) -> list[dict[str, Any]]:
 
 def run_topology(served: Served, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     bench = Bench(served, folder, args)
+    bench.results["kind"] = "single" if served.label.startswith("(a)") else "cluster"
     print(f"{served.label}: {served.url}", flush=True)
     first = make_fixture(served, folder, "bench-a", 100, 2)
+    if "polls" in args.runs:
+        bench.polls("polls", first, POLLERS)
     if "players" in args.runs:
         bench.players("players50", first, 50)
         bench.players("players200", make_fixture(served, folder, "bench-b", 100, 2), 200)
@@ -249,17 +282,33 @@ def commit() -> str:
         return "unknown"
 
 
-def main() -> None:
+def scale(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Players 50 on a cluster of each size in ``--scale``: answers/s and p99 by workers."""
+    by_size: dict[str, Any] = {}
+    for workers in args.scale:
+        folder = tmp / f"scale-{workers}"
+        folder.mkdir()
+        with scaled(folder, workers, args.database_url, args.redis_url) as served:
+            print(f"{served.label}: {served.url}", flush=True)
+            bench = Bench(served, folder, args)
+            bench.players("players50", make_fixture(served, folder, "bench-a", 100, 2), 50)
+            by_size[str(workers)] = bench.results["players50"]
+    return by_size
+
+
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--topology", choices=["single", "cluster", "both"], default="both")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the cluster (default 2)")
     parser.add_argument("--duration", type=float, default=30, help="seconds of load per run (default 30)")
     parser.add_argument("--quick", action="store_true", help="10 s per run")
     parser.add_argument("--rate", type=float, default=5, help="correct answers per second while observers watch")
-    parser.add_argument("--runs", default="players,observers,growth",
-                        help="comma-separated subset of players,observers,growth")
+    parser.add_argument("--runs", default="polls,players,observers,growth",
+                        help="comma-separated subset of polls,players,observers,growth")
+    parser.add_argument("--scale", default="",
+                        help="comma-separated cluster sizes (e.g. 1,2,4): players 50 on each, answers/s and p99")
     parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="py-spy the servers during players 50 and observers 2,000 (flame graphs, hot spots)")
+                        help="py-spy the servers during polls, players 50, growth and observers 2,000 (flame graphs, hot spots)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/drillboard_bench",
                         help="the cluster's database: dropped, created and dropped again")
     parser.add_argument("--redis-url", default=os.environ.get("DRILLBOARD_BENCH_REDIS_URL")
@@ -269,11 +318,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write every figure as JSON here")
     args = parser.parse_args()
     args.duration = 10 if args.quick else args.duration
-    args.runs = {run.strip() for run in args.runs.split(",")}
+    args.runs = {run.strip() for run in args.runs.split(",") if run.strip()}
+    args.scale = [int(size) for size in args.scale.split(",") if size.strip()]
     if args.profile and not args.profile.is_absolute():
         args.profile = Path.cwd() / args.profile
-    began, load = time.strftime("%Y-%m-%d %H:%M"), os.getloadavg()
-    everything = {}
+    return args
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Every run asked for, by topology (and ``scale`` by cluster size)."""
+    everything: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="drillboard-bench-") as tmp:
         for name in (["single", "cluster"] if args.topology == "both" else [args.topology]):
             if name == "cluster" and (why := cluster_missing(args.database_url, args.redis_url)):
@@ -285,10 +339,21 @@ def main() -> None:
                                                                     args.redis_url)
             with start as served:
                 everything[name] = run_topology(served, folder, args)
+        if args.scale and not cluster_missing(args.database_url, args.redis_url):
+            everything["scale"] = scale(Path(tmp), args)
+    return everything
+
+
+def main() -> None:
+    args = arguments()
+    began, load = time.strftime("%Y-%m-%d %H:%M"), os.getloadavg()
+    everything = measure(args)
     print(f"\nDrillboard {commit()}, {began}, {os.cpu_count()} cores shared with the load generator "
           f"(load average before {load[0]:.1f}, after {os.getloadavg()[0]:.1f}); {args.duration:.0f} s per run")
-    for results in everything.values():
-        print(f"\n{results['topology']}\n{report.table(results)}")
+    for name, results in everything.items():
+        if name != "scale":
+            print(f"\n{results['topology']}\n{report.table(results)}")
+    print(f"\n{report.across(everything)}")
     if args.profile:
         for name in everything:
             for run in PROFILED:

@@ -37,6 +37,26 @@ def demo_answers() -> dict[str, str]:
     return json.loads(subprocess.check_output([sys.executable, str(ROOT / "challenges/drill-demo/tools/solve_all.py")]))
 
 
+TARGET = "Web Server Intrusion"
+
+
+def startex(env: dict) -> None:
+    """The demo drill waits for its organizer's STARTEX; the first phase's challenges open with it."""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "drill", "clock", "start"], cwd=ROOT, env=env,
+                   capture_output=True, text=True, check=True)
+
+
+def target_of(base: str, headers: dict[str, str]) -> dict:
+    """The challenge every team solves, once the server lists it (it sees STARTEX on its next tick)."""
+    deadline = time.monotonic() + 30
+    while True:
+        listing = requests.get(base + "/api/v1/challenges", headers=headers, timeout=10).json()["challenges"]
+        found = [c for c in listing if c["name"] == TARGET]
+        if found or time.monotonic() > deadline:
+            return found[0]
+        time.sleep(0.1)
+
+
 def make_teams(env: dict, count: int) -> list[str]:
     tokens = []
     for i in range(count):
@@ -71,6 +91,7 @@ def main() -> None:
     latencies: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, single(Path(tmp), demo=True) as served, sync_playwright() as pw:
         base, env = served.url, served.env
+        startex(env)
         tokens = make_teams(env, args.solves)
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         pages = []
@@ -82,11 +103,10 @@ def main() -> None:
             pages.append(page)
         for index, token in enumerate(tokens):
             headers = {"Authorization": f"Bearer {token}"}
-            listing = requests.get(base + "/api/v1/challenges", headers=headers).json()["challenges"]
-            target = next(c for c in listing if c["name"] == "Web Server Intrusion")
+            target = target_of(base, headers)
             sent = time.time() * 1000
             requests.post(f"{base}/api/v1/challenges/{target['id']}/attempts", headers=headers,
-                          json={"answer": answers["Web Server Intrusion"]})
+                          json={"answer": answers[TARGET]})
             for page in pages:
                 latencies.append(drawn_at(page, index) - sent)
         browser.close()

@@ -36,6 +36,8 @@ GUNICORN_CONF = ROOT / "docker" / "gunicorn.conf.py"
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/drillboard"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 INSTALL_NGINX = "apt-get install -y nginx"
+# Seconds nginx leaves a worker alone after a connection to it failed, before trying it again.
+FAIL_TIMEOUT = 3
 SEED = ("import json; from app import app; from scoreboard.drill.bootstrap import seed; "
         "print(json.dumps(seed(app.extensions['drillboard'].database, app.extensions['drillboard'].settings)))")
 NGINX_CONF = """\
@@ -64,7 +66,7 @@ http {{
         keepalive 64;
     }}
     server {{
-        listen 127.0.0.1:{port};
+        listen {host}:{port};
         client_max_body_size {upload};
         limit_conn per_address 128;
         limit_req zone=requests burst=200 nodelay;
@@ -83,7 +85,13 @@ http {{
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_read_timeout 120s;
-        }}
+            # A worker that refuses a connection (it died, or restarts) is skipped for a few seconds
+            # (max_fails/fail_timeout on each server) and the request goes to the next one. nginx
+            # never resends a POST it already sent: an answer is not submitted twice.
+            proxy_connect_timeout 2s;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream_tries 2;
+{extra}        }}
     }}
 }}
 """
@@ -185,7 +193,7 @@ def recreate_database(url: str, drop_only: bool = False) -> None:
         admin.dispose()
 
 
-def _wait_ready(url: str, process: subprocess.Popen, log: Path | None, timeout: float = 60) -> None:
+def wait_ready(url: str, process: subprocess.Popen, log: Path | None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -255,7 +263,7 @@ def cluster(workers: int = 2, port: int = 0, database_url: str = DEFAULT_DATABAS
             stack.callback(_stop, process)
             started.append(Worker(worker_port, process))
         for n, worker in enumerate(started, 1):
-            _wait_ready(worker.url, worker.process, folder / f"worker-{n}.log" if quiet else None)
+            wait_ready(worker.url, worker.process, folder / f"worker-{n}.log" if quiet else None)
 
         port = port or free_port()
         (folder / "nginx.conf").write_text(nginx_config(folder, port, [w.port for w in started]))
@@ -264,18 +272,21 @@ def cluster(workers: int = 2, port: int = 0, database_url: str = DEFAULT_DATABAS
                                  stderr=subprocess.STDOUT if quiet else None, start_new_session=True)
         stack.callback(_stop, nginx)
         result = Cluster(f"http://127.0.0.1:{port}", started, run_env, folder, nginx, seeded)
-        _wait_ready(result.url, nginx, folder / "nginx-error.log")
+        wait_ready(result.url, nginx, folder / "nginx-error.log")
         yield result
 
 
-def nginx_config(folder: Path, port: int, upstream_ports: list[int]) -> str:
-    """nginx in front of workers on these loopback ports, its files under ``folder``."""
+def nginx_config(folder: Path, port: int, upstreams: list[int | str], host: str = "127.0.0.1", extra: str = "") -> str:
+    """nginx on ``host:port`` in front of these workers (a loopback port, or ``address:port`` of
+    another host), its files under ``folder``; ``extra`` adds directives to its one location."""
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     files = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    servers = [f"127.0.0.1:{u}" if isinstance(u, int) else u for u in upstreams]
     return NGINX_CONF.format(
-        user=f"user {getpass.getuser()};\n" if os.geteuid() == 0 else "", folder=folder, port=port,
+        user=f"user {getpass.getuser()};\n" if os.geteuid() == 0 else "", folder=folder, host=host, port=port,
         files=files, connections=files // 2,  # a proxied client holds two connections
-        servers="\n".join(f"        server 127.0.0.1:{p};" for p in upstream_ports), upload=_upload_limit())
+        servers="\n".join(f"        server {s} max_fails=1 fail_timeout={FAIL_TIMEOUT}s;" for s in servers),
+        upload=_upload_limit(), extra=extra)
 
 
 def _upload_limit() -> int:

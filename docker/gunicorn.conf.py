@@ -3,7 +3,8 @@
 One gevent worker per gunicorn process: Socket.IO's long-polling fallback keeps its session in
 the process that opened it, so scale out with more gunicorn processes behind a proxy that is
 sticky by client address (docker/nginx.conf, docker/cluster.py), not with ``-w``. Every
-process of a deployment shares PostgreSQL, Redis, ``DRILLBOARD_INSTANCE`` and the secret key.
+process of a deployment shares PostgreSQL, Redis and the secret key (``DRILLBOARD_SECRET_KEY``);
+each host may have its own ``DRILLBOARD_INSTANCE`` (stored files are in the database).
 """
 import os
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 from flask_login import LoginManager
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
 from scoreboard.board.snapshot import BoardCache
+from scoreboard.core.errors import N_
 from scoreboard.drill import accounts, audit, organizer
 from scoreboard.store import events
+from scoreboard.store.blobs import Files
 from scoreboard.store.caches import Caches, Tokens
 from scoreboard.store.config import Settings
 from scoreboard.store.db import Database
 from scoreboard.store.ratelimit import MemoryLimiter, RedisLimiter
-from scoreboard.web import i18n, inputs, unavailable
+from scoreboard.web import error_pages, hot_reads, i18n, inputs, unavailable, words
 from scoreboard.web.context import CookieSessions, Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.session_interface = CookieSessions()
-    database = Database(settings.database_url, audit.key_from(settings.secret_key))
+    database = Database(settings.database_url, audit.key_from(settings.secret_key), settings.files_dir)
     migrated = database.migrate()
     with database.session() as session:
         # The rows every reader expects, made once here: boards are built in read-only
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                         # A whole team may sit behind one NAT address: give addresses more room.
                         address_limiter=window(settings.login_limit * 5, 300))
     services.migrated = migrated
+    services.files = Files(database.engine, settings.files_dir, settings.blob_cache_dir)
     app.extensions["drillboard"] = services
 
     # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.
@@ -108,20 +111,26 @@ def create_app(settings: Settings | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    # Outermost: an anonymous poll of the board it already answered skips everything below.
+    app.wsgi_app = hot_reads.HotReads(app.wsgi_app, {"/api/v1/scoreboard": services.cache.current,
+                                                     "/api/v1/scoreboard/ctftime": services.cache.snapshot})
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
+    # Flask-Login flashes this on the login page it redirects to, said in the visitor's language.
+    login_manager.login_message = N_("Please log in to open this page.")
+    login_manager.localize_callback = gettext
     babel.init_app(app, locale_selector=i18n.select_locale)
 
     from scoreboard import cli
     from scoreboard.live import socket
     from scoreboard.live.guard import Bounds
-    from scoreboard.web import api, defence, inbox, inbox_api, judging, pages, redteam
+    from scoreboard.web import api, defence, inbox, inbox_api, judging, pages, redteam, services_api
     from scoreboard.web.console import clarifications
     from scoreboard.web.console import pages as console
 
     services.live = socket.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
-                              on_tick=organizer.announce_due, wake_channel=f"{settings.channel}:events",
+                              on_tick=organizer.tick, wake_channel=f"{settings.channel}:events",
                               bounds=Bounds(per_address=settings.live_per_address,
                                             max_queued=settings.live_max_queued))
     if settings.background:
@@ -130,8 +139,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     inputs.init_app(app)
     csrf.exempt(api.bp)
     csrf.exempt(inbox_api.bp)
+    csrf.exempt(services_api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(inbox_api.bp)
+    app.register_blueprint(services_api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(judging.bp)
     app.register_blueprint(console.bp)
@@ -139,12 +150,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(defence.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(clarifications.bp)
-    api.register_error_pages(app)
+    error_pages.init_app(app)
     unavailable.init_app(app)
     app.cli.add_command(cli.drill)
     app.teardown_appcontext(close_session)
     app.after_request(_security_headers)
     i18n.init_app(app)
+    app.jinja_env.globals["js_words"] = words.catalog
     return app
 
 

@@ -3,23 +3,80 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 import yaml
+from helpers import free_port, worker_number
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "challenges" / "drill-demo"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
+REDIS_DATABASES = 16  # Redis's default number of dbs
+# Argon2 at its cheapest for every app the suite makes, here and in the servers it starts (they
+# inherit the environment): the default costs a tenth of a second of both cores per password, and
+# the suite sets thousands. tests/core/test_passwords.py checks the default profile.
+os.environ.setdefault("DRILLBOARD_PASSWORD_PROFILE", "CHEAPEST")
+# Fixtures that start a server, a cluster or a browser: the tests that take seconds each.
+SLOW_FIXTURES = {"server", "server_factory", "shared_server", "running", "browser", "page"}
+# Seconds each module took in a whole run (``--record-timings`` writes it): the longest go first.
+TIMINGS = Path(__file__).with_name("timings.json")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--record-timings", action="store_true",
+                     help=f"write each module's seconds to {TIMINGS.name}, for the order of the next runs")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Arrange the suite for pytest-xdist (``make test`` runs ``--dist loadfile --no-loadscope-reorder``).
+
+    Each module runs whole on one worker, its tests in their order: many share a module-scoped
+    server that each worker would otherwise start again, and some build on the test before them.
+    (``--dist loadgroup`` with per-module groups did not: xdist 3.8 writes the group into a node
+    id that pytest 9 no longer reads, and the modules were silently split.) The modules are
+    handed out longest first, by the last recorded timings, so that no long module starts last
+    while the other workers sit idle; a module not timed yet is guessed from whether its tests
+    start a server or a browser."""
+    timed = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+    slow = {_module(item) for item in items if SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    items.sort(key=lambda item: -timed.get(_module(item), 10.0 if _module(item) in slow else 1.0))
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+class _Timings:
+    """Adds up each module's setup, call and teardown seconds as the reports arrive (on xdist's
+    controller: it hears every worker's reports)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        module = report.nodeid.split("::", 1)[0]
+        self.seconds[module] = self.seconds.get(module, 0.0) + report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        ordered = dict(sorted(((m, round(s, 1)) for m, s in self.seconds.items()), key=lambda pair: -pair[1]))
+        TIMINGS.write_text(json.dumps(ordered, indent=1) + "\n")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--record-timings") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Timings(), "drillboard-timings")
 
 
 @pytest.fixture
@@ -77,12 +134,6 @@ def make_pack(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     """``python app.py`` in a subprocess on a loopback port, with its own instance folder."""
 
@@ -90,8 +141,10 @@ class Server:
         self.instance = instance
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        # No service checks and no demo range unless a test asks: their rounds would move scores
+        # under tests that compare standings, and cost a process each.
         self.env = {**os.environ, "DRILLBOARD_INSTANCE": str(instance), "DRILLBOARD_SECRET_KEY": "server-test",
-                    **(env or {})}
+                    "DRILLBOARD_CHECKER": "0", "DRILLBOARD_RANGE": "0", **(env or {})}
         self.process: subprocess.Popen | None = None
         self.log = instance.parent / f"server-{self.port}.log"
         self._log_handle: Any = None
@@ -108,7 +161,7 @@ class Server:
         self._log_handle = self.log.open("ab")
         self.process = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port)], cwd=ROOT,
                                         env=self.env, stdout=self._log_handle, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a bound for a wedged start, not a speed: workers share the cores
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited: {self.log.read_text()[-3000:]}")
@@ -199,6 +252,26 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         srv.stop()
 
 
+@pytest.fixture
+def loopback_range() -> Iterator[Callable[..., Any]]:
+    """Start real services for teams on loopback (tests/range.py), stopped when the test ends:
+    ``rng = loopback_range(["Team A", "Team B"])``, then ``rng.host("Team A")``, ``rng.stop("Team A",
+    "portal")``, ``rng.hang(...)``, ``rng.services_yml()``. Optional ``layout``: {service: (kind, port)}."""
+    from range import LoopbackRange
+
+    made: list[Any] = []
+
+    def make(teams: list[str], layout: dict[str, tuple[str, int]] | None = None) -> Any:
+        rng = LoopbackRange(list(teams), layout)
+        made.append(rng)
+        rng.start()
+        return rng
+
+    yield make
+    for rng in made:
+        rng.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not Path(CHROMIUM).exists():
@@ -216,17 +289,40 @@ def screenshot_dir(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
+    """This worker's PostgreSQL database: ``DRILLBOARD_TEST_POSTGRES_URL``'s, or under pytest-xdist
+    its own one beside it (``test_gw1``, created if missing), which tests make their databases from."""
     url = os.environ.get("DRILLBOARD_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("DRILLBOARD_TEST_POSTGRES_URL is not set")
-    return url
+    url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _database_beside(url, f"{make_url(url).database}_{worker}") if worker else url
 
 
-@pytest.fixture
+def _database_beside(url: str, name: str) -> str:
+    """The URL of database ``name`` on ``url``'s server, created first if missing."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
+    """This worker's Redis db: ``DRILLBOARD_TEST_REDIS_URL``'s, or under pytest-xdist the db that many
+    after it (before it where that passes db 15): tests flush theirs."""
     url = os.environ.get("DRILLBOARD_TEST_REDIS_URL")
     if not url:
         pytest.skip("DRILLBOARD_TEST_REDIS_URL is not set")
-    return url
+    parts = urlsplit(url)
+    base, worker = int(parts.path.strip("/") or 0), worker_number()
+    db = base + worker if base + worker < REDIS_DATABASES else base - worker
+    return urlunsplit(parts._replace(path=f"/{db}"))

@@ -1,17 +1,27 @@
 """Helpers every suite shares (importable as ``helpers``: tests/ is on the path through its conftest).
 
 The CSRF token of a page, logging in through the form (test client or browser), loading a pack
-into the app's database, and waiting on a condition instead of sleeping a fixed time.
+into the app's database, waiting on a condition instead of sleeping a fixed time, and what keeps
+pytest-xdist workers apart (their number, their own ports).
 """
 from __future__ import annotations
 
+import itertools
+import os
+import random
 import re
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 PASSWORD = "correct horse battery"
+# Ports for the servers tests start: below the kernel's ephemeral range (32768-60999 on Linux), which
+# bind(0) and outgoing connections draw from, cut into one slice per pytest-xdist worker.
+_PORTS, _PORT_SLICES = range(20000, 32000), 16
+_SLICE = len(_PORTS) // _PORT_SLICES
+_port_steps = itertools.count(random.randrange(_SLICE))  # from a random place: two runs on one machine seldom meet
 _CSRF = (re.compile(r'name="csrf_token" value="([^"]+)"'), re.compile(r'<meta name="csrf-token" content="([^"]+)"'))
 
 
@@ -97,3 +107,27 @@ def http_login(base_url: str, name: str, password: str = PASSWORD) -> tuple[Any,
     response = http.post(base_url + "/login", data={"csrf_token": csrf_from(page.text), "name": name,
                                                     "password": password}, allow_redirects=False, timeout=10)
     return http, response
+
+
+def worker_number() -> int:
+    """This pytest-xdist worker's number (``gw2`` is 2; 0 without xdist): what keeps workers' ports,
+    databases and Redis dbs apart."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on, for a server this test starts.
+
+    Not the kernel's pick (``bind(0)``): two workers' picks may coincide before either server
+    binds, and the loser's readiness check then reaches the winner's server. Each worker walks its
+    own slice of ``_PORTS`` instead, skipping ports that are taken."""
+    first = _PORTS.start + worker_number() % _PORT_SLICES * _SLICE
+    for _ in range(_SLICE):
+        port = first + next(_port_steps) % _SLICE
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise AssertionError(f"no free port in {first}..{first + _SLICE - 1}")

@@ -166,8 +166,8 @@ def _lines(session: Session, rows: list[Entry], team_ids: set[int] | None) -> li
     lines = [Line(aware(at), team_id, "report", None, cid, names.get(cid, ""), str(version))
              for team_id, at, cid, version in filed]
     for e in rows:
-        if e.source == "first_blood":
-            continue
+        if e.source in ("first_blood", "availability"):
+            continue  # a first blood is folded into its solve; availability is a line per round, not news
         if e.source in ("solve", "hint", "grade"):
             extra = bonus.get((e.team_id, e.ref), 0) if e.source == "solve" else 0
             lines.append(Line(e.at, e.team_id, e.source, e.points + extra, e.ref, names.get(e.ref, ""), bonus=extra))

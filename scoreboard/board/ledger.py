@@ -12,7 +12,9 @@ replay's moment) applies to every kind alike:
 - a released grade, at its release;
 - a red-team deduction (negative) at its time; an accepted detection's refund (positive) at
   its acceptance; the deduction's void at the void's time gives back what still counted
-  (``counting_points``: its points less the refund). The replay shows each when it happened.
+  (``counting_points``: its points less the refund). The replay shows each when it happened;
+- a defended service's check that found it up (``availability``), at the check, for the points
+  it earned then; none of a round the organizers excluded (the range itself broke).
 
 Disabled teams have no entries (unless asked for), nor do solves of removed challenges or solves
 stored after the drill's ``ends_at``; a disabled team's solve never takes a first blood. The
@@ -45,6 +47,8 @@ from scoreboard.store.models import (
     Hint,
     HintUnlock,
     RevealProgress,
+    ServiceCheck,
+    ServiceRound,
     Solve,
     Team,
     UTCDateTime,
@@ -53,16 +57,16 @@ from scoreboard.store.models import (
 
 # The tables whose rows carry points: the ledger reads these and no other, and the audit log
 # covers every row of each (``drill.audit``). A new kind of points starts here.
-TABLES: tuple[type, ...] = (Solve, Award, HintUnlock, Grade, Deduction)
+TABLES: tuple[type, ...] = (Solve, Award, HintUnlock, Grade, Deduction, ServiceCheck)
 
 
 @dataclass(frozen=True)
 class Entry:
     """One row that carries points: whose, when it changed the board, which category, how many
     (signed: a hint's cost and a deduction are negative), and from what ``source`` ("solve",
-    "first_blood", "award", "hint", "grade", "deduction", "refund", "void"); ``ref`` is the challenge
-    of a solve, first blood, hint or grade, the row id of an award or deduction (for its refund and
-    void too)."""
+    "first_blood", "award", "hint", "grade", "deduction", "refund", "void", "availability"); ``ref``
+    is the challenge of a solve, first blood, hint or grade, the row id of an award or deduction (for
+    its refund and void too), the service of an availability entry."""
 
     team_id: int
     at: datetime
@@ -203,9 +207,11 @@ def solve_worth(session: Session, challenge: Any, team_id: int, view: Visibility
 # Where entries come from, in the order entries of one team at one moment are listed (a first
 # blood after its solve): (source, category).
 SOURCES = (("solve", "flags"), ("first_blood", "flags"), ("award", "flags"), ("hint", "flags"),
-           ("grade", "reports"), ("deduction", "deductions"), ("refund", "deductions"), ("void", "deductions"))
+           ("grade", "reports"), ("deduction", "deductions"), ("refund", "deductions"), ("void", "deductions"),
+           ("availability", "availability"))
 # Entries that move a team's "reached at" time (a tie goes to whoever reached the score first):
-# every solve, and a first blood, an award or a grade that adds points.
+# every solve, and a first blood, an award or a grade that adds points. Availability comes to
+# every team each round, so it decides no tie.
 GAINS = {"solve", "first_blood", "award", "grade"}
 
 
@@ -244,6 +250,10 @@ def _parts(session: Session, view: Visibility) -> tuple[list[Select], dict[int, 
         # A detection is decided only before a void, so a void gives back what still counted.
         _shown(_part("void", Deduction.team_id, Deduction.voided_at, counting_points(Deduction), Deduction.id)
                .where(Deduction.voided_at.is_not(None)), view, Deduction.voided_at, Deduction.team_id),
+        _shown(_part("availability", ServiceCheck.team_id, ServiceCheck.at, ServiceCheck.points, ServiceCheck.service_id)
+               .where(ServiceCheck.points > 0, ServiceCheck.round_id.not_in(
+                   select(ServiceRound.id).where(ServiceRound.excluded_at.is_not(None)))),
+               view, ServiceCheck.at, ServiceCheck.team_id),
     ], counts
 
 

@@ -23,9 +23,10 @@ from scoreboard.core.errors import N_, Refused
 from scoreboard.store import events
 from scoreboard.store.models import Event
 
-# The kinds of public event the feed lists (the rest re-score or re-time the board).
+# The kinds of public event the feed lists (the rest re-score or re-time the board); a defended
+# service's change of state (down, back up) is on the timeline too.
 FEED_KINDS = ("solve", "award", "announcement", "release", "freeze", "graded", "deduction", "detection", "appeal",
-              "reveal")
+              "reveal", "service")
 FEED = 20
 TOP = 10
 
@@ -87,7 +88,7 @@ class Answers:
 
     def get(self, session: Session, now: datetime, at: datetime, encode: Any) -> bytes:
         clock = events.clock_of(events.drill(session))
-        key = (at, session.scalar(select(func.max(Event.id))), clock.public_cutoff(now), clock.reveal)
+        key = (at, session.scalar(select(func.max(Event.pos))), clock.public_cutoff(now), clock.reveal)
         with self._lock:
             found = self._kept.get(key)
         if found is None:

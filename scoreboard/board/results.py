@@ -26,8 +26,9 @@ def weights(session: Session) -> dict[str, int] | None:
     return events.drill(session).weights or None
 
 
+# ``sla``: a team's SLA over its defended services (empty when the drill defends none).
 COLUMNS = ["pos", "team", "team_id", "country", "score", "solves", "last_solve_at", *CATEGORIES,
-           *(f"{c}_weight" for c in CATEGORIES)]
+           *(f"{c}_weight" for c in CATEGORIES), "sla"]
 
 
 def _csv_row(row: dict[str, Any], weighting: dict[str, int] | None) -> dict[str, Any]:

@@ -21,14 +21,13 @@ from datetime import datetime
 from itertools import count
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoreboard.board import ctftime, ledger, standings
 from scoreboard.core.clock import Clock
 from scoreboard.core.scoring import Board
 from scoreboard.store import events
-from scoreboard.store.models import Event, utcnow
+from scoreboard.store.models import utcnow
 
 log = logging.getLogger(__name__)
 _builds = count(1)
@@ -53,7 +52,7 @@ class Built:
     snapshot (feed, chart, grid) is made from it on demand (``Snapshot``).
     """
 
-    as_of: int  # the id of the last event it reflects
+    as_of: int  # the place (pos) of the last event it reflects
     seq: int  # the last public seq it reflects
     key: tuple[Any, ...]
     board: Board
@@ -76,7 +75,7 @@ class Snapshot:
     """What a new or resyncing observer gets: the board with its feed, chart and grid, encoded."""
 
     key: tuple[Any, ...]  # what time alone changes (the freeze, the phase) when it was taken
-    as_of: int  # the id of the last event it reflects: unsequenced changes (a hint bought, a void) too
+    as_of: int  # the place (pos) of the last event it reflects: unsequenced changes (a hint bought, a void) too
     seq: int
     content: dict[str, Any]  # without "seq"
     body: bytes  # content encoded, starting with "{"
@@ -119,15 +118,11 @@ def _one_moment(sessions: Callable[[], Session]) -> Iterator[Session]:
             session.rollback()
 
 
-def _moment(session: Session) -> tuple[int, int]:
-    return session.execute(select(func.coalesce(func.max(Event.id), 0), func.coalesce(func.max(Event.seq), 0))).one()
-
-
 def build(session: Session, now: datetime, previous: Built | None = None) -> Built:
     """Rank the public board at one moment (the cheap part, after every burst of changes): the
     database adds the ledger up; chart steps are drawn again only for the teams whose sums moved
     since ``previous`` (all of them without one, or when time or the weights changed the view)."""
-    as_of, seq = _moment(session)
+    as_of, seq = events.last_places(session)
     row = events.drill(session)
     clock = events.clock_of(row)
     view = ledger.public_view(session, clock, now)
@@ -140,7 +135,7 @@ def build(session: Session, now: datetime, previous: Built | None = None) -> Bui
 
 def take_snapshot(session: Session, now: datetime) -> Snapshot:
     """The whole public picture at one moment (the dear part, only when somebody asks)."""
-    as_of, seq = _moment(session)
+    as_of, seq = events.last_places(session)
     clock = events.clock_of(events.drill(session))
     view = ledger.public_view(session, clock, now)
     entries = ledger.entries(session, view)
@@ -220,13 +215,25 @@ class BoardCache:
         return self._owed
 
     def owe(self) -> None:
-        """A change committed in this process: the next board built publishes its standings."""
-        self._owed = True
+        """A change committed in this process: the next board built publishes its standings.
 
-    def changed(self, kinds: list[str], seqs: list[int] | None = None) -> None:
-        """Hear of committed events (``seqs``: the public ones, consecutive): rebuild after board
-        changes; after others (a ``standings`` event) what is built still holds, at the new seq."""
+        When serving, that next board is asked for here too: the pump may have read the change's
+        rows and built a board with it before the committing request got here (it yields between
+        its commit and this call), and that build published nothing, as nothing was owed yet.
+        """
+        self._owed = True
+        if self._background:
+            self._stale = True
+            self._dirty.set()
+
+    def changed(self, kinds: list[str], seqs: list[int] | None = None, upto: int = 0) -> None:
+        """Hear of committed events (``seqs``: the public ones, consecutive; ``upto``: the place
+        of the last): rebuild after board changes the current board does not hold yet; after
+        others (a ``standings`` event) what is built still holds, at the new seq."""
         if any(kind in events.BOARD_KINDS for kind in kinds):
+            built = self._built
+            if upto and built is not None and not self._stale and built.as_of >= upto:
+                return  # built after these rows were committed (a commit here asked for it)
             self._stale = True
             if self._background:
                 self._dirty.set()

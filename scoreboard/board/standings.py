@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoreboard.board import ledger
+from scoreboard.board import ledger, services
 from scoreboard.board.ledger import Cutoff, Entry, Visibility, aware, visibility
 from scoreboard.core.clock import public_name
 from scoreboard.core.scoring import CATEGORIES, Board, Standing, rank, weighted
@@ -35,6 +35,7 @@ def compute(session: Session, cutoff: Cutoff = None, entries: list[Entry] | None
         sums, lines = ledger.totals(session, view), {}
     else:
         sums, lines = ledger.totals_of(entries), ledger.steps(entries, weights)
+    slas = services.team_sla(session, view) if services.any_service(session) else None
     query = select(Team.id, Team.name, Team.country)
     if not view.everyone:
         query = query.where(Team.disabled.is_(False))
@@ -43,7 +44,8 @@ def compute(session: Session, cutoff: Cutoff = None, entries: list[Entry] | None
         mine = sums.teams.get(team_id) or ledger.Totals()
         split = {c: mine.breakdown.get(c, 0) for c in CATEGORIES} | mine.breakdown
         standings.append(Standing(team_id, name, country, weighted(mine.breakdown, weights), mine.solves, mine.reached,
-                                  breakdown=split, steps=lines.get(team_id, [])))
+                                  breakdown=split, steps=lines.get(team_id, []),
+                                  sla=None if slas is None else slas.get(team_id, 1.0)))
     return Board(rank(standings), sums.counts)
 
 
@@ -85,9 +87,9 @@ def recent_solves(session: Session, cutoff: Cutoff, limit: int = RECENT,
     revealed, none of a disabled team): solves exactly as they were sent; other kinds add their
     ``kind`` (a voided deduction ``voided``). The replay's feed is this one at its moment."""
     view = visibility(cutoff)
-    query = (select(Event.id, Event.kind, Event.payload, Event.at, Event.held)
-             .where(Event.kind.in_(kinds), (Event.seq.is_not(None)) | Event.held.is_(True))
-             .order_by(Event.id.desc()))
+    query = (select(Event.pos, Event.kind, Event.payload, Event.at, Event.held)
+             .where(Event.kind.in_(kinds), Event.pos.is_not(None), (Event.seq.is_not(None)) | Event.held.is_(True))
+             .order_by(Event.pos.desc()))
     if view.until is not None:
         query = query.where(Event.at <= view.until)
     disabled = set(session.scalars(select(Team.id).where(Team.disabled.is_(True))))

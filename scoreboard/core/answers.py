@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import re2
 
+from scoreboard.core.errors import N_, Invalid
+
 MAX_PATTERN = 500
 MAX_TOLERANCE = 2**31 - 1
 
@@ -31,10 +33,10 @@ def _fold(text: str) -> str:
 def _text(content: Any) -> str:
     """A flag's content as text without surrounding white space (answers are stripped too)."""
     if isinstance(content, bool) or not isinstance(content, (str, int)):
-        raise ValueError("'content' must be text")
+        raise Invalid(N_("'content' must be text"))
     text = str(content).strip()
     if not text:
-        raise ValueError("'content' is empty")
+        raise Invalid(N_("'content' is empty"))
     return text
 
 
@@ -69,27 +71,28 @@ class Static(AnswerType):
 
 
 _RE2_CONSTRUCTS = (
-    (r"(?=", "lookahead (?=...)"), (r"(?!", "negative lookahead (?!...)"),
-    (r"(?<=", "lookbehind (?<=...)"), (r"(?<!", "negative lookbehind (?<!...)"),
-    (r"(?P=", "named backreference (?P=name)"), (r"(?>", "atomic group (?>...)"),
+    (r"(?=", "(?=...)"), (r"(?!", "(?!...)"), (r"(?<=", "(?<=...)"), (r"(?<!", "(?<!...)"),
+    (r"(?P=", "(?P=name)"), (r"(?>", "(?>...)"),
 )
 
 
-def _unsupported(pattern: str, error: str) -> str:
+def _unsupported(pattern: str, error: str) -> Invalid:
     """Say which construct RE2 refused: the organizer's pattern was written for Python's re."""
-    for token, words in _RE2_CONSTRUCTS:
+    for token, construct in _RE2_CONSTRUCTS:
         if token in pattern:
-            return f"{words} is not supported (flags are matched in linear time with RE2)"
+            return Invalid(N_("%(construct)s is not supported (flags are matched in linear time with RE2)"),
+                           construct=construct)
     if backref := re.search(r"\\[1-9]", pattern):
-        return f"backreference {backref.group()} is not supported (flags are matched in linear time with RE2)"
-    return error
+        return Invalid(N_("the backreference %(construct)s is not supported (flags are matched in linear time "
+                          "with RE2)"), construct=backref.group())
+    return Invalid(N_("RE2 says: %(error)s"), error=error)
 
 
 @lru_cache(maxsize=1024)
 def compiled(pattern: str, case_insensitive: bool = False) -> Any:
     """An RE2 pattern: linear-time matching, so no answer can make checking backtrack."""
     if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
+        raise Invalid(N_("the pattern is longer than %(max)s characters"), max=MAX_PATTERN)
     options = re2.Options()
     options.log_errors = False
     options.case_sensitive = not case_insensitive
@@ -97,7 +100,7 @@ def compiled(pattern: str, case_insensitive: bool = False) -> Any:
         return re2.compile(pattern, options=options)
     except re2.error as err:
         message = err.args[0].decode(errors="replace") if err.args and isinstance(err.args[0], bytes) else str(err)
-        raise ValueError(_unsupported(pattern, message)) from None
+        raise _unsupported(pattern, message) from None
 
 
 class Regex(AnswerType):
@@ -108,7 +111,7 @@ class Regex(AnswerType):
         try:
             compiled(pattern, bool(options))
         except ValueError as err:
-            raise ValueError(f"bad regular expression: {err}") from None
+            raise Invalid(N_("bad regular expression: %(problem)s"), problem=err) from None
         return pattern, options
 
     def check(self, expected: Any, answer: str, options: dict[str, Any]) -> bool:
@@ -132,7 +135,7 @@ class Ip(AnswerType):
     def parse(self, content: Any, item: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         text = _text(content)
         if _ip(text) is None:
-            raise ValueError(f"{text!r} is not an IPv4 or IPv6 address")
+            raise Invalid(N_("%(value)s is not an IPv4 or IPv6 address"), value=repr(text))
         return text, _case_option(item)
 
     def check(self, expected: Any, answer: str, options: dict[str, Any]) -> bool:
@@ -146,7 +149,7 @@ class Hash(AnswerType):
     def parse(self, content: Any, item: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         text = _text(content)
         if not re.fullmatch(r"(0x)?[0-9a-fA-F]+", text):
-            raise ValueError(f"{text!r} is not a hexadecimal hash")
+            raise Invalid(N_("%(value)s is not a hexadecimal hash"), value=repr(text))
         return text.lower().removeprefix("0x"), _case_option(item)
 
     def check(self, expected: Any, answer: str, options: dict[str, Any]) -> bool:
@@ -169,11 +172,11 @@ class Number(AnswerType):
 
     def parse(self, content: Any, item: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         if isinstance(content, bool) or not isinstance(content, (int, float, str)) or _number(str(content)) is None:
-            raise ValueError(f"'content' must be a number, not {content!r}")
+            raise Invalid(N_("'content' must be a number, not %(value)s"), value=repr(content))
         tolerance = item.get("tolerance", 0)
         if (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float))
                 or _number(str(tolerance)) is None or not 0 <= tolerance <= MAX_TOLERANCE):
-            raise ValueError(f"'tolerance' must be a number from 0 to {MAX_TOLERANCE}")
+            raise Invalid(N_("'tolerance' must be a number from 0 to %(max)s"), max=MAX_TOLERANCE)
         return str(content), {**_case_option(item), "tolerance": tolerance}
 
     def check(self, expected: Any, answer: str, options: dict[str, Any]) -> bool:
@@ -199,11 +202,11 @@ class Set(AnswerType):
         if isinstance(content, str):
             content = [part.strip() for part in content.split(",")]
         if not isinstance(content, list) or not all(isinstance(c, (str, int)) for c in content):
-            raise ValueError("'content' must be a list of items")
+            raise Invalid(N_("'content' must be a list of items"))
         items = [str(c).strip() for c in content]
         if not items or any(not part or re.search(r"[,;\n]", part) for part in items):
-            raise ValueError("set items must be non-empty and contain no ',', ';' or line breaks "
-                             "(answers list their items separated by those)")
+            raise Invalid(N_("set items must be non-empty and contain no ',', ';' or line breaks (answers list "
+                             "their items separated by those)"))
         return items, _case_option(item)
 
     def check(self, expected: Any, answer: str, options: dict[str, Any]) -> bool:

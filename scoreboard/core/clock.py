@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from scoreboard.core.errors import N_, Invalid
+
 NOT_STARTED, RUNNING, PAUSED, ENDED = "not_started", "running", "paused", "ended"
 # Times a drill can sensibly hold: the clock adds hours and days to them without overflowing.
 YEARS = (1970, 9000)
@@ -24,7 +26,7 @@ def parse_duration(text: str | int) -> int:
         return text
     match = _DURATION.match(str(text))
     if not match or not any(match.groups()):
-        raise ValueError(f"{text!r} is not a duration like 90m, 1h30m or 45s")
+        raise Invalid(N_("%(value)s is not a duration such as 90m, 1h30m or 45s"), value=repr(text))
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return hours * 3600 + minutes * 60 + seconds
 
@@ -33,13 +35,14 @@ def parse_time(text: str | datetime) -> datetime:
     """ISO 8601 with a zone, into UTC. A time without a zone is refused: it is ambiguous."""
     value = text if isinstance(text, datetime) else datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
-        raise ValueError(f"{text!s} has no time zone; add one, e.g. 2026-11-25T09:00:00+08:00")
+        raise Invalid(N_("%(value)s has no time zone; add one, e.g. 2026-11-25T09:00:00+08:00"), value=str(text))
     try:
         value = value.astimezone(timezone.utc)
     except OverflowError:  # year 1 or 9999 moved across a zone
         value = None
     if value is None or not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValueError(f"{text!s} is not a time between the years {YEARS[0]} and {YEARS[1]}")
+        raise Invalid(N_("%(value)s is not a time between the years %(first)s and %(last)s"), value=str(text),
+                      first=YEARS[0], last=YEARS[1])
     return value
 
 
@@ -53,8 +56,10 @@ def parse_zone(name: Any) -> str:
     if isinstance(name, str) and name in _zones():
         return name
     close = difflib.get_close_matches(str(name), sorted(_zones()), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise ValueError(f"{name!r} is not an IANA time zone name such as Asia/Almaty or UTC{hint}")
+    if close:
+        raise Invalid(N_("%(value)s is not an IANA time zone name such as 'Asia/Almaty' or 'UTC' (did you mean "
+                         "%(close)s?)"), value=repr(name), close=repr(close[0]))
+    raise Invalid(N_("%(value)s is not an IANA time zone name such as 'Asia/Almaty' or 'UTC'"), value=repr(name))
 
 
 def zone(name: str | None) -> tzinfo:

@@ -7,18 +7,18 @@ from datetime import datetime, timezone
 
 
 def dynamic_value(initial: int, decay: int, minimum: int, solves: int, function: str = "logarithmic") -> int:
-    """CTFd's curve. ``solves`` counts every solve so far, so the first solver gets ``initial``."""
+    """CTFd's curve (3.8's ``decay.py``). ``solves`` counts every solve so far, so the first solver
+    gets ``initial``; a logarithmic ``decay`` of 0 counts as 1, as CTFd counts it."""
     s = max(solves - 1, 0)
     if function == "linear":
         return max(minimum, initial - decay * s)
-    if decay <= 0:
-        return initial
+    decay = decay if decay > 0 else 1
     return max(minimum, math.ceil(((minimum - initial) / decay**2) * s**2 + initial))
 
 
-# The ledger's categories of points; a new one (e.g. "availability") is added here and in SIGN if
-# it takes points away.
-CATEGORIES = ("flags", "reports", "deductions")
+# The ledger's categories of points; a new one is added here and in SIGN if it takes points away.
+# "availability": the points of defended services found up, round by round.
+CATEGORIES = ("flags", "reports", "deductions", "availability")
 # Categories whose breakdown counts points taken (shown as a positive number, subtracted).
 SIGN = {"deductions": -1}
 # The most one red-team deduction (or a redteam.yml objective) may take from a team.
@@ -45,10 +45,13 @@ class Standing:
     solves: int = 0
     last_solve_at: datetime | None = None
     pos: int = 0
-    # Points per category before weighting: {"flags", "reports", "deductions"} (deductions >= 0).
+    # Points per category before weighting: {"flags", "reports", "deductions", "availability"}
+    # (deductions >= 0).
     breakdown: dict[str, int] = field(default_factory=dict)
     # The score after each change, [[ISO time, score], ...] (``ledger.steps``): what charts draw.
     steps: list[list[object]] = field(default_factory=list)
+    # Rounds its defended services were up over rounds run (None: the drill defends no services).
+    sla: float | None = None
 
     def as_dict(self, steps: bool = False) -> dict:
         """The row as the API sends it; with ``steps`` as the board's chart needs it too."""
@@ -61,6 +64,7 @@ class Standing:
             "solves": self.solves,
             "last_solve_at": self.last_solve_at.isoformat() if self.last_solve_at else None,
             "breakdown": self.breakdown,
+            **({"sla": self.sla} if self.sla is not None else {}),
             **({"steps": self.steps} if steps else {}),
         }
 

@@ -5,24 +5,39 @@ server-side facts such as a join code; no client payload reaches them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 
+import argon2.profiles
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scoreboard.core import names
+from scoreboard.core import ctfd_hashes, names
 from scoreboard.core.errors import N_, Refused
 from scoreboard.store import events
 from scoreboard.store.models import ApiToken, Team, User
 
-_hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps login timing uniform.
-_DUMMY_HASH = _hasher.hash("not a password")
+
+def _password_hasher() -> PasswordHasher:
+    """Argon2id with the parameters of RFC 9106's low-memory profile (argon2-cffi's default).
+    ``DRILLBOARD_PASSWORD_PROFILE`` names another of ``argon2.profiles``: the test suite takes
+    CHEAPEST, where a hash costs microseconds instead of a tenth of a second of two cores. A
+    password stored with other parameters is hashed again at its owner's next login."""
+    name = os.environ.get("DRILLBOARD_PASSWORD_PROFILE", "RFC_9106_LOW_MEMORY")
+    parameters = getattr(argon2.profiles, name, None)
+    if not isinstance(parameters, argon2.Parameters):
+        raise SystemExit(f"DRILLBOARD_PASSWORD_PROFILE={name!r} is not one of argon2's profiles "
+                         "(RFC_9106_LOW_MEMORY, RFC_9106_HIGH_MEMORY, CHEAPEST)")
+    return PasswordHasher.from_parameters(parameters)
+
+
+_hasher = _password_hasher()
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 
@@ -170,16 +185,16 @@ def create_team(session: Session, name: str, country: str) -> Team:
     return team
 
 
-def _create_user(session: Session, name: str, password: str, role: str, team: Team | None) -> User:
+def _create_user(session: Session, name: str, password_hash: str, role: str, team: Team | None) -> User:
     name = names.display_name(name, "user name")
-    user = User(name=name, password_hash=hash_password(password), role=role, team=team)
+    user = User(name=name, password_hash=password_hash, role=role, team=team)
     _add_named(session, user, "user")
     return user
 
 
 def join_team(session: Session, join_code: str, name: str, password: str) -> User:
     """A member's first visit: the join code alone decides the team."""
-    return _create_user(session, name, password, "member", team_for_join_code(session, join_code))
+    return _create_user(session, name, hash_password(password), "member", team_for_join_code(session, join_code))
 
 
 def team_for_join_code(session: Session, join_code: str) -> Team:
@@ -192,7 +207,16 @@ def team_for_join_code(session: Session, join_code: str) -> Team:
 
 
 def create_member(session: Session, team: Team, name: str, password: str) -> User:
-    return _create_user(session, name, password, "member", team)
+    return _create_user(session, name, hash_password(password), "member", team)
+
+
+def adopt_member(session: Session, team: Team, name: str, ctfd_hash: str | None) -> User:
+    """A member imported from CTFd. A CTFd password hash is kept (checked at login, then replaced
+    by argon2), so players log in with the password they know; without one (an OAuth account)
+    the password is random and unknown until an organizer resets it."""
+    if ctfd_hashes.is_ctfd_hash(ctfd_hash):
+        return _create_user(session, name, ctfd_hash, "member", team)
+    return _create_user(session, name, hash_password(secrets.token_urlsafe(24)), "member", team)
 
 
 # Accounts that are not a team's: organizers, judges of reports, the red team, and the white cell
@@ -208,7 +232,7 @@ def create_staff(session: Session, name: str, role: str, team: Team | None = Non
     if role not in STAFF_ROLES:
         raise AccountError(N_("unknown role %(role)r; use one of %(roles)s"), role=role, roles=", ".join(STAFF_ROLES))
     password = secrets.token_urlsafe(12)
-    user = _create_user(session, name, password, role, team if role == "judge" else None)
+    user = _create_user(session, name, hash_password(password), role, team if role == "judge" else None)
     return user, password, new_token(session, user=user)
 
 
@@ -228,15 +252,31 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     if not isinstance(name, str) or not isinstance(password, str) or "\0" in name + password:
         return None
     user = session.scalar(select(User).where(User.name_key == names.name_key(name or "")))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-    except (VerificationError, InvalidHashError):
+    if not _password_matches(user.password_hash if user else _dummy_hash(), password or ""):
         return None
     if user is None or actor_for_user(user) is None:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if ctfd_hashes.is_ctfd_hash(user.password_hash) or _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """What a login for a user who does not exist is verified against: login timing stays uniform.
+    Made on first use, not at import: an argon2 hash costs every process start (each CLI call)
+    a seventh of a second."""
+    return _hasher.hash("not a password")
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    """Argon2, or the CTFd hash an imported account keeps until its first successful login."""
+    if ctfd_hashes.is_ctfd_hash(stored):
+        return ctfd_hashes.matches(stored, password)
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def reset_password(session: Session, user: User) -> str:

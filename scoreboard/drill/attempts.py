@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from scoreboard.board import ledger
 from scoreboard.core import checking
 from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, Clock, public_name
-from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
+from scoreboard.core.errors import N_, Forbidden, Message, NotFound, Refused, Translations
 from scoreboard.drill import audit
 from scoreboard.drill.challenges import ensure_unlocked, visible
 from scoreboard.store import events
 from scoreboard.store.caches import Catalog, ChallengeDef
-from scoreboard.store.db import insert_ignore, lock_stream
+from scoreboard.store.db import CLOCK, SOLVES, Lock, insert_ignore, serialise
 from scoreboard.store.models import Answer, AttemptCount, Capture, Challenge, Drill, Solve, Submission, Team, User
 from scoreboard.store.ratelimit import MemoryLimiter
 
@@ -51,16 +51,17 @@ class Verdict:
     result: str  # correct | incorrect | already_solved
     points: int
     first_blood: bool = False
-    message: str | None = None
+    message: Message | None = None  # a right answer that does not finish the challenge yet
     attempts_left: int | None = None
     slot: str | None = field(default=None, repr=False)  # the rate-limit slot a wrong answer holds
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, translations: Translations | None = None) -> dict[str, Any]:
+        """The API's answer; ``message`` is said in ``translations``' language (the caller's)."""
         data = {"result": self.result, "points": self.points}
         if self.first_blood:
             data["first_blood"] = True
         if self.message:
-            data["message"] = self.message
+            data["message"] = self.message.text(translations)
         if self.attempts_left is not None:
             data["attempts_left"] = self.attempts_left
         return data
@@ -96,7 +97,7 @@ def clean_answer(answer: Any) -> str:
     return answer
 
 
-def _every_member(session: Session, team_id: int, challenge_id: int, user_id: int | None) -> tuple[bool, str | None]:
+def _every_member(session: Session, team_id: int, challenge_id: int, user_id: int | None) -> tuple[bool, Message | None]:
     """``logic: team`` (ctfcli's): solved once every active member has given a right answer."""
     members = set(session.scalars(select(User.id).where(User.team_id == team_id, User.disabled.is_(False))))
     if not members:
@@ -106,12 +107,12 @@ def _every_member(session: Session, team_id: int, challenge_id: int, user_id: in
     done.add(user_id)
     if members <= done:
         return True, None
-    return False, (f"accepted: {len(members & done)} of {len(members)} team members have given a right answer; "
-                   "every member must answer with their own login")
+    return False, Message(N_("Accepted. Members with a right answer: %(done)s of %(total)s; every member must "
+                             "answer with their own login."), done=len(members & done), total=len(members))
 
 
 def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: int, answer: str,
-             now: datetime, user_id: int | None = None) -> tuple[bool, str | None]:
+             now: datetime, user_id: int | None = None) -> tuple[bool, Message | None]:
     """Grade against every accepted answer; ``logic: all`` remembers partial captures, ``team`` members."""
     hits = [a.position for a in answers if checking.check(a.type, a.content, answer, a.options)]
     if challenge.logic == "team" and hits:
@@ -126,7 +127,8 @@ def _matches(session: Session, challenge: Any, answers: Sequence[Any], team_id: 
     if captured >= len(answers):
         return True, None
     if hits:
-        return False, f"accepted: {captured} of {len(answers)} required answers found"
+        return False, Message(N_("Accepted. Required answers found: %(found)s of %(total)s."), found=captured,
+                              total=len(answers))
     return False, None
 
 
@@ -246,8 +248,8 @@ _CLOCK_NOW = select(Drill.starts_at, Drill.ends_at, Drill.freeze_at, Drill.pause
 
 
 def _ensure_still_open(session: Session, now: datetime) -> None:
-    """The clock as committed, read under the stream lock that ending the drill also takes: the
-    cached clock may be a moment old, so an answer racing ``clock end`` (or a pause, or an end
+    """The clock as committed, read under the clock's lock (shared) that ending the drill takes
+    exclusively: the cached clock may be a moment old, so an answer racing ``clock end`` (or a pause, or an end
     moved into the past) is refused here rather than stored as a solve after the end."""
     clock = Clock(*session.connection().execute(_CLOCK_NOW).one())
     if not clock.accepts_attempts(now):
@@ -256,7 +258,9 @@ def _ensure_still_open(session: Session, now: datetime) -> None:
 
 def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt: Attempt, answer: str) -> Verdict:
     """Record a correct answer: the solve counts once, its value from the solve count right now."""
-    lock_stream(session)  # solves of one challenge are numbered in commit order: first blood is exact
+    # Answers and the end of the drill are ordered; solves of one challenge are stored one at a time
+    # (first blood and the value are exact). Answers to other challenges do not wait.
+    serialise(session, Lock(CLOCK, shared=True), Lock(SOLVES, challenge.id))
     _ensure_still_open(session, attempt.now)
     submission_id = _store(session, attempt, answer, "correct")
     solve_id = insert_ignore(session, Solve, team_id=attempt.team_id, challenge_id=challenge.id,

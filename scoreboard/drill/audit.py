@@ -6,7 +6,12 @@ cannot be signed again. Every score-bearing row (of each table the ledger reads 
 solves, awards, hints bought, grades, deductions) gets an entry holding its content, so an award
 edited from 5 to 500 shows. The head row holds the newest entry's id and MAC under a MAC of
 its own: deleting the newest entry shows too. ``verify`` names the first thing that does not
-hold. No Flask here.
+hold.
+
+On SQLite an entry is chained as it is written (writers take the database's one write lock
+anyway). On PostgreSQL a writer only inserts it, unchained, and ``chain`` links the committed
+entries moments later (each worker's tick; ``verify`` and a backup first): a chain's head read and
+written by every solve would make every writer wait for the one before it to commit. No Flask here.
 """
 from __future__ import annotations
 
@@ -21,13 +26,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from scoreboard.board import ledger
-from scoreboard.store.db import lock_stream
+from scoreboard.store.db import AUDIT, Lock, serialise
 from scoreboard.store.models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
 # Columns an audit entry leaves out: where a stored evidence file went is the server's business,
-# not a fact about the points (and entries written before the ledger named the tables lack it).
-UNRECORDED = {"evidence_path"}
+# not a fact about the points (and entries written before the ledger named the tables lack it); nor
+# are a service check's words, duration and put flag (its state and points are), and a checker's
+# output would make every round's entries large.
+UNRECORDED = {"evidence_path", "message", "detail", "duration_ms", "flag_id", "flag"}
 # The tables whose rows carry points (the ledger names them: ``ledger.TABLES``), by table name,
 # and the columns an audit entry records of each row: all but the id and UNRECORDED.
 SCORE_ROWS: dict[str, tuple[type, tuple[str, ...]]] = {
@@ -37,7 +44,8 @@ SCORE_ROWS: dict[str, tuple[type, tuple[str, ...]]] = {
 }
 # Columns added to a covered table later, with the value rows had before: an entry written before
 # the column existed still vouches for a row that has kept that value.
-ADDED_LATER: dict[tuple[str, str], Any] = {("deduction", "objective_id"): None, ("deduction", "refunded_points"): 0}
+ADDED_LATER: dict[tuple[str, str], Any] = {("deduction", "objective_id"): None, ("deduction", "refunded_points"): 0,
+                                          ("deduction", "service_id"): None}
 
 
 def key_from(secret: str) -> bytes:
@@ -79,27 +87,74 @@ def _key(session: Session) -> bytes:
 
 # Built once: every solve appends to the chain.
 _HEAD = select(AuditHead.hash).where(AuditHead.id == 1)
+_NEXT_POS = select(func.coalesce(func.max(AuditEntry.pos), 0) + 1).scalar_subquery()
 _INSERT = AuditEntry.__table__.insert().returning(AuditEntry.__table__.c.id)
+_INSERT_CHAINED = AuditEntry.__table__.insert().values(pos=_NEXT_POS).returning(AuditEntry.__table__.c.id)
 
 
 def record(session: Session, actor: str, action: str, payload: dict[str, Any],
            subject: tuple[str, int] | None = None) -> int:
-    """Append an entry to the chain in the caller's transaction; returns its id."""
-    lock_stream(session)  # one chain: appends are serialised with the event stream
-    key = _key(session)
+    """Append an entry in the caller's transaction (chained now on SQLite, by ``chain`` on
+    PostgreSQL); returns its id."""
+    return _append(session, actor, action, [(payload, subject)])
+
+
+def _append(session: Session, actor: str, action: str,
+            items: list[tuple[dict[str, Any], tuple[str, int] | None]]) -> int:
+    """One entry per ``(payload, subject)``: on PostgreSQL written unchained (``chain`` links them
+    after commit, so no lock is held across a worker's round trips); on SQLite chained in order
+    now and the head moved once. Returns the last entry's id."""
     connection = session.connection()
+    at = utcnow()
+    entries = [{"at": at, "actor": actor[:100], "action": action[:50],
+                "payload": json.loads(json.dumps(payload, default=_json)),
+                "subject": subject[0] if subject else None, "subject_id": subject[1] if subject else None}
+               for payload, subject in items]
+    entry_id = 0
+    if connection.dialect.name != "sqlite":
+        for entry in entries:
+            entry_id = connection.execute(_INSERT, {**entry, "prev_hash": None, "hash": None, "pos": None}).scalar_one()
+        return entry_id
+    serialise(session, Lock(AUDIT))  # the write lock: the head is ours until commit
+    key = _key(session)
     prev = connection.execute(_HEAD).scalar()
     if prev is None:
         prev = GENESIS
         connection.execute(insert(AuditHead).values(id=1, last_id=0, hash=GENESIS, mac=_head_mac(key, 0, GENESIS)))
-    entry = {"at": utcnow(), "actor": actor[:100], "action": action[:50], "prev_hash": prev,
-             "payload": json.loads(json.dumps(payload, default=_json)),
-             "subject": subject[0] if subject else None, "subject_id": subject[1] if subject else None}
-    entry["hash"] = _entry_mac(key, entry)
-    entry_id = connection.execute(_INSERT, entry).scalar_one()
+    for entry in entries:
+        entry["prev_hash"] = prev
+        entry["hash"] = prev = _entry_mac(key, entry)
+        entry_id = connection.execute(_INSERT_CHAINED, entry).scalar_one()
     connection.execute(update(AuditHead).where(AuditHead.id == 1).values(
-        last_id=entry_id, hash=entry["hash"], mac=_head_mac(key, entry_id, entry["hash"])))
+        last_id=entry_id, hash=prev, mac=_head_mac(key, entry_id, prev)))
     return entry_id
+
+
+def chain(session: Session, wait: bool = False) -> int:
+    """Link the committed entries written unchained (PostgreSQL), in id order, after the head;
+    returns how many. Without ``wait``, leaves them to whoever is chaining already: the entries
+    that one does not see are chained on the next call (every worker calls this each tick)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" or session.get(AuditHead, 1) is None:
+        return 0  # SQLite chains as it writes; an unsealed log is chained whole by ``seal``
+    if wait:
+        serialise(session, Lock(AUDIT))
+    elif not connection.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({AUDIT}, 0)").scalar():
+        return 0
+    pending = session.scalars(select(AuditEntry).where(AuditEntry.pos.is_(None)).order_by(AuditEntry.id)).all()
+    if not pending:
+        return 0
+    key = _key(session)
+    head = session.get(AuditHead, 1, populate_existing=True)
+    pos = session.scalar(select(func.coalesce(func.max(AuditEntry.pos), 0)))
+    prev = head.hash
+    for entry in pending:
+        pos += 1
+        entry.pos, entry.prev_hash = pos, prev
+        entry.hash = prev = _entry_mac(key, entry)
+    head.last_id, head.hash, head.mac = pending[-1].id, prev, _head_mac(key, pending[-1].id, prev)
+    session.flush()
+    return len(pending)
 
 
 def cover(session: Session, actor: str, action: str, table: str, row_id: int, values: dict[str, Any],
@@ -110,6 +165,16 @@ def cover(session: Session, actor: str, action: str, table: str, row_id: int, va
     return record(session, actor, action, {"row": row, **extra}, (table, row_id))
 
 
+def cover_many(session: Session, actor: str, action: str, table: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """``cover`` for many rows of one table at once (a round of service checks): one entry per
+    row, the head moved once."""
+    if not rows:
+        return
+    columns = SCORE_ROWS[table][1]
+    _append(session, actor, action, [({"row": {c: _plain(values.get(c)) for c in columns}}, (table, row_id))
+                                     for row_id, values in rows])
+
+
 def withdraw(session: Session, actor: str, action: str, table: str, row_id: int, **extra: Any) -> int:
     """Record that a score-bearing row is deleted on purpose (an unreleased grade whose report
     went back for revision, or whose marks no longer agree): ``verify`` then expects it gone."""
@@ -117,14 +182,17 @@ def withdraw(session: Session, actor: str, action: str, table: str, row_id: int,
 
 
 def _entries(session: Session) -> Iterator[AuditEntry]:
+    """Every entry in the chain's order; the unchained ones (none once ``chain`` ran) last."""
     last = 0
     while True:
-        batch = session.scalars(select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(1000)).all()
+        batch = session.scalars(select(AuditEntry).where(AuditEntry.pos > last).order_by(AuditEntry.pos)
+                                .limit(1000)).all()
         if not batch:
-            return
+            break
         yield from batch
-        last = batch[-1].id
+        last = batch[-1].pos
         session.expunge_all()
+    yield from session.scalars(select(AuditEntry).where(AuditEntry.pos.is_(None)).order_by(AuditEntry.id))
 
 
 def seal(session: Session) -> bool:
@@ -135,13 +203,13 @@ def seal(session: Session) -> bool:
     """
     if session.get(AuditHead, 1) is not None:
         return False
-    lock_stream(session)
+    serialise(session, Lock(AUDIT))
     if session.get(AuditHead, 1, populate_existing=True) is not None:
         return False  # another worker sealed it meanwhile
     key = _key(session)
     prev = GENESIS
-    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
-        entry.prev_hash = prev
+    for pos, entry in enumerate(session.scalars(select(AuditEntry).order_by(AuditEntry.id)), start=1):
+        entry.pos, entry.prev_hash = pos, prev
         entry.hash = prev = _entry_mac(key, entry)
     last_id = session.scalar(select(func.max(AuditEntry.id))) or 0
     session.add(AuditHead(id=1, last_id=last_id, hash=prev, mac=_head_mac(key, last_id, prev)))
@@ -152,11 +220,13 @@ def seal(session: Session) -> bool:
         for row in session.scalars(select(model).order_by(model.id)):
             if (table, row.id) not in covered:
                 cover(session, "audit", "audit.baseline", table, row.id, {c: getattr(row, c) for c in columns})
+    chain(session, wait=True)
     return True
 
 
 def verify(session: Session) -> list[str]:
     """Every problem found, the first bad row first; an empty list means the log holds."""
+    chain(session, wait=True)
     key = _key(session)
     problems: list[str] = []
     prev, prev_id, count = GENESIS, 0, 0

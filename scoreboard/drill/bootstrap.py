@@ -1,4 +1,5 @@
-"""First run: an empty database gets the demo pack, the sample teams and an organizer."""
+"""First run: an empty database gets a pack (the demo unless told otherwise), the sample teams
+and an organizer."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from scoreboard import packs
 from scoreboard.drill import accounts, organizer
+from scoreboard.packs import range_launcher
 from scoreboard.store.config import Settings
 from scoreboard.store.db import Database
 from scoreboard.store.models import Pack, Team
@@ -19,12 +21,13 @@ DEMO_PACK = ROOT / "challenges" / "drill-demo"
 SAMPLE_TEAMS = ROOT / "challenges" / "sample-teams.csv"
 
 
-def seed(database: Database, settings: Settings) -> dict[str, Any] | None:
-    """Load the demo drill into an empty database; returns what was created, or None."""
+def seed(database: Database, settings: Settings, pack: Path = DEMO_PACK) -> dict[str, Any] | None:
+    """Load ``pack`` (the demo drill by default) into an empty database; returns what was
+    created, or None when the database already holds a drill."""
     with database.session() as session:
         if session.scalar(select(func.count()).select_from(Pack)) or session.scalar(select(func.count()).select_from(Team)):
             return None
-        diff = packs.load(session, DEMO_PACK, settings.files_dir)
+        diff = packs.load(session, pack, settings.files_dir)
         organizer.audit_pack(session, "bootstrap", diff)
         teams = []
         with SAMPLE_TEAMS.open(encoding="utf-8") as handle:
@@ -40,3 +43,13 @@ def seed(database: Database, settings: Settings) -> dict[str, Any] | None:
         path.write_text(json.dumps(created, indent=1, ensure_ascii=False))
         path.chmod(0o600)
     return created
+
+
+def pack_range(database: Database, pack: Path = DEMO_PACK) -> Path | None:
+    """The range script (pack.yml ``range``) of a shipped pack when this drill has that pack
+    loaded: its teams' services are then worth serving; another drill's are not its to start."""
+    declared = range_launcher.script_of(pack)
+    if declared is None:
+        return None
+    with database.session() as session:
+        return declared[1] if session.get(Pack, declared[0]) is not None else None

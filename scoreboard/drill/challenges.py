@@ -60,29 +60,36 @@ def _locked(catalog: Catalog, challenge: ChallengeDef, solved: Mapping[int, date
     return any(name not in names for name in challenge.requirements)
 
 
+def listed(challenge: ChallengeDef, locked: bool) -> bool:
+    """Whether a team's list shows the challenge: a locked one (prerequisites unsolved) is left
+    out as CTFd leaves it out, unless the pack asks to ``anonymize`` it (then it shows as ???)."""
+    return not locked or challenge.anonymize
+
+
 def _summary(challenge: ChallengeDef, solved: bool, locked: bool, counts: Mapping[int, int]) -> dict[str, Any]:
-    hidden_name = locked and challenge.anonymize
+    if locked and challenge.anonymize:  # CTFd's anonymized stub: nothing real but the id
+        return {"id": challenge.id, "name": "???", "category": "???", "kind": "flag", "value": 0, "solves": 0,
+                "solved": False, "locked": True, "requirements": [], "tags": [], "translations": {}}
     return {
         "id": challenge.id,
-        "name": "???" if hidden_name else challenge.name,
+        "name": challenge.name,
         "category": challenge.category,
         "kind": challenge.kind,
         "value": ledger.value_of(challenge, counts.get(challenge.id, 0)),
         "solves": counts.get(challenge.id, 0),
         "solved": solved,
         "locked": locked,
-        "requirements": [] if hidden_name else list(challenge.requirements),
+        "requirements": list(challenge.requirements),
         "tags": list(challenge.tags),
-        "translations": {lang: {"name": t["name"]} for lang, t in challenge.translations.items() if "name" in t}
-        if not hidden_name else {},
+        "translations": {lang: {"name": t["name"]} for lang, t in challenge.translations.items() if "name" in t},
     }
 
 
 def list_for_team(catalog: Catalog, solved: Mapping[int, datetime], counts: Mapping[int, int], now: datetime,
                   preview: bool = False) -> list[dict[str, Any]]:
     """The caller's visible challenges with current (public) values and the team's solved marks."""
-    return [_summary(c, c.id in solved, _locked(catalog, c, solved), counts) for c in catalog.challenges.values()
-            if catalog.clock.shows(c, now, preview)]
+    shown = [(c, _locked(catalog, c, solved)) for c in catalog.challenges.values() if catalog.clock.shows(c, now, preview)]
+    return [_summary(c, c.id in solved, locked, counts) for c, locked in shown if preview or listed(c, locked)]
 
 
 class Listings:
@@ -107,6 +114,8 @@ class Listings:
         parts = []
         for challenge in self._open:
             marks = (challenge.id, challenge.id in solved, _locked(catalog, challenge, solved))
+            if not listed(challenge, marks[2]):
+                continue
             piece = self._pieces.get(marks)
             if piece is None:
                 piece = self._pieces[marks] = encode(_summary(challenge, marks[1], marks[2], counts))
@@ -134,7 +143,7 @@ def detail_for_team(session: Session, catalog: Catalog, solved: Mapping[int, dat
         author=challenge.author,
         description_html=render_markdown(challenge.description),
         connection_info=challenge.connection_info,
-        files=[{"name": f.name, "url": f"/files/{f.id}/{quote(f.name, safe='')}", "size": f.size, "sha256": f.sha256}
+        files=[{"name": f.name, "url": f"/files/{f.id}/{quote(f.name, safe='')}?v={f.sha256}", "size": f.size, "sha256": f.sha256}
                for f in challenge.files],
         hints=[
             {"id": h.id, "title": h.title, "cost": h.cost, "unlocked": h.id in readable,

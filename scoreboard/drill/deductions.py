@@ -21,6 +21,7 @@ from scoreboard.core.errors import N_, Forbidden, NotFound, Refused
 from scoreboard.core.scoring import MAX_DEDUCTION
 from scoreboard.drill import audit
 from scoreboard.drill.accounts import Actor
+from scoreboard.drill.hosts import service_named
 from scoreboard.packs.redteam import OTHER
 from scoreboard.store import events
 from scoreboard.store.db import find
@@ -106,13 +107,14 @@ def objective_named(session: Session, key: Any) -> Objective | None:
 
 def record(session: Session, team_id: Any, points: Any, reason: Any, evidence: Any, now: datetime,
            actor: Actor | None, upload: Upload | None = None, store: Store | None = None,
-           objective: Any = None) -> Deduction:
+           objective: Any = None, service: Any = None) -> Deduction:
     """Take ``points`` from a team for a successful attack; everything is checked before anything is written.
 
-    Naming an objective makes its points the default and its title the default reason.
+    Naming an objective makes its points the default and its title the default reason; naming a
+    service records which of the team's defended services the attack took down.
     """
     ensure_recorder(actor)
-    target = objective_named(session, objective)
+    target, hit = objective_named(session, objective), service_named(session, service)
     if target is not None:
         points = target.points if points is None or points == "" else points
         reason = target.title if reason is None or (isinstance(reason, str) and not reason.strip()) else reason
@@ -123,11 +125,12 @@ def record(session: Session, team_id: Any, points: Any, reason: Any, evidence: A
     name, stored = _save(session, upload, store) if upload is not None else (None, None)
     row = Deduction(team_id=team.id, points=points, reason=text, evidence=evidence or "", evidence_name=name,
                     evidence_path=stored, author_id=actor.user_id, at=now,
-                    objective_id=target.id if target else None)
+                    objective_id=target.id if target else None, service_id=hit.id if hit else None)
     session.add(row)
     session.flush()
     cover(session, actor, "deduction", row)
-    payload = {"team": team.name, "team_id": team.id, "points": points, "reason": text, "at": now.isoformat()}
+    payload = {"team": team.name, "team_id": team.id, "points": points, "reason": text, "at": now.isoformat(),
+               **({"service": hit.key} if hit else {})}
     events.record(session, "deduction", payload, now, held=events.clock_of(events.drill(session)).frozen(now))
     events.notify_team(session, team.id, "notice", {"kind": "deduction", **payload})
     return row

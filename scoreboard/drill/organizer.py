@@ -15,7 +15,7 @@ from scoreboard.core.clock import ENDED, NOT_STARTED, PAUSED, RUNNING
 from scoreboard.core.errors import N_, NotFound, Refused
 from scoreboard.drill import accounts, audit, phases
 from scoreboard.store import events
-from scoreboard.store.db import find, lock_stream
+from scoreboard.store.db import CLOCK, Lock, find, serialise
 from scoreboard.store.models import Award, Challenge, Drill, Team, User, utcnow
 
 CLOCK_ACTIONS = ("start", "pause", "resume", "freeze", "end", "reopen")
@@ -37,6 +37,7 @@ def clock_action(session: Session, action: str, now: datetime, actor: str) -> di
     """Start, pause, resume, freeze, end or reopen the drill now."""
     if action == "reopen":
         return reopen(session, now, actor)
+    serialise(session, Lock(CLOCK))  # an answer in flight commits first, or sees the new clock
     row = events.drill(session)
     phase = events.clock_of(row).phase(now)
     if action == "start":
@@ -62,9 +63,8 @@ def clock_action(session: Session, action: str, now: datetime, actor: str) -> di
     elif action == "end":
         if phase == ENDED:
             raise Refused(N_("the drill has already ended"))
-        # Under the stream lock that every solve takes, at a moment no earlier than the last
-        # solve committed: no stored solve is after the end, and later answers are refused.
-        lock_stream(session)
+        # At a moment no earlier than the last solve committed (every solve holds the clock's lock
+        # shared): no stored solve is after the end, and later answers are refused.
         now = max(now, utcnow())
         row.ends_at = now
         row.starts_at = row.starts_at or now
@@ -110,6 +110,7 @@ def ends_in_the_past(times: dict[str, datetime | None], now: datetime) -> bool:
 
 def set_clock(session: Session, now: datetime, actor: str, **times: datetime | None) -> dict[str, Any]:
     """Set any of ``starts_at``, ``ends_at``, ``freeze_at``; refuse an order that makes no sense."""
+    serialise(session, Lock(CLOCK))  # an end moved into the past is ordered with answers in flight
     row = events.drill(session)
     merged = {key: times.get(key, getattr(row, key)) for key in ("starts_at", "ends_at", "freeze_at")}
     start, end, freeze = merged["starts_at"], merged["ends_at"], merged["freeze_at"]
@@ -125,6 +126,13 @@ def set_clock(session: Session, now: datetime, actor: str, **times: datetime | N
         row.end_announced_at = None
     audit.record(session, actor, "clock.set", {k: v.isoformat() if v else None for k, v in times.items()})
     return _clock_event(session, row, now)
+
+
+def tick(session: Session, now: datetime) -> None:
+    """What each worker does every tick: the freeze and the end as time brings them, and the audit
+    entries committed since the last tick linked into the chain (on PostgreSQL)."""
+    announce_due(session, now)
+    audit.chain(session)
 
 
 def announce_due(session: Session, now: datetime) -> None:

@@ -3,8 +3,9 @@
 A phase waits until it opens: at its ``opens_at``, ``opens_after`` the start (the clock tick
 calls ``open_due``), or when an organizer opens it (``open_phase``: the CLI, the console and
 the tick share it). Opening is claimed with a guarded UPDATE, so exactly one worker opens a
-phase; it is audited, sent as a ``phase`` event and releases the phase's challenges, which were
-hidden until then (``clock.waiting``). No Flask here.
+phase; it is audited, sent as a ``phase`` event, posted to every inbox as an announcement (the
+inject's title and description, in each language the pack gives) and releases the phase's
+challenges, which were hidden until then (``clock.waiting``). No Flask here.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from scoreboard.core.clock import NOT_STARTED, PAUSED, RUNNING
 from scoreboard.core.errors import N_, NotFound, Refused
 from scoreboard.core.text import render_markdown
-from scoreboard.drill import audit
+from scoreboard.drill import announcements, audit
 from scoreboard.packs.translations import drill_title
 from scoreboard.store import events
 from scoreboard.store.caches import title_translations
@@ -85,8 +86,17 @@ def _open(session: Session, phase: Phase, now: datetime, actor: str) -> dict[str
     session.flush()
     audit.record(session, actor, "phase.open", {"phase": phase.id, "title": phase.title, "at": now.isoformat()})
     payload = events.record(session, "phase", {"id": phase.id, "title": phase.title, "at": now.isoformat()}, now)
+    _announce(session, phase, now)
     events.announce_releases(session, now)
     return payload
+
+
+def _announce(session: Session, phase: Phase, now: datetime) -> None:
+    """The inject as teams hear of it: an announcement in every inbox and on the board."""
+    texts = {lang: {"title": text.get("title", ""), "body": text.get("description", "")}
+             for lang, text in (phase.translations or {}).items()
+             if lang in announcements.OTHER_LANGUAGES and text.get("title")}
+    announcements.announce(session, phase.title, phase.description or "", now, None, translations=texts)
 
 
 def open_due(session: Session, now: datetime) -> list[dict[str, Any]]:

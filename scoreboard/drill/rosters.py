@@ -34,7 +34,7 @@ def import_teams(session: Session, text: str, actor: str) -> list[dict[str, Any]
     if not {"name", "country"} <= header:
         raise Refused(N_("the CSV header must contain 'name' and 'country' (and optionally 'members')"))
     if len(rows) > MAX_ROWS:
-        raise Refused(N_("at most %(max)s teams per import"), max=MAX_ROWS)
+        raise Refused(N_("too many teams: at most %(max)s per import"), max=MAX_ROWS)
     problems, seen = [], {}
     parsed = []
     for number, row in enumerate(rows, start=2):

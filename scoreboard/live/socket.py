@@ -3,7 +3,10 @@
 Each worker sends public events to its own clients, in seq order, as its pump reads them from
 the event table (``stream.Pump``); the database is the bus, so order holds across workers and
 threads. Redis only wakes the other workers' pumps early and carries private team notices
-(Flask-SocketIO's message queue). A new client gets the pre-encoded snapshot.
+(Flask-SocketIO's message queue). A new client gets the pre-encoded snapshot, and only then
+joins the room public events go to (``PUBLIC_ROOM``): an event sent while its snapshot was
+being taken would otherwise reach it before the snapshot, and the page drops events it gets
+before one (an observer reconnecting to another worker lost solves that way).
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from scoreboard.store.db import Database
 from scoreboard.store.models import utcnow
 
 NAMESPACE = "/live"
+PUBLIC_ROOM = "public"
 log = logging.getLogger(__name__)
 
 
@@ -56,6 +60,7 @@ class Live:
         # at least this new, or it would miss what was sent before it joined.
         self._sent_seq = 0
         self._redis_down_since: float | None = None
+        self._published = deltas.Published()  # the standings this process last published
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
         socketio.on_event("disconnect", self._on_disconnect, namespace=NAMESPACE)
         socketio.on_event("resync", self._on_resync, namespace=NAMESPACE)
@@ -64,20 +69,18 @@ class Live:
 
     def committed(self, items: list[dict[str, Any]]) -> None:
         """After a commit in this process: private notices out, caches fresh, the pump woken."""
-        recorded = []
+        recorded = [item for item in items if item["room"] is None]
+        kinds = [item["kind"] for item in recorded]
+        if any(kind in events.BOARD_KINDS for kind in kinds):
+            self.cache.owe()  # first: sending a notice through Redis yields to the pump and the builder
         for item in items:
             if item["room"] is not None:
                 self._send(item["kind"], item["payload"], to=item["room"])
-            else:
-                recorded.append(item)
         if not recorded:
             return
         # At once here, before this worker sends another private notice; other workers on reading the row.
         self._drop_ended((item["kind"], item["payload"]) for item in recorded)
         self.caches.apply((item["kind"], item["payload"]) for item in recorded)
-        kinds = [item["kind"] for item in recorded]
-        if any(kind in events.BOARD_KINDS for kind in kinds):
-            self.cache.owe()
         self.wake()
         if not self.running and self.cache.owed:
             # Inline (the CLI): the pump starts after this commit's rows, so tell the board here.
@@ -91,16 +94,16 @@ class Live:
         for row in rows:
             if row.seq is not None:
                 # Every worker reads every row: send to this worker's clients only.
-                self._send(row.kind, row.payload, ignore_queue=True)
+                self._send(row.kind, row.payload, to=PUBLIC_ROOM, ignore_queue=True)
         seqs = [row.seq for row in rows if row.seq is not None]
         if seqs:
             self._sent_seq = seqs[-1]
-        self.cache.changed([row.kind for row in rows], seqs)
+        self.cache.changed([row.kind for row in rows], seqs, upto=rows[-1].pos)
 
     def _built(self, built: Built, owed: bool) -> None:
         if owed:
             with self.database.session() as session:
-                deltas.publish(session, built)
+                deltas.publish(session, built, self._published)
 
     def _reset(self) -> None:
         """The stream went backwards (a restore): everyone starts again from a fresh snapshot."""
@@ -147,7 +150,12 @@ class Live:
             if current_user.team_id is not None:
                 join_room(f"team:{current_user.team_id}")
                 join_room(events.TEAMS_ROOM)
-        self._send_snapshot(request.sid, self.cache.snapshot(min_seq=self._sent_seq))
+        snapshot = self.cache.snapshot(min_seq=self._sent_seq)
+        while snapshot.seq < self._sent_seq:  # the pump sent more while it was taken (a yield)
+            snapshot = self.cache.snapshot(min_seq=self._sent_seq)
+        # Nothing yields from here on: the snapshot is queued first, then every later event.
+        self._send_snapshot(request.sid, snapshot)
+        join_room(PUBLIC_ROOM)
         return True
 
     def _on_disconnect(self, *_reason: Any) -> None:
@@ -257,7 +265,9 @@ class Live:
             self.socketio.sleep(self.tick_seconds)
 
     def tick(self) -> None:
-        """Time-driven changes: scheduled releases, the freeze and the end; and the CLI's rows."""
+        """Time-driven changes: scheduled releases, the freeze and the end; and the CLI's rows (and
+        any a process committed but did not live to place in the stream)."""
+        self.database.sequence()
         with self.database.session() as session:
             self.on_tick(session, utcnow())
         self.cache.current()  # notices a start, freeze or end that time alone brought

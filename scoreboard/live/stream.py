@@ -1,8 +1,8 @@
 """Reading the event table in order: every worker hears of every change exactly once.
 
-Events are appended under the stream lock (``db.lock_stream``), so commit order is id order and
-a worker that reads ``id > last`` never skips a row that commits later. One ``Pump`` per
-process reads new rows and hands them, in id order, to its listeners (the Socket.IO
+Every event row gets its place in the stream, ``pos``, in commit order and only once committed
+(``store/events.py``), so a worker that reads ``pos > last`` never skips a row placed later. One
+``Pump`` per process reads new rows and hands them, in id order, to its listeners (the Socket.IO
 emitter, the caches, the board). It is woken after a local commit, by another worker through
 Redis, or by the clock tick (which also catches the CLI's commits). No Flask here.
 """
@@ -24,7 +24,7 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Row:
-    id: int
+    pos: int
     seq: int | None
     kind: str
     payload: dict[str, Any]
@@ -52,7 +52,7 @@ class Pump:
     def start(self) -> None:
         """Begin after the newest row: what came before is in every snapshot already."""
         with self.sessions() as session:
-            self.last = session.scalar(select(func.coalesce(func.max(Event.id), 0)))
+            self.last = session.scalar(select(func.coalesce(func.max(Event.pos), 0)))
 
     def drain(self) -> int:
         """Read and dispatch every new row; returns how many there were."""
@@ -74,13 +74,13 @@ class Pump:
             self._again = False
             with self.sessions() as session:
                 rows = [Row(*r) for r in session.execute(
-                    select(Event.id, Event.seq, Event.kind, Event.payload, Event.held, Event.at)
-                    .where(Event.id > self.last).order_by(Event.id).limit(BATCH))]
+                    select(Event.pos, Event.seq, Event.kind, Event.payload, Event.held, Event.at)
+                    .where(Event.pos > self.last).order_by(Event.pos).limit(BATCH))]
                 if not rows and total == 0:
                     self._check_reset(session)
             if not rows:
                 return total
-            self.last = rows[-1].id
+            self.last = rows[-1].pos
             total += len(rows)
             for listener in self.listeners:
                 listener(rows)
@@ -88,7 +88,7 @@ class Pump:
                 return total
 
     def _check_reset(self, session: Session) -> None:
-        newest = session.scalar(select(func.coalesce(func.max(Event.id), 0)))
+        newest = session.scalar(select(func.coalesce(func.max(Event.pos), 0)))
         if newest < self.last:
             self.last = newest
             for listener in self.on_reset:

@@ -3,7 +3,6 @@ change itself, in the caller's transaction. Challenges are matched by name and u
 place, so submissions, solves, hint unlocks and attachment URLs survive a reload."""
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,10 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.core.clock import public_name
-from scoreboard.packs.problems import PackError, short
+from scoreboard.core.errors import N_, Message
+from scoreboard.packs import matching, service_rows
+from scoreboard.packs.matching import AtRisk
+from scoreboard.packs.problems import Finding, PackError, as_finding, short
 from scoreboard.packs.spec import AnswerSpec, ChallengeSpec, FileSpec, HintSpec, PackSpec, PhaseSpec
-from scoreboard.store import events
+from scoreboard.store import blobs, events
 from scoreboard.store.models import Answer, Challenge, Drill, File, Hint, Objective, Pack, PackLoad, Phase, utcnow
+
+NAMED_BY = {"option": "named by --pack", "pack.yml": "named by pack.yml's id",
+            "folder": "named after the folder {folder}; --pack ID or pack.yml's id names it otherwise"}
 
 
 @dataclass
@@ -26,26 +31,51 @@ class PackDiff:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
     phases: list[str] = field(default_factory=list)  # each phase and how it opens, in order
     # redteam.yml's objectives as "id: title (points)", in the file's order.
     objectives: list[str] = field(default_factory=list)
+    # services.yml's services as "id: title (kind, points per round)", then the round and hosts.
+    services: list[str] = field(default_factory=list)
+    named_by: str = "folder"  # PackSpec.named_by: "option" | "pack.yml" | "folder"
+    folder: str = ""
+    merge: bool = False  # --merge: the pack's challenges not in this folder stay
+    # Challenges with solves the load removes or re-flags: {"name", "solves", "why"}.
+    at_risk: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def lines(self) -> list[str]:
-        out = [f"pack {self.pack_id}:"]
+        out = [f"pack {self.pack_id} ({NAMED_BY[self.named_by].format(folder=short(self.folder))}):"]
         out += [f"  + {name}" for name in self.added]
         out += [f"  ~ {name}" for name in self.changed]
         out += [f"  - {name}" for name in self.removed]
         out += [f"  phase {line}" for line in self.phases]
+        kept = ", the pack's other challenges kept (--merge)" if self.merge else ""
         out.append(f"  {len(self.added)} added, {len(self.changed)} changed, "
-                   f"{len(self.removed)} removed, {len(self.unchanged)} unchanged")
+                   f"{len(self.removed)} removed, {len(self.unchanged)} unchanged{kept}")
         if self.objectives:
             out.append(f"  red-team objectives ({len(self.objectives)}):")
             out += [f"    {line}" for line in self.objectives]
+        if self.services:
+            out.append(f"  defended services ({len(self.services) - 1}):")
+            out += [f"    {line}" for line in self.services]
+        if self.at_risk:
+            out.append(f"  solves at stake ({len(self.at_risk)}; loading needs --yes):")
+            out += [f"    ! {AtRisk(**item).line()}" for item in self.at_risk]
         return out
+
+
+class Unconfirmed(PackError):
+    """A load that would remove or re-flag solved challenges, not confirmed: nothing changed."""
+
+    def __init__(self, diff: PackDiff) -> None:
+        problems = [f".:0: {AtRisk(**item).line()}" for item in diff.at_risk]
+        problems.append(".:0: their solves would count for a challenge nobody solved; load with --yes "
+                        "to do it anyway, or keep those challenges and flags")
+        super().__init__(problems, diff.warnings, len(diff.at_risk))
+        self.diff = diff
 
 
 def _resolve_ids(session: Session, spec: PackSpec) -> None:
@@ -53,23 +83,28 @@ def _resolve_ids(session: Session, spec: PackSpec) -> None:
     names = {c.name for c in spec.challenges}
     problems = []
     for challenge in spec.challenges:
-        where = f"{challenge.source}:{challenge.lines.get('requirements', 1)}: requirement {{}}"
+        line = challenge.lines.get("requirements", 1)
         resolved: list[str | int] = []
         for required in challenge.requirements:
             row = session.get(Challenge, required) if isinstance(required, int) else None
             if not isinstance(required, int):
                 resolved.append(required)
-            elif row is None or row.removed:
-                problems.append(where.format(required) + f": no loaded challenge has the id {required}")
+                continue
+            if row is None or row.removed:
+                message = Message(N_("the requirement %(id)s: no loaded challenge has this id"), id=required)
             elif row.pack_id != spec.id:
-                problems.append(where.format(required) + f" is {short(row.name)} of pack {short(row.pack_id)}; "
-                                                         "a challenge can require only challenges of its own pack")
+                message = Message(N_("the requirement %(id)s is %(name)s of pack %(pack)s; a challenge can require "
+                                     "only challenges of its own pack"), id=required, name=short(row.name),
+                                  pack=short(row.pack_id))
             elif row.name not in names:
-                problems.append(where.format(required) + f" is {short(row.name)}, which this pack no longer has")
+                message = Message(N_("the requirement %(id)s is %(name)s, which this pack no longer has"),
+                                  id=required, name=short(row.name))
             elif row.name == challenge.name:
-                problems.append(where.format(required) + ": a challenge cannot require itself")
+                message = Message(N_("the requirement %(id)s: a challenge cannot require itself"), id=required)
             else:
                 resolved.append(row.name)
+                continue
+            problems.append(Finding(challenge.source, line, message))
         challenge.requirements = resolved
     if problems:
         raise PackError(problems, spec.warnings)
@@ -93,7 +128,7 @@ def _stored_fingerprint(challenge: Challenge) -> dict[str, Any]:
         release_after=challenge.release_after, translations=dict(challenge.translations),
         solution=challenge.solution, rubric=list(challenge.rubric or []), deadline_at=challenge.deadline_at,
         deadline_after=challenge.deadline_after, phase=challenge.phase, late=challenge.late,
-        guide=challenge.guide or "",
+        guide=challenge.guide or "", key=challenge.key,
     )
     return spec.fingerprint()
 
@@ -111,41 +146,47 @@ def _check_phase_ids(session: Session, spec: PackSpec) -> None:
     ids = [p.id for p in spec.phases]
     taken = session.execute(select(Phase.id, Phase.pack_id).where(Phase.id.in_(ids), Phase.pack_id != spec.id)).all()
     if taken:
-        raise PackError([f"pack.yml:{next(p.line for p in spec.phases if p.id == pid)}: phase {short(pid)} is already "
-                         f"a phase of pack {short(owner)}; choose another id" for pid, owner in taken], spec.warnings)
+        raise PackError([Finding("pack.yml", next(p.line for p in spec.phases if p.id == pid),
+                                 Message(N_("the phase %(phase)s is already a phase of pack %(pack)s; choose another "
+                                            "id"), phase=short(pid), pack=short(owner)))
+                         for pid, owner in taken], spec.warnings)
 
 
-def diff_pack(session: Session, spec: PackSpec) -> PackDiff:
-    """What applying ``spec`` would add, change and remove: the dry run."""
+def diff_pack(session: Session, spec: PackSpec, merge: bool = False) -> PackDiff:
+    """What applying ``spec`` would add, change and remove, and the solves at stake: the dry run."""
     _resolve_ids(session, spec)
     _check_phase_ids(session, spec)
-    existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
-    diff = PackDiff(spec.id, warnings=list(spec.warnings),
+    service_rows.check_ids(session, spec)
+    found, unmatched = matching.match(session, spec)
+    removed = [] if merge else [row for row in unmatched if not row.removed]
+    diff = PackDiff(spec.id, warnings=[*spec.warnings, *map(as_finding, matching.collisions(session, spec))],
                     phases=[f"{p.id}: {p.title} ({_opening(p)})" for p in spec.phases],
                     objectives=[f"{o.key}: {o.title} ({o.points})" for o in spec.redteam.objectives]
-                    if spec.redteam else [])
+                    if spec.redteam else [], services=service_rows.summary(spec), named_by=spec.named_by,
+                    folder=spec.folder, merge=merge,
+                    at_risk=[asdict(r) for r in matching.at_risk(session, spec, found, removed)])
     for challenge in spec.challenges:
-        stored = existing.get(challenge.name)
+        stored = found.get(challenge.name)
         if stored is None or stored.removed:
             diff.added.append(challenge.name)
         elif _stored_fingerprint(stored) != challenge.fingerprint():
             diff.changed.append(challenge.name)
         else:
             diff.unchanged.append(challenge.name)
-    names = {c.name for c in spec.challenges}
-    diff.removed = sorted(n for n, c in existing.items() if n not in names and not c.removed)
+    diff.removed = sorted(row.name for row in removed)
     return diff
 
 
-def _store_file(files_dir: Path, spec: FileSpec) -> str:
-    """Content-addressed copy: the stored name is the hash, so no pack path reaches the disk."""
+def _store_file(session: Session, files_dir: Path, spec: FileSpec) -> str:
+    """Content-addressed copy, so no pack path reaches the disk: a blob in the transaction with
+    PostgreSQL (every host serves it), else a file named by its hash under the files dir."""
+    if blobs.in_database(session):
+        return blobs.put_file(session, spec.path, spec.sha256, spec.size)
     relative = f"{spec.sha256[:2]}/{spec.sha256}"
     target = files_dir / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        shutil.copyfile(spec.path, tmp)
-        tmp.replace(target)
+        with spec.path.open("rb") as handle:
+            blobs.write_whole(target, blobs.pieces(handle))
     return relative
 
 
@@ -164,7 +205,7 @@ def _write_challenge(challenge: Challenge, spec: ChallengeSpec, stored_files: di
         "function", "tags", "topics", "requirements", "anonymize", "state", "max_attempts",
         "logic", "connection_info", "version", "attribution", "release_at", "release_after",
         "translations", "solution", "source", "kind", "rubric", "deadline_at", "deadline_after", "phase", "late",
-        "guide",
+        "guide", "name", "key",
     ):
         setattr(challenge, attr, getattr(spec, attr))
     challenge.removed = False
@@ -218,20 +259,11 @@ def _write_objectives(session: Session, spec: PackSpec) -> None:
         row.removed = True
 
 
-def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int | None = None) -> PackDiff:
-    """Write a validated pack in the caller's transaction; return what changed."""
-    diff = diff_pack(session, spec)
-    stored = {f.sha256: _store_file(files_dir, f) for c in spec.challenges for f in c.files}
-    pack = session.get(Pack, spec.id)
-    if pack is None:
-        pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest, settings={})
-        session.add(pack)
-    pack.title, pack.description, pack.digest, pack.loaded_at = spec.title, spec.description, spec.digest, utcnow()
+def _write_pack(session: Session, spec: PackSpec, pack: Pack, now: datetime) -> dict[str, datetime | None]:
+    """pack.yml's side: title, texts, clock settings and phases; returns when each phase opened."""
+    pack.title, pack.description, pack.digest, pack.loaded_at = spec.title, spec.description, spec.digest, now
     pack.translations, pack.briefing = spec.translations, spec.briefing
     opened = _write_phases(session, spec)
-    existing = {c.name: c for c in session.scalars(select(Challenge).where(Challenge.pack_id == spec.id))}
-    shown_before = {c.id: public_name(c) for c in existing.values()}
-    now = utcnow()
     drill = events.drill(session)
     settings = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in spec.settings.items()}
     for key, value in settings.items():
@@ -245,19 +277,50 @@ def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int 
         # No start time anywhere: an open practice from the first load. An exercise in phases
         # waits for its organizers to start it (STARTEX), whatever pack is loaded beside it.
         drill.starts_at = now
+    return opened
+
+
+def apply_pack(session: Session, spec: PackSpec, files_dir: Path, actor_id: int | None = None, *,
+               merge: bool = False, confirmed: bool = False) -> PackDiff:
+    """Write a validated pack in the caller's transaction; return what changed.
+
+    With ``merge`` (a category folder loaded into its pack) the pack's other challenges stay, and
+    without a pack.yml (or redteam.yml) in the folder the pack's own settings (or objectives) too.
+    Raises ``Unconfirmed`` when solved challenges would be removed or re-flagged and not ``confirmed``.
+    """
+    diff = diff_pack(session, spec, merge)
+    if diff.at_risk and not confirmed:
+        raise Unconfirmed(diff)
+    stored = {f.sha256: _store_file(session, files_dir, f) for c in spec.challenges for f in c.files}
+    pack = session.get(Pack, spec.id)
+    now = utcnow()
+    if pack is not None and merge and not spec.has_pack_yml:
+        pack.loaded_at = now
+        opened = dict(session.execute(select(Phase.id, Phase.opened_at).where(Phase.pack_id == spec.id)).all())
+    else:
+        if pack is None:
+            pack = Pack(id=spec.id, title=spec.title, description=spec.description, digest=spec.digest, settings={})
+            session.add(pack)
+        opened = _write_pack(session, spec, pack, now)
+    found, unmatched = matching.match(session, spec)
+    rows = [*found.values(), *unmatched]
+    shown_before = {c.id: public_name(c) for c in rows}
     for position, challenge_spec in enumerate(spec.challenges):
-        challenge = existing.get(challenge_spec.name)
+        challenge = found.get(challenge_spec.name)
         if challenge is None:
             challenge = Challenge(pack=pack, name=challenge_spec.name)
             session.add(challenge)
         challenge.position = position
         _write_challenge(challenge, challenge_spec, stored)
         challenge.phase_opened_at = opened.get(challenge_spec.phase)
-    for name in diff.removed:
-        existing[name].removed = True
-    events.rename_challenges(session, {c.id: (shown_before[c.id], public_name(c)) for c in existing.values()
+    for row in unmatched:
+        row.removed = row.removed or row.name in diff.removed
+    events.rename_challenges(session, {c.id: (shown_before[c.id], public_name(c)) for c in rows
                                        if public_name(c) != shown_before[c.id]})
-    _write_objectives(session, spec)
+    if not merge or spec.redteam is not None:
+        _write_objectives(session, spec)
+    if not merge or spec.services is not None:
+        service_rows.write(session, spec, files_dir)
     session.add(PackLoad(pack_id=spec.id, digest=spec.digest, actor_id=actor_id, summary=diff.as_dict()))
     session.flush()
     events.record(session, "pack", {"pack_id": spec.id, "title": spec.title, "added": len(diff.added),

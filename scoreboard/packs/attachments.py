@@ -10,7 +10,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scoreboard.packs.problems import short
+from scoreboard.core.errors import N_, Message
+from scoreboard.packs.problems import quoted, short
 from scoreboard.packs.reader import FieldReader
 from scoreboard.packs.spec import FileSpec
 from scoreboard.store.uploads import has_hidden
@@ -28,17 +29,28 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# What _inside says about an attachment and about a solution file.
+_OUTSIDE = {"file": N_("the file %(path)s points outside the pack"),
+            "solution": N_("the solution file %(path)s points outside the pack")}
+_FOLDER = {"file": N_("the file %(path)s is a folder; list the files in it one by one"),
+           "solution": N_("the solution file %(path)s is a folder, not a file")}
+_MISSING = {"file": N_("the file %(path)s was not found in the pack"),
+            "solution": N_("the solution file %(path)s was not found in the pack")}
+
+
 def _inside(reader: FieldReader, item: str, line: int, what: str) -> Path | None:
-    """The file ``item`` names, relative to the challenge folder; None after a problem."""
+    """The file ``item`` names, relative to the challenge folder; None after a problem.
+
+    ``what`` is ``file`` (an attachment) or ``solution``."""
     target = (reader.path.parent / item).resolve()
     if not target.is_relative_to(reader.root.resolve()):
-        reader.problem(line, f"{what} {short(item)} points outside the pack")
+        reader.problem(line, Message(_OUTSIDE[what], path=short(item)))
         return None
     if target.is_dir():
-        reader.problem(line, f"{what} {short(item)} is a folder; list the files in it one by one")
+        reader.problem(line, Message(_FOLDER[what], path=short(item)))
         return None
     if not target.is_file():
-        reader.problem(line, f"{what} {short(item)} not found")
+        reader.problem(line, Message(_MISSING[what], path=short(item)))
         return None
     return target
 
@@ -49,7 +61,7 @@ def files(reader: FieldReader) -> list[FileSpec]:
     seen = set()
     for item, line in zip(items, getattr(items, "lines", []), strict=False):
         if not isinstance(item, str) or not item.strip():
-            reader.problem(line, "a file entry must be a path relative to the challenge folder")
+            reader.problem(line, Message(N_("a file entry must be a path relative to the challenge folder")))
             continue
         target = _inside(reader, item, line, "file")
         if target is None:
@@ -57,13 +69,15 @@ def files(reader: FieldReader) -> list[FileSpec]:
         size = target.stat().st_size
         name = PurePosixPath(item).name
         if size > MAX_FILE_BYTES:
-            reader.problem(line, f"file {short(item)} is larger than {MAX_FILE_BYTES // 2**20} MB")
+            reader.problem(line, Message(N_("the file %(path)s is larger than %(max)s MB"), path=short(item),
+                                         max=MAX_FILE_BYTES // 2**20))
         elif len(name) > 255:
-            reader.problem(line, "a file name is longer than 255 characters")
+            reader.problem(line, Message(N_("a file name is longer than 255 characters")))
         elif has_hidden(name):
-            reader.problem(line, f"file {short(item)} has control or invisible characters in its name; rename it")
+            reader.problem(line, Message(N_("the file %(path)s has control or invisible characters in its name; "
+                                            "rename it"), path=short(item)))
         elif name in seen:
-            reader.problem(line, f"two files are named {short(name)}")
+            reader.problem(line, Message(N_("two files are named %(name)s"), name=short(name)))
         else:
             seen.add(name)
             result.append(FileSpec(name, target, _sha256(target), size))
@@ -84,33 +98,36 @@ def solution(reader: FieldReader) -> str | None:
     if isinstance(value, dict):
         for key in value:
             if key not in ("path", "state"):
-                reader.warn(line, f"unknown field 'solution.{key}'; ignored")
+                reader.warn(line, Message(N_("unknown field %(key)s; ignored"), key=short(f"solution.{key}")))
         state = value.get("state", "hidden")
         if state not in SOLUTION_STATES:
-            reader.problem(line, f"'solution.state' must be one of {', '.join(SOLUTION_STATES)}, not {short(state)}")
+            reader.problem(line, Message(N_("'solution.state' must be one of %(allowed)s, not %(value)s"),
+                                         allowed=quoted(SOLUTION_STATES), value=short(state)))
         elif state != "hidden":
-            reader.warn(line, f"solution state {short(state)} is ignored: Drillboard shows solutions to organizers only")
+            reader.warn(line, Message(N_("the solution state %(value)s is ignored: Drillboard shows solutions to "
+                                        "organizers only"), value=short(state)))
         value = value.get("path")
         if not isinstance(value, str) or not value.strip():
-            reader.problem(line, "'solution.path' must be the path of the solution file")
+            reader.problem(line, Message(N_("'solution.path' must be the path of the solution file")))
             return None
     elif not isinstance(value, str):
-        reader.problem(line, "'solution' must be the path of a file, the solution text, or {path, state}")
+        reader.problem(line, Message(N_("'solution' must be the path of a file, the solution text, or "
+                                        "{path, state}")))
         return None
     elif not _names_a_file(value):
         return value
-    target = _inside(reader, value.strip(), line, "solution file")
+    target = _inside(reader, value.strip(), line, "solution")
     if target is None:
         return None
     if target.stat().st_size > MAX_SOLUTION_BYTES:
-        reader.problem(line, "the solution file is larger than 1 MB")
+        reader.problem(line, Message(N_("the solution file is larger than 1 MB")))
         return None
     try:
         text = target.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        reader.problem(line, "the solution file is not UTF-8 text")
+        reader.problem(line, Message(N_("the solution file is not UTF-8 text")))
         return None
     if "\0" in text:
-        reader.problem(line, "the solution file contains a NUL character")
+        reader.problem(line, Message(N_("the solution file contains a NUL character")))
         return None
     return text

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from scoreboard.core.errors import N_, Invalid, Message
 from scoreboard.packs import attachments, fields, translations, yamlfile
 from scoreboard.packs.fields import MAX_INT
-from scoreboard.packs.kinds import KIND_FIELDS, KINDS
-from scoreboard.packs.problems import short, unknown
+from scoreboard.packs.kinds import DYNAMIC_EXTRA, KIND_FIELDS, KINDS
+from scoreboard.packs.problems import quoted, short, unknown
 from scoreboard.packs.reader import FieldReader
 from scoreboard.packs.spec import ChallengeSpec, HintSpec
 
 CHALLENGE_FIELDS = {
-    "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
+    "id", "name", "author", "category", "description", "value", "type", "extra", "flags", "hints",
     "files", "tags", "topics", "requirements", "state", "attempts", "connection_info",
     "version", "attribution", "logic", "scheduled_at", "release_at", "release_after",
     "translations", "solution", "rubric", "deadline", "deadline_after", "phase", "late", "guide",
 }
 # ctfcli's deployment and linking fields: accepted so CTFd repositories import, then ignored.
 IGNORED_FIELDS = {"image", "protocol", "host", "healthcheck", "module", "next"}
+# A challenge file has at least one of these; a file of that name with none of them is some
+# other tool's (DUCTF's challenge.yaml is a Kubernetes config) and is skipped, not refused.
+CHALLENGE_MARKS = ("name", "flags", "value")
 
 
 class ChallengeReader(FieldReader):
@@ -35,35 +39,35 @@ class ChallengeReader(FieldReader):
         data = yamlfile.load(self.path, self.rel, self.findings)
         if data is None:
             if self.findings.problem_count == before:
-                self.problem(1, "the file is empty; a challenge needs at least name, value and flags")
+                self.problem(1, Message(N_("the file is empty; a challenge needs at least 'name', 'value' and 'flags'")))
             return None
         if not isinstance(data, dict):
-            self.problem(1, "a challenge.yml must be a mapping of fields")
+            self.problem(1, Message(N_("a challenge.yml must be a mapping of fields")))
+            return None
+        if not any(key in data for key in CHALLENGE_MARKS):
+            self.warn(1, Message(N_("not a ctfcli challenge (no 'name', 'flags' or 'value': another tool's file?); "
+                                    "skipped")))
             return None
         self.data = data
         kind = data.get("type", "standard")
         if not isinstance(kind, str):
-            self.problem(self.line("type"), f"'type' must be one of {', '.join(KINDS)}")
+            self.problem(self.line("type"), Message(N_("'type' must be one of %(allowed)s"), allowed=quoted(KINDS)))
             kind = "standard"
         elif kind not in KINDS:
             self.plugin_type = (self.line("type"), kind)  # the folder reader words this problem
             return None
-        for key in data:
-            if key not in CHALLENGE_FIELDS and key not in IGNORED_FIELDS:
-                self.warn(self.line(key), unknown(key, CHALLENGE_FIELDS))
-            elif KIND_FIELDS.get(key, kind) != kind:
-                self.warn(self.line(key), f"'{key}' is read only for {KIND_FIELDS[key]} tasks; ignored")
+        self._fields(kind)
         name = self.checked("name", fields.text, 200, default="").strip()
         if not name:
-            self.problem(1, "missing 'name'")
-        spec = ChallengeSpec(name=name, source=self.rel,
+            self.problem(1, Message(N_("missing 'name'")))
+        spec = ChallengeSpec(name=name, source=self.rel, key=self.checked("id", _key),
                              lines={"name": self.line("name"), "requirements": self.line("requirements"),
-                                    "phase": self.line("phase")})
+                                    "phase": self.line("phase"), "id": self.line("id")})
         spec.category = self.checked("category", fields.text, 100, default="").strip() or "Misc"
         spec.author = self.checked("author", fields.text, 200, default="")
         spec.description = self.checked("description", fields.markdown, default="")
-        spec.connection_info = self.checked("connection_info", fields.text)
-        spec.attribution = self.checked("attribution", fields.text)
+        spec.connection_info = self.checked("connection_info", fields.text) or None  # ctfcli writes ""
+        spec.attribution = self.checked("attribution", fields.text) or None
         spec.version = self.checked("version", fields.text, 50)
         spec.state = self._choice("state", ("visible", "hidden"), "visible")
         spec.logic = self._choice("logic", ("any", "all", "team"), "any")
@@ -80,6 +84,25 @@ class ChallengeReader(FieldReader):
         spec.translations = self._translations(len(spec.hints), spec.rubric)
         return spec if name else None
 
+    def _fields(self, kind: str) -> None:
+        """Warn about fields nobody reads; a dynamic setting outside ``extra`` is a problem, since
+        CTFd would ignore it and score with its defaults (decay 0: the value falls at once)."""
+        for key in self.data:
+            if key in DYNAMIC_EXTRA and key not in CHALLENGE_FIELDS:
+                where = {"key": f"'{key}'", "field": key, "value": short(self.data[key])}
+                extra = self.data.get("extra")
+                if kind == "dynamic" and not (isinstance(extra, dict) and key in extra):
+                    self.problem(self.line(key), Message(N_("%(key)s belongs under 'extra:' (extra: {%(field)s: "
+                                                            "%(value)s}); move it there"), **where))
+                else:
+                    self.warn(self.line(key), Message(N_("%(key)s belongs under 'extra:' (extra: {%(field)s: "
+                                                         "%(value)s}); move it there; ignored here"), **where))
+            elif key not in CHALLENGE_FIELDS and key not in IGNORED_FIELDS:
+                self.warn(self.line(key), unknown(key, CHALLENGE_FIELDS))
+            elif KIND_FIELDS.get(key, kind) != kind:
+                self.warn(self.line(key), Message(N_("%(key)s is read only when 'type' is %(kind)s; ignored"),
+                                                  key=f"'{key}'", kind=f"'{KIND_FIELDS[key]}'"))
+
     def _kind(self, kind: str, spec: ChallengeSpec) -> None:
         """The fields only this ``type`` reads (value, flags, rubric...), through the kinds registry."""
         spec.scoring = "dynamic" if kind == "dynamic" else "standard"
@@ -89,7 +112,8 @@ class ChallengeReader(FieldReader):
     def _choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = self.data.get(key, default)
         if value not in allowed:
-            self.problem(self.line(key), f"'{key}' must be one of {', '.join(allowed)}, not {short(value)}")
+            self.problem(self.line(key), Message(N_("%(key)s must be one of %(allowed)s, not %(value)s"), key=f"'{key}'",
+                                                 allowed=quoted(allowed), value=short(value)))
             return default
         return value
 
@@ -105,25 +129,27 @@ class ChallengeReader(FieldReader):
         keys = [h.key for h in result if h.key is not None]
         for hint, line in zip(result, lines, strict=True):
             if hint.key is not None and keys.count(hint.key) > 1:
-                self.problem(line, f"two hints have the key {short(hint.key)}")
+                self.problem(line, Message(N_("two hints have the key %(key)s"), key=short(hint.key)))
             for required in hint.requirements:
                 if required == hint.key:
-                    self.problem(line, "a hint cannot require itself")
+                    self.problem(line, Message(N_("a hint cannot require itself")))
                 elif required not in keys:
-                    self.problem(line, f"hint requirement {short(required)} names no hint 'key' of this challenge")
+                    self.problem(line, Message(N_("the hint requirement %(key)s names no hint 'key' of this challenge"),
+                                              key=short(required)))
         if _has_cycle(result):
-            self.problem(self.line("hints"), "hint requirements go round in a circle: no team could unlock them")
+            self.problem(self.line("hints"), Message(N_("hint requirements go round in a circle: no team could "
+                                                       "unlock them")))
         return result
 
     def _hint(self, item: Any, line: int) -> HintSpec | None:
         if not isinstance(item, (str, dict)) or isinstance(item, dict) and not isinstance(item.get("content"), str):
-            self.problem(line, "a hint must be text or a mapping with 'content' "
-                               "(and optional 'cost', 'title', 'key', 'requirements')")
+            self.problem(line, Message(N_("a hint must be text or a mapping with 'content' (and optional 'cost', "
+                                          "'title', 'key', 'requirements')")))
             return None
         try:
             content = fields.markdown(item if isinstance(item, str) else item["content"], "hint")
-        except ValueError as err:
-            self.problem(line, str(err))
+        except Invalid as err:
+            self.problem(line, err)
             return None
         if isinstance(item, str):
             return HintSpec(content)
@@ -137,13 +163,14 @@ class ChallengeReader(FieldReader):
             hint.cost = fields.whole(item.get("cost", 0), "cost")
             hint.title = fields.text(item["title"], "title", 200) if "title" in item else None
             hint.key = fields.text(item["key"], "key", 100) if "key" in item else None
-        except ValueError as err:
-            self.problem(line, f"hint {err}")
+        except Invalid as err:
+            self.problem(line, err)
         required = item.get("requirements", [])
         if isinstance(required, (str, int)):
             required = [required]
         if not isinstance(required, list) or not all(isinstance(r, (str, int)) for r in required):
-            self.problem(lines.get("requirements", line), "hint 'requirements' must be a list of other hints' keys")
+            self.problem(lines.get("requirements", line),
+                         Message(N_("a hint's 'requirements' must be a list of other hints' keys")))
         else:
             hint.requirements = [str(r) for r in required]
         return hint
@@ -155,7 +182,7 @@ class ChallengeReader(FieldReader):
             if isinstance(item, dict) and isinstance(item.get("value"), str):
                 item = item["value"]
             if not isinstance(item, (str, int)) or isinstance(item, bool):
-                self.problem(line, f"each of '{key}' must be text")
+                self.problem(line, Message(N_("each item of %(key)s must be text"), key=f"'{key}'"))
                 continue
             words.append(str(item))
         return words
@@ -170,7 +197,7 @@ class ChallengeReader(FieldReader):
             spec.anonymize = bool(value.get("anonymize", False))
             value = value.get("prerequisites", [])
         if not isinstance(value, list):
-            self.problem(line, "'requirements' must be a list of challenge names or ids")
+            self.problem(line, Message(N_("'requirements' must be a list of challenge names or ids")))
             return
         for item in value:
             if isinstance(item, str) and item.strip():
@@ -178,12 +205,13 @@ class ChallengeReader(FieldReader):
             elif isinstance(item, int) and not isinstance(item, bool) and 0 < item <= MAX_INT:
                 spec.requirements.append(item)  # a loaded challenge's id, resolved on apply
             else:
-                self.problem(line, f"requirement {short(item)} must be a challenge name or id")
+                self.problem(line, Message(N_("the requirement %(value)s must be a challenge name or id"),
+                                          value=short(item)))
 
     def _schedule(self, spec: ChallengeSpec) -> None:
         keys = [k for k in ("release_at", "scheduled_at", "release_after") if k in self.data]
         if len(keys) > 1:
-            self.problem(self.line(keys[1]), f"use only one of {', '.join(keys)}")
+            self.problem(self.line(keys[1]), Message(N_("use only one of %(keys)s"), keys=quoted(keys)))
         for key in keys[:1]:
             if key == "release_after":
                 spec.release_after = self.checked(key, fields.duration)
@@ -198,6 +226,14 @@ class ChallengeReader(FieldReader):
         for line, message in problems:
             self.problem(line, message)
         return found
+
+
+def _key(value: Any, key: str) -> str:
+    """challenge.yml's ``id:``: text or a number, kept as text (it is compared, never counted)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise Invalid(N_("%(key)s must be text or a whole number that stays the same across versions, not %(value)s"),
+                      key=f"'{key}'", value=short(value))
+    return fields.text(value, key, 100).strip()
 
 
 def _has_cycle(hints: list[HintSpec]) -> bool:

@@ -1,7 +1,7 @@
 """Checks for single values from a pack, bounded by what the database and the clock can hold.
 
-Each returns the clean value or raises ``ValueError`` with a message for the organizer; the
-caller adds ``file:line``. A pack that validates must never fail later on apply or at run time.
+Each returns the clean value or raises ``Invalid`` (a ``ValueError`` carrying a message id) for
+the organizer; the caller adds ``file:line``. A pack that validates must never fail later on apply or at run time.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from scoreboard.core import clock
-from scoreboard.core.errors import Refused
+from scoreboard.core.errors import N_, Invalid, Refused
 from scoreboard.core.text import check_markdown
 from scoreboard.packs.problems import short
 
@@ -18,12 +18,11 @@ MAX_INT = 2**31 - 1  # a 32-bit signed integer column
 FIRST_YEAR, LAST_YEAR = clock.YEARS
 
 
-def type_name(value: Any) -> str:
-    for kind, words in ((bool, "true/false"), (int, "a whole number"), (float, "a number"),
-                        (str, "text"), (list, "a list"), (dict, "a mapping")):
-        if isinstance(value, kind):
-            return words
-    return "empty" if value is None else type(value).__name__
+def shown(value: Any) -> str:
+    """A value from the pack as YAML writes it, cut to one line: what the organizer typed."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return short(value)
 
 
 def whole(value: Any, key: str, minimum: int = 0, maximum: int = MAX_INT) -> int:
@@ -31,18 +30,19 @@ def whole(value: Any, key: str, minimum: int = 0, maximum: int = MAX_INT) -> int
     if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,12}\s*", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"'{key}' must be a whole number, not {short(value)}")
+        raise Invalid(N_("%(key)s must be a whole number, not %(value)s"), key=f"'{key}'", value=shown(value))
     if not minimum <= value <= maximum:
-        raise ValueError(f"'{key}' must be a whole number from {minimum} to {maximum}, not {short(value)}")
+        raise Invalid(N_("%(key)s must be a whole number from %(min)s to %(max)s, not %(value)s"), key=f"'{key}'",
+                      min=minimum, max=maximum, value=shown(value))
     return value
 
 
 def text(value: Any, key: str, max_length: int | None = None) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"'{key}' must be text, not {type_name(value)}")
+        raise Invalid(N_("%(key)s must be text, not %(value)s"), key=f"'{key}'", value=shown(value))
     value = str(value)
     if max_length is not None and len(value) > max_length:
-        raise ValueError(f"'{key}' is longer than {max_length} characters")
+        raise Invalid(N_("%(key)s is longer than %(max)s characters"), key=f"'{key}'", max=max_length)
     return value
 
 
@@ -52,7 +52,7 @@ def markdown(value: Any, key: str, max_length: int | None = None) -> str:
     try:
         check_markdown(value)
     except Refused as err:
-        raise ValueError(f"'{key}': {err.text()}") from None
+        raise Invalid(N_("%(key)s: %(problem)s"), key=f"'{key}'", problem=err) from None
     return value
 
 
@@ -60,10 +60,14 @@ def moment(value: Any, key: str) -> datetime:
     """ISO 8601 with a zone, in a year the clock and every database can hold."""
     try:
         parsed = clock.parse_time(str(value))
-    except (ValueError, OverflowError) as err:
-        raise ValueError(f"'{key}': {err}") from None
+    except Invalid as err:
+        raise Invalid(N_("%(key)s: %(problem)s"), key=f"'{key}'", problem=err) from None
+    except (ValueError, OverflowError):
+        raise Invalid(N_("%(key)s: %(value)s is not an ISO 8601 time such as 2026-11-25T09:00:00+08:00"),
+                      key=f"'{key}'", value=shown(value)) from None
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-        raise ValueError(f"'{key}' must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
+        raise Invalid(N_("%(key)s must lie between the years %(first)s and %(last)s"), key=f"'{key}'",
+                      first=FIRST_YEAR, last=LAST_YEAR)
     return parsed
 
 
@@ -71,8 +75,8 @@ def duration(value: Any, key: str) -> int:
     """Seconds after the drill starts (``90m``, ``1h30m``), at most what a 32-bit column holds."""
     try:
         seconds = clock.parse_duration(value)
-    except ValueError as err:
-        raise ValueError(f"'{key}': {err}") from None
+    except Invalid as err:
+        raise Invalid(N_("%(key)s: %(problem)s"), key=f"'{key}'", problem=err) from None
     if seconds > MAX_INT:
-        raise ValueError(f"'{key}' is too far away: at most {MAX_INT // 3600}h")
+        raise Invalid(N_("%(key)s is too far away: at most %(hours)s h"), key=f"'{key}'", hours=MAX_INT // 3600)
     return seconds

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scoreboard.core.errors import N_, Invalid, Message
 from scoreboard.packs import fields, translations
 from scoreboard.packs.problems import Findings, short, unknown
 from scoreboard.packs.spec import PhaseSpec
@@ -16,15 +17,17 @@ from scoreboard.packs.spec import PhaseSpec
 PHASE_FIELDS = ("id", "title", "description", "opens_at", "opens_after", "translations")
 PHASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 MAX_PHASES = 50
+_IN_PHASE = N_("the phase %(phase)s: %(problem)s")
 
 
 def read(value: Any, line: int, findings: Findings) -> list[PhaseSpec]:
     """Every valid phase of ``phases``; each problem goes to ``findings`` against pack.yml."""
     if not isinstance(value, list):
-        findings.problem("pack.yml", line, "'phases' must be a list of {id, title, opens_at | opens_after}")
+        findings.problem("pack.yml", line, Message(N_("'phases' must be a list of {id, title, opens_at | opens_after}")))
         return []
     if len(value) > MAX_PHASES:
-        findings.problem("pack.yml", line, f"'phases' lists {len(value)} phases; at most {MAX_PHASES}")
+        findings.problem("pack.yml", line, Message(N_("'phases' lists too many phases (%(count)s; at most %(max)s)"),
+                                                   count=len(value), max=MAX_PHASES))
         return []
     found: list[PhaseSpec] = []
     for item, item_line in zip(value, getattr(value, "lines", [line] * len(value)), strict=False):
@@ -33,7 +36,8 @@ def read(value: Any, line: int, findings: Findings) -> list[PhaseSpec]:
             continue
         twin = next((p for p in found if p.id == phase.id), None)
         if twin is not None:
-            findings.problem("pack.yml", item_line, f"two phases have the id {short(phase.id)} (also on line {twin.line})")
+            findings.problem("pack.yml", item_line, Message(N_("two phases have the id %(id)s (also on line %(line)s)"),
+                                                            id=short(phase.id), line=twin.line))
             continue
         found.append(phase)
     return found
@@ -41,7 +45,7 @@ def read(value: Any, line: int, findings: Findings) -> list[PhaseSpec]:
 
 def _phase(item: Any, line: int, findings: Findings) -> PhaseSpec | None:
     if not isinstance(item, dict):
-        findings.problem("pack.yml", line, "each phase must be a mapping with 'id' and 'title'")
+        findings.problem("pack.yml", line, Message(N_("each phase must be a mapping with 'id' and 'title'")))
         return None
     lines = getattr(item, "lines", {})
     for key in item:
@@ -50,28 +54,31 @@ def _phase(item: Any, line: int, findings: Findings) -> PhaseSpec | None:
     phase_id = item.get("id")
     if not isinstance(phase_id, str) or not PHASE_ID.fullmatch(phase_id):
         findings.problem("pack.yml", lines.get("id", line),
-                       f"phase 'id' must be lowercase letters, digits, - or _ (at most 100), not {short(phase_id)}")
+                         Message(N_("a phase's 'id' must be lowercase letters, digits, - or _ (at most 100), not "
+                                    "%(value)s"), value=fields.shown(phase_id)))
         return None
     try:
         title = fields.text(item.get("title", ""), "title", 200).strip()
         description = fields.text(item.get("description", ""), "description")
-    except ValueError as err:
-        findings.problem("pack.yml", line, f"phase {short(phase_id)}: {err}")
+    except Invalid as err:
+        findings.problem("pack.yml", line, Message(_IN_PHASE, phase=short(phase_id), problem=err))
         return None
     if not title:
-        findings.problem("pack.yml", line, f"phase {short(phase_id)} needs a 'title'")
+        findings.problem("pack.yml", line, Message(N_("the phase %(phase)s needs a 'title'"), phase=short(phase_id)))
         return None
     phase = PhaseSpec(phase_id, title, description, line=line)
     if "opens_at" in item and "opens_after" in item:
-        findings.problem("pack.yml", lines["opens_after"], f"phase {short(phase_id)}: use only one of opens_at, opens_after")
+        findings.problem("pack.yml", lines["opens_after"], Message(N_("the phase %(phase)s: use only one of 'opens_at', "
+                                                                    "'opens_after'"), phase=short(phase_id)))
         return None
     try:
         if "opens_at" in item:
             phase.opens_at = fields.moment(item["opens_at"], "opens_at")
         elif "opens_after" in item:
             phase.opens_after = fields.duration(item["opens_after"], "opens_after")
-    except ValueError as err:
-        findings.problem("pack.yml", lines.get("opens_at", lines.get("opens_after", line)), f"phase {short(phase_id)}: {err}")
+    except Invalid as err:
+        findings.problem("pack.yml", lines.get("opens_at", lines.get("opens_after", line)),
+                         Message(_IN_PHASE, phase=short(phase_id), problem=err))
         return None
     if "translations" in item:
         phase.translations, problems = translations.check(item["translations"], lines["translations"],

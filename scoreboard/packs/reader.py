@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scoreboard.core.errors import N_, Message
 from scoreboard.packs import fields
 from scoreboard.packs.problems import Findings
 from scoreboard.packs.yamlfile import LineDict
@@ -20,10 +21,10 @@ class FieldReader:
         self.rel = path.relative_to(root).as_posix()
         self.data: LineDict = LineDict()
 
-    def problem(self, line: int, message: str) -> None:
+    def problem(self, line: int, message: Message | str) -> None:
         self.findings.problem(self.rel, line, message)
 
-    def warn(self, line: int, message: str) -> None:
+    def warn(self, line: int, message: Message | str) -> None:
         self.findings.warn(self.rel, line, message)
 
     def line(self, key: str) -> int:
@@ -35,14 +36,14 @@ class FieldReader:
             return default
         try:
             return check(self.data[key], key, *args)
-        except ValueError as err:
-            self.problem(self.line(key), str(err))
+        except ValueError as err:  # ``Invalid`` says it in the reader's language; a plain one in English
+            self.problem(self.line(key), err if isinstance(err, Message) else str(err))
             return default
 
     def get(self, key: str, kind: type, default: Any = None) -> Any:
         value = self.data.get(key, default)
         if value is not default and not isinstance(value, kind):
-            words = {list: "a list", dict: "a mapping"}.get(kind, kind.__name__)
-            self.problem(self.line(key), f"'{key}' must be {words}, not {fields.type_name(value)}")
+            wanted = {list: N_("%(key)s must be a list, not %(value)s"), dict: N_("%(key)s must be a mapping, not %(value)s")}
+            self.problem(self.line(key), Message(wanted[kind], key=f"'{key}'", value=fields.shown(value)))
             return default
         return value

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from scoreboard.core.errors import N_, Invalid, Message
 from scoreboard.core.scoring import MAX_DEDUCTION
 from scoreboard.packs import fields, translations, yamlfile
 from scoreboard.packs.problems import short, unknown
@@ -60,7 +61,7 @@ class RedTeamReader(FieldReader):
         if data is None:
             return None
         if not isinstance(data, dict):
-            self.problem(1, "redteam.yml must be a mapping with 'objectives' and optionally 'detection'")
+            self.problem(1, Message(N_("redteam.yml must be a mapping with 'objectives' and optionally 'detection'")))
             return None
         self.data = data
         for key in data:
@@ -70,7 +71,8 @@ class RedTeamReader(FieldReader):
         self._detection(spec)
         items = self.get("objectives", list, [])
         if len(items) > MAX_OBJECTIVES:
-            self.problem(self.line("objectives"), f"'objectives' holds at most {MAX_OBJECTIVES} objectives")
+            self.problem(self.line("objectives"), Message(N_("'objectives' holds too many objectives (at most %(max)s)"),
+                                                         max=MAX_OBJECTIVES))
             return spec
         lines = getattr(items, "lines", [])
         seen: dict[str, int] = {}
@@ -80,7 +82,8 @@ class RedTeamReader(FieldReader):
             if objective is None:
                 continue
             if objective.key in seen:
-                self.problem(line, f"objective id {short(objective.key)} appears twice (also on line {seen[objective.key]})")
+                self.problem(line, Message(N_("the objective id %(id)s appears twice (also on line %(line)s)"),
+                                          id=short(objective.key), line=seen[objective.key]))
                 continue
             seen[objective.key] = line
             spec.objectives.append(objective)
@@ -98,13 +101,14 @@ class RedTeamReader(FieldReader):
                 continue
             try:
                 setattr(spec, key, fields.whole(detection[key], f"detection.{key}", low, high))
-            except ValueError as err:
-                self.problem(at.get(key, self.line("detection")), str(err))
+            except Invalid as err:
+                self.problem(at.get(key, self.line("detection")), err)
 
     def _objective(self, item: Any, line: int) -> ObjectiveSpec | None:
         """One objective, or None after reporting each of its problems."""
         if not isinstance(item, dict):
-            self.problem(line, "each objective must be a mapping with id, title, category, points and asset")
+            self.problem(line, Message(N_("each objective must be a mapping with 'id', 'title', 'category', 'points' "
+                                          "and 'asset'")))
             return None
         at = getattr(item, "lines", {})
         before = self.findings.problem_count
@@ -113,13 +117,14 @@ class RedTeamReader(FieldReader):
                 self.warn(at.get(key, line), unknown(key, OBJECTIVE_FIELDS))
         for key in ("id", "title", "category", "points"):
             if key not in item:
-                self.problem(line, f"an objective needs '{key}'")
+                self.problem(line, Message(N_("an objective needs %(key)s"), key=f"'{key}'"))
         key = item.get("id")
         if key is not None and (not isinstance(key, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", key)):
-            self.problem(at.get("id", line), "an objective's 'id' must be lowercase letters, digits, - or _ "
-                                              "(at most 100)")
+            self.problem(at.get("id", line), Message(N_("an objective's 'id' must be lowercase letters, digits, - or _ "
+                                                        "(at most 100)")))
         elif key == OTHER:
-            self.problem(at.get("id", line), f"'{OTHER}' is reserved for deductions that hit no objective")
+            self.problem(at.get("id", line), Message(N_("%(id)s is reserved for deductions that hit no objective"),
+                                                     id=f"'{OTHER}'"))
         values: dict[str, Any] = {}
         for name, limit in (("title", 200), ("category", 100), ("asset", 200)):
             values[name] = self._part(item, name, at.get(name, line), lambda v, k, n=limit: fields.text(v, k, n))
@@ -133,7 +138,7 @@ class RedTeamReader(FieldReader):
         if self.findings.problem_count != before:
             return None
         if not values["title"].strip():
-            self.problem(at.get("title", line), "an objective's 'title' must not be empty")
+            self.problem(at.get("title", line), Message(N_("an objective's 'title' must not be empty")))
             return None
         return ObjectiveSpec(key, values["title"].strip(), values["category"].strip() or "Other", values["points"],
                              (values["asset"] or "").strip(), found)
@@ -143,6 +148,6 @@ class RedTeamReader(FieldReader):
             return None
         try:
             return check(item[key], key)
-        except ValueError as err:
-            self.problem(line, str(err))
+        except Invalid as err:
+            self.problem(line, err)
             return None

@@ -6,7 +6,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scoreboard.packs.problems import Finding
 from scoreboard.packs.redteam import RedTeamSpec
+from scoreboard.packs.services import ServicesSpec
 
 
 @dataclass
@@ -76,6 +78,9 @@ class ChallengeSpec:
     phase: str | None = None
     late: dict[str, int] | None = None
     guide: str = ""  # a report task's marking guide, for judges only
+    # challenge.yml's ``id:``: the challenge's identity in its pack when given, so a rename
+    # updates the same row (its solves stay with it); without it the name is the identity.
+    key: str | None = None
     # Where 'name' and 'requirements' stand in the file, for cross-challenge problems.
     lines: dict[str, int] = field(default_factory=dict)
 
@@ -114,8 +119,14 @@ class PackSpec:
     digest: str
     challenges: list[ChallengeSpec]
     settings: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
     translations: dict[str, Any] = field(default_factory=dict)  # pack.yml's title/description by language
     briefing: str = ""
     phases: list[PhaseSpec] = field(default_factory=list)
     redteam: RedTeamSpec | None = None  # redteam.yml, when the pack has one
+    services: ServicesSpec | None = None  # services.yml, when the pack has one
+    # Where the id came from: "option" (--pack), "pack.yml" or "folder" (the folder's name),
+    # and that folder's name: the dry run says which, so two copies never become two packs unseen.
+    named_by: str = "folder"
+    folder: str = ""
+    has_pack_yml: bool = False

@@ -15,14 +15,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scoreboard.core.errors import N_, Message
 from scoreboard.core.text import render_markdown
+from scoreboard.packs.problems import quoted
 from scoreboard.store.models import Challenge
 
 LANGUAGES = ("en", "ru", "zh")
 CHALLENGE_KEYS = ("name", "category", "description", "hints", "rubric", "guide")
 PACK_KEYS = ("title", "description", "briefing")
 PHASE_KEYS = ("title", "description")
-Problem = tuple[int, str]
+Problem = tuple[int, Message]
 
 
 def _lines(value: Any, key: Any, default: int) -> int:
@@ -31,9 +33,10 @@ def _lines(value: Any, key: Any, default: int) -> int:
 
 def _check_hints(items: Any, line: int, where: str, hint_count: int) -> tuple[list[dict[str, str]], list[Problem]]:
     if not isinstance(items, list):
-        return [], [(line, f"{where} must be a list of hints in the order of 'hints'")]
+        return [], [(line, Message(N_("%(key)s must be a list of hints in the order of 'hints'"), key=f"'{where}'"))]
     if len(items) > hint_count:
-        return [], [(line, f"{where} has {len(items)} items but the challenge has {hint_count} hint(s)")]
+        return [], [(line, Message(N_("%(key)s lists more hints than the challenge has (translated: %(given)s, "
+                                      "hints: %(count)s)"), key=f"'{where}'", given=len(items), count=hint_count))]
     found, problems = [], []
     item_lines = getattr(items, "lines", [])
     for index, item in enumerate(items):
@@ -44,7 +47,8 @@ def _check_hints(items: Any, line: int, where: str, hint_count: int) -> tuple[li
                                                      for k, v in item.items()):
             found.append(dict(item))
         else:
-            problems.append((item_line, f"{where}[{index}] must be text or a mapping with text 'title' and/or 'content'"))
+            problems.append((item_line, Message(N_("%(key)s must be text or a mapping with text 'title' and/or "
+                                                   "'content'"), key=f"'{where}[{index}]'")))
     return found, problems
 
 
@@ -52,7 +56,8 @@ def _check_rubric(items: Any, line: int, where: str, rubric: list[dict[str, Any]
     """``rubric`` translated by position: each item ``{criterion, levels}`` with ``levels`` the
     descriptors in the order of the criterion's levels."""
     if not isinstance(items, list) or len(items) > len(rubric):
-        return [], [(line, f"{where} must be a list of at most {len(rubric)} item(s) in the order of 'rubric'")]
+        return [], [(line, Message(N_("%(key)s must be a list in the order of 'rubric', with no more items than "
+                                      "'rubric' has (criteria: %(count)s)"), key=f"'{where}'", count=len(rubric)))]
     found, problems = [], []
     item_lines = getattr(items, "lines", [])
     for index, (item, criterion) in enumerate(zip(items, rubric, strict=False)):
@@ -62,8 +67,9 @@ def _check_rubric(items: Any, line: int, where: str, rubric: list[dict[str, Any]
                 or not isinstance(item.get("criterion", ""), str) or not isinstance(levels, list)
                 or not all(isinstance(text, str) for text in levels)
                 or len(levels) > len(criterion.get("levels", []))):
-            problems.append((item_line, f"{where}[{index}] must be a mapping with text 'criterion' and/or 'levels' "
-                                        "(one descriptor per level of the criterion, in order)"))
+            problems.append((item_line, Message(N_("%(key)s must be a mapping with text 'criterion' and/or 'levels' "
+                                                   "(one descriptor per level of the criterion, in order)"),
+                                                key=f"'{where}[{index}]'")))
             continue
         found.append({"criterion": item.get("criterion", ""), "levels": list(levels)})
     return found, problems
@@ -73,22 +79,26 @@ def check(value: Any, line: int, allowed: tuple[str, ...], hint_count: int = 0,
           rubric: list[dict[str, Any]] | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """The valid part of a ``translations`` mapping and each problem as (line, message)."""
     if not isinstance(value, dict):
-        return {}, [(line, "'translations' must be a mapping of language code to translated fields")]
+        return {}, [(line, Message(N_("'translations' must be a mapping of language code to translated fields")))]
     result: dict[str, Any] = {}
     problems: list[Problem] = []
     for lang, entry in value.items():
         lang_line = _lines(value, lang, line)
         if lang not in LANGUAGES:
-            problems.append((lang_line, f"translation language must be one of {', '.join(LANGUAGES)}, not {lang!r}"))
+            problems.append((lang_line, Message(N_("the translation's language must be one of %(allowed)s, not "
+                                                   "%(value)s"), allowed=quoted(LANGUAGES), value=repr(lang))))
             continue
         if not isinstance(entry, dict):
-            problems.append((lang_line, f"translations.{lang} must be a mapping with {', '.join(allowed)}"))
+            problems.append((lang_line, Message(N_("%(key)s must be a mapping with %(allowed)s"),
+                                                key=f"'translations.{lang}'", allowed=quoted(allowed))))
             continue
         version: dict[str, Any] = {}
         for key, text in entry.items():
             key_line = _lines(entry, key, lang_line)
             if key not in allowed:
-                problems.append((key_line, f"translations.{lang} may hold only {', '.join(allowed)}, not {key!r}"))
+                problems.append((key_line, Message(N_("%(key)s may hold only %(allowed)s, not %(value)s"),
+                                                   key=f"'translations.{lang}'", allowed=quoted(allowed),
+                                                   value=repr(key))))
             elif key == "hints":
                 hints, found = _check_hints(text, key_line, f"translations.{lang}.hints", hint_count)
                 version[key] = hints
@@ -98,7 +108,7 @@ def check(value: Any, line: int, allowed: tuple[str, ...], hint_count: int = 0,
                 version[key] = items
                 problems.extend(found)
             elif not isinstance(text, str):
-                problems.append((key_line, f"translations.{lang}.{key} must be text"))
+                problems.append((key_line, Message(N_("%(key)s must be text"), key=f"'translations.{lang}.{key}'")))
             else:
                 version[key] = text
         result[lang] = version
@@ -109,7 +119,7 @@ def challenge_in(item: dict[str, Any], translations: dict[str, Any], lang: str, 
     """A challenge listing or page (``challenges.list_for_team``/``detail_for_team``) in ``lang``.
 
     Hint content is replaced only where the team already sees it, so a translation never
-    opens a locked hint; a name the pack hides until unlocked stays hidden.
+    opens a locked hint; a name (and category) the pack hides until unlocked stays hidden.
     """
     version = translations.get(lang)
     if not version:
@@ -117,7 +127,7 @@ def challenge_in(item: dict[str, Any], translations: dict[str, Any], lang: str, 
     out = dict(item)
     if version.get("name") and not hide_name:
         out["name"] = version["name"]
-    if version.get("category"):
+    if version.get("category") and not hide_name:
         out["category"] = version["category"]
     if version.get("description") and "description_html" in item:
         out["description_html"] = render_markdown(version["description"])

@@ -75,6 +75,11 @@ class Settings:
         """Where loaded pack files live, outside the static folder so access is checked."""
         return self.instance / "files"
 
+    @property
+    def blob_cache_dir(self) -> Path:
+        """This host's copies of files kept in the database (PostgreSQL), each fetched once."""
+        return self.instance / "cache" / "blobs"
+
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ

@@ -1,9 +1,10 @@
 """The event stream and the drill row: what changed, in order, published after commit.
 
-Every change is a row of ``Event``, appended under the stream lock so that commit order is id
-order: each worker tails the table by id (``stream.Pump``) and sends the public rows — those
-with a ``seq`` — to its own clients, so the stream is the same for every worker and survives
-restarts. Rows without a seq are held solves (kept for the reveal) and internal changes that
+Every change is a row of ``Event``, placed in commit order (``pos``): on SQLite as it is written
+(the database's one write lock orders writers anyway), on PostgreSQL by the sequencer right after
+the commit (``db.Database.sequence``), so no writer holds a lock for the stream while it works.
+Each worker tails the table by ``pos`` (``stream.Pump``) and sends the public rows — those with a
+``seq`` — to its own clients, so the stream is the same for every worker and survives restarts. Rows without a seq are held solves (kept for the reveal) and internal changes that
 tell other workers to refresh their caches. Private notices for one team are not stored: they
 wait in ``session.info["outbox"]`` until commit (see ``db.Database``). No Flask here.
 """
@@ -16,14 +17,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from scoreboard.core.clock import RUNNING, Clock, public_name, waiting
-from scoreboard.store.db import insert_ignore, lock_stream
+from scoreboard.store.db import STREAM, Lock, insert_ignore, serialise
 from scoreboard.store.models import Challenge, Drill, Event, utcnow
 
 # Kinds after which the public board may read differently: the snapshot is rebuilt and the
-# standings re-scored only for these, never for a wrong answer. "hint" (a hint bought) and
-# "board" (a re-grade, a restore) are internal and never sent to clients.
+# standings re-scored only for these, never for a wrong answer. "hint" (a hint bought), "board"
+# (a re-grade, a restore) and "round" (a round of service checks finished or was excluded) are
+# internal and never sent to clients.
 BOARD_KINDS = {"solve", "award", "team", "clock", "pack", "release", "announcement", "board", "hint", "graded",
-               "deduction", "reveal", "phase", "detection", "appeal"}
+               "deduction", "reveal", "phase", "detection", "appeal", "service", "round"}
 # Kinds after which cached challenge definitions, the clock or accounts may be stale.
 CATALOG_KINDS = {"pack", "clock", "catalog", "board", "phase"}
 ACCOUNT_KINDS = {"team", "accounts", "board"}
@@ -53,36 +55,54 @@ def _outbox(session: Session) -> list[dict[str, Any]]:
     return session.info.setdefault("outbox", [])
 
 
-# Built once: appending to the stream is on the path of every solve.
-_NEXT_SEQ = select(func.coalesce(func.max(Event.seq), 0) + 1)
+# Built once: appending to the stream is on the path of every solve. Each max() is a subquery of
+# its own: SQLite reads a max() from its index only when it is the SELECT's one aggregate, and
+# with two it scanned the whole stream on every append (7 ms at 60,000 rows, under the write lock).
+_LAST_POS = select(func.coalesce(func.max(Event.pos), 0)).scalar_subquery()
+_LAST_SEQ = select(func.coalesce(func.max(Event.seq), 0)).scalar_subquery()
+_LAST = select(_LAST_POS, _LAST_SEQ)
+_NEXT = select(_LAST_POS + 1, _LAST_SEQ + 1)
 _INSERT = Event.__table__.insert()
 
 
-def _append(session: Session, kind: str, seq: int | None, payload: dict[str, Any], at: datetime | None,
-            held: bool) -> None:
-    session.connection().execute(_INSERT, {"kind": kind, "seq": seq, "payload": payload, "at": at or utcnow(),
-                                           "held": held})
+def last_places(session: Session) -> tuple[int, int]:
+    """The last ``pos`` and ``seq`` given (0 and 0 for an empty stream): what a board reflects."""
+    pos, seq = session.execute(_LAST).one()
+    return pos, seq
+
+
+def _append(session: Session, kind: str, payload: dict[str, Any], at: datetime | None, held: bool,
+            public: bool) -> dict[str, Any]:
+    """Store the row; on SQLite with its place and seq, on PostgreSQL for the sequencer to place."""
+    connection = session.connection()
+    pos = seq = None
+    if connection.dialect.name == "sqlite":
+        serialise(session, Lock(STREAM))  # the write lock: no other writer until commit, so max + 1 is ours
+        pos, seq = connection.execute(_NEXT).one()
+        seq = seq if public else None
+        payload = {"seq": seq, **payload} if public else payload
+    else:
+        session.info["unsequenced"] = True
+    connection.execute(_INSERT, {"kind": kind, "pos": pos, "seq": seq, "public": public, "payload": payload,
+                                 "at": at or utcnow(), "held": held})
     _outbox(session).append({"kind": kind, "payload": payload, "room": None})
+    return payload
 
 
 def record(session: Session, kind: str, payload: dict[str, Any], at: datetime | None = None,
            held: bool = False) -> dict[str, Any]:
-    """Append a public event; returns the payload with its ``seq``.
+    """Append a public event; returns the payload as stored (with its ``seq`` on SQLite; on
+    PostgreSQL the seq is given at commit, in commit order, and reaches clients with the row).
 
     A ``held`` event (a solve during the freeze) is stored without a seq and not sent:
     observers learn of it from the snapshot after the reveal.
     """
-    lock_stream(session)
-    seq = None if held else session.connection().execute(_NEXT_SEQ).scalar()
-    full = payload if held else {"seq": seq, **payload}
-    _append(session, kind, seq, full, at, held)
-    return full
+    return _append(session, kind, payload, at, held, public=not held)
 
 
 def mark(session: Session, kind: str, payload: dict[str, Any] | None = None) -> None:
     """Append an internal change (no seq, never sent) that other workers must hear of."""
-    lock_stream(session)
-    _append(session, kind, None, payload or {}, None, False)
+    _append(session, kind, payload or {}, None, False, public=False)
 
 
 def notify_team(session: Session, team_id: int, kind: str, payload: dict[str, Any]) -> None:

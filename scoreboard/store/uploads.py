@@ -1,8 +1,8 @@
 """Files people send (report attachments, red-team evidence): named safely, kept under generated names.
 
 The name a person gave a file is only ever shown back (a download's name, a link's text); on
-disk every file gets a random name under the instance files dir, so no upload can choose a
-path. A name keeps no control or formatting characters: a line break would break the download's
+disk every file gets a random name under the instance files dir, and in the database (PostgreSQL)
+the sha256 of its bytes (``blobs``), so no upload can choose a path. A name keeps no control or formatting characters: a line break would break the download's
 header, and a right-to-left override makes ``report<U+202E>gpj.exe`` read as "reportexe.jpg".
 A file is written whole or not at all, and the files a transaction wrote are removed again
 unless it commits (see ``forget_unless_committed``). No Flask here.
@@ -10,13 +10,14 @@ unless it commits (see ``forget_unless_committed``). No Flask here.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from sqlalchemy.orm import Session
+
+from scoreboard.store import blobs
 
 # Control, format (bidi overrides, zero-width), private-use, surrogate, line and paragraph separators.
 _HIDDEN = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
@@ -43,21 +44,19 @@ def display_name(name: str, default: str) -> str:
 
 
 def keep(session: Session, files_dir: Path, folder: str, data: bytes) -> tuple[str, str]:
-    """Write ``data`` under ``folder`` with a generated name; returns (relative path, sha256).
+    """Keep ``data``; returns (stored path, sha256).
 
-    Written to a temporary name and renamed, so a full disk leaves no truncated file; the file
-    is removed again if ``session``'s transaction does not commit.
+    With PostgreSQL it is a blob written in ``session``'s transaction (its stored path is its
+    sha256). Otherwise a file under ``folder`` with a generated name, written to a temporary name
+    and renamed, so a full disk leaves no truncated file, and removed again if ``session``'s
+    transaction does not commit.
     """
+    if blobs.in_database(session):
+        digest = blobs.put_bytes(session, data)
+        return digest, digest
     relative = f"{folder}/{secrets.token_hex(16)}"
     target = files_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    blobs.write_whole(target, [data])
     session.info.setdefault("kept_files", []).append(target)
     return relative, hashlib.sha256(data).hexdigest()
 

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 
@@ -173,7 +174,7 @@ def attempt(challenge_id: int) -> Any:
         db(), catalog(), solved_by(who.team_id),
         Attempt(who.team_id, who.team_name, who.user_id, challenge_id, body["answer"], client_address(), utcnow()),
         services().limiter)
-    return verdict.as_dict()
+    return verdict.as_dict(get_translations())
 
 
 @bp.post("/hints/<int:hint_id>/unlock")
@@ -199,7 +200,8 @@ def record_deduction() -> Any:
     body = json_body()
     session = db()
     row = deductions.record(session, body.get("team_id"), body.get("points"), body.get("reason"),
-                            body.get("evidence"), utcnow(), who, objective=body.get("objective"))
+                            body.get("evidence"), utcnow(), who, objective=body.get("objective"),
+                            service=body.get("service"))
     session.commit()
     return {"id": row.id}, 201
 
@@ -303,19 +305,3 @@ def replay_moment() -> Response:
 def openapi() -> Any:
     return document()
 
-
-def register_error_pages(app: Any) -> None:
-    """JSON errors for API paths, so clients never parse an HTML page or a traceback."""
-
-    def handler(err: Any) -> Any:
-        if request.path.startswith("/api/"):
-            code = getattr(err, "code", 500) or 500
-            message = {
-                404: _("no such endpoint"), 405: _("method not allowed here"),
-                413: _("the request body is too large"), 500: _("internal error"),
-            }.get(code) or getattr(err, "description", None) or _("internal error")
-            return error(message, code)
-        return err
-
-    for code in (400, 404, 405, 413, 500):
-        app.register_error_handler(code, handler)

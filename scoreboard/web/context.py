@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Request, current_app, g, jsonify, request, send_file
+from flask import Flask, Request, abort, current_app, g, jsonify, request, send_file
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from scoreboard.board.snapshot import BoardCache
 from scoreboard.drill.accounts import Actor, actor_for_user
 from scoreboard.drill.challenges import Listings
+from scoreboard.store import blobs
 from scoreboard.store.caches import Caches, Catalog
 from scoreboard.store.config import Settings
 from scoreboard.store.db import Database
@@ -32,6 +33,8 @@ class Services:
     name_limiter: MemoryLimiter
     address_limiter: MemoryLimiter
     live: Any = None
+    # Where this host reads stored files (the database's blobs through its disk cache, or the folder).
+    files: blobs.Files | None = None
     listings: Listings = field(default_factory=Listings)
     # (revision before, revision now) of the schema migration this process ran at start.
     migrated: tuple[str | None, str] | None = None
@@ -121,11 +124,31 @@ def received_files(field: str, limit: int) -> list[Upload]:
     return [Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist(field) if f.filename]
 
 
-def send_stored(relative: str, name: str | None) -> Any:
+# A year: the longest lifetime caches honour; the URL changes when the bytes do.
+IMMUTABLE_SECONDS = 365 * 24 * 3600
+
+
+def send_stored(stored: str, name: str | None, sha256: str | None = None) -> Any:
     """A stored file as a download under the name its sender gave it, made safe again here: rows
-    filed before names were cleaned may hold a line break (a broken header) or a bidi override."""
-    return send_file(services().settings.files_dir / relative, as_attachment=True,
-                     download_name=display_name(name or "", "file"), max_age=0)
+    filed before names were cleaned may hold a line break (a broken header) or a bidi override.
+
+    Its ETag is the sha256 of its bytes, so a browser that has them gets 304. A link that names
+    those bytes (``?v=<sha256>``, as the challenge API gives) never changes what it serves: the
+    browser keeps it a year without asking; any other is asked about every time. Private either
+    way: who may download a file is checked per request, so no shared cache may keep it.
+    """
+    path = services().files.local(stored)
+    if path is None:
+        abort(404)
+    tag = sha256 or (stored if blobs.is_key(stored) else None)
+    response = send_file(path, as_attachment=True, download_name=display_name(name or "", "file"),
+                         etag=tag or True, conditional=True)
+    response.cache_control.private = True
+    if tag is not None and request.args.get("v") == tag:
+        response.cache_control.no_cache = None
+        response.cache_control.max_age = IMMUTABLE_SECONDS
+        response.cache_control.immutable = True
+    return response
 
 
 def form_number(raw: str) -> Any:

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import get_timezone_location
 from flask import Flask, request, session
-from flask_babel import get_locale, pgettext
+from flask_babel import get_locale, get_translations, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from scoreboard.core.errors import Refused
+from scoreboard.core.errors import Message
 from scoreboard.core.names import COUNTRIES
 
 LANGUAGES = ("en", "ru", "zh")
@@ -72,9 +72,9 @@ def zone_now(zone: str, now: datetime | None = None) -> str:
     return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
 
-def refusal(err: Exception) -> str:
-    """A domain refusal in the reader's language: the API's ``error``, a flash message."""
-    return err.text(_) if isinstance(err, Refused) else str(err)
+def said(message: Message | Exception) -> str:
+    """What the domain said (a refusal, a pack problem, a partial answer) in the reader's language."""
+    return message.text(get_translations()) if isinstance(message, Message) else str(message)
 
 
 def phase_label(phase: str) -> str:
@@ -85,6 +85,12 @@ def phase_label(phase: str) -> str:
 def verdict_label(verdict: str) -> str:
     return {"correct": pgettext("verdict", "correct"), "incorrect": pgettext("verdict", "incorrect"),
             "already_solved": pgettext("verdict", "already solved")}.get(verdict, verdict)
+
+
+def duration(seconds: int) -> str:
+    """A span of time as H:MM:SS (an outage's length): the same digits in every language."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def _globals() -> dict[str, Any]:
@@ -101,3 +107,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(zone_now, "zone_now")
     app.add_template_filter(phase_label, "phase")
     app.add_template_filter(verdict_label, "verdict")
+    app.add_template_filter(said, "said")
+    app.add_template_filter(duration, "duration")

@@ -55,7 +55,7 @@ def team_file(file_id: int, name: str) -> Any:
         abort(404)
     if row.name != name:
         abort(404)
-    return send_stored(row.stored_path, row.name)
+    return send_stored(row.stored_path, row.name, row.sha256)
 
 
 def judge_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,4 +138,4 @@ def attachment(report_id: int, name: str) -> Any:
         row = judging.attachment(db(), actor(), report_id, name)
     except Refused:
         abort(404)
-    return send_stored(row.stored_path, name)  # the anonymous name, never the team's
+    return send_stored(row.stored_path, name, row.sha256)  # the anonymous name, never the team's

@@ -66,8 +66,11 @@ def _schemas() -> dict[str, Any]:
     standing = _object(
         pos=_INT, team=_STR, team_id=_INT, country=_STR, score=_INT, solves=_INT,
         last_solve_at={"type": ["string", "null"], "format": "date-time"},
-        breakdown={**_object(flags=_INT, reports=_INT, deductions=_INT),
-                   "description": "points per category before weighting (deductions as a positive number)"})
+        breakdown={**_object(flags=_INT, reports=_INT, deductions=_INT, availability=_INT),
+                   "description": "points per category before weighting (deductions as a positive number)"},
+        sla={"type": "number", "minimum": 0, "maximum": 1,
+             "description": "rounds the team's services were up over rounds run (only when the drill defends "
+                            "services)"})
     summary = _object(
         ("id", "name", "category", "value", "solves", "solved", "locked"),
         id=_INT, name=_STR, category=_STR, value=_INT, solves=_INT, solved=_BOOL, locked=_BOOL,
@@ -199,6 +202,21 @@ def _inbox_paths() -> dict[str, Any]:
     }
 
 
+def _services_paths() -> dict[str, Any]:
+    """Defended services: the public grid of states and SLA."""
+    state = _object(("state", "sla"), state={"enum": ["up", "down", "mumble", "corrupt", "error"]},
+                    sla={"type": "number", "minimum": 0, "maximum": 1})
+    return {"/services": {"get": _op(
+        "Defended services: each team's services as the last round found them, and their SLA (rounds up over "
+        "rounds run; the SLA honours the freeze)", _object(
+            ("round", "services", "teams"), round=_INT,
+            services={"type": "array", "items": _object(("id", "title"), id=_STR, title=_STR,
+                                                         translations=_map_of(_object(title=_STR)))},
+            teams={"type": "array", "items": _object(("team_id", "team", "states"), team_id=_INT, team=_STR,
+                                                     states=_map_of(state))}),
+        errors=(), public=True)}}
+
+
 def document() -> dict[str, Any]:
     """Every field the API returns is declared here; a test compares real responses with it."""
     answer = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": _NOT_BLANK,
@@ -271,7 +289,9 @@ def document() -> dict[str, Any]:
                                      "pattern": _NOT_BLANK, "description": "shown on the board's feed (required "
                                                                            "without an objective)"},
                              evidence={"type": "string", "maxLength": 20000, **_NO_NUL,
-                                       "description": "for organizers only"}))},
+                                       "description": "for organizers only"},
+                             service={"type": "string", "maxLength": 100,
+                                      "description": "the id of the defended service the attack took down"}))},
             "/objectives": {"get": _op("Red team and organizers: redteam.yml's objectives", _object(
                 objectives={"type": "array", "items": _ref("Objective")}), errors=(401, 403))},
             "/deductions/{id}/detection": {"post": _op(
@@ -296,6 +316,7 @@ def document() -> dict[str, Any]:
                 public=True, query={"minute": {"type": "string", "pattern": "^[0-9]{1,9}$",
                                                 "description": "minutes after the start; absent or later: the last"}})},
             **_inbox_paths(),
+            **_services_paths(),
             "/openapi.json": {"get": _op("This document", {"type": "object"}, errors=(), public=True)},
         },
     }

@@ -24,7 +24,7 @@ from scoreboard.drill.attempts import Attempt
 from scoreboard.packs import translations
 from scoreboard.store.models import Challenge, File, Hint, utcnow
 from scoreboard.web import after_action as after_action_view
-from scoreboard.web import i18n, inputs, refusals
+from scoreboard.web import i18n, inputs, refusals, service_views
 from scoreboard.web.context import (
     actor,
     catalog,
@@ -204,9 +204,12 @@ def answer(challenge_id: int) -> Any:
     attempt = Attempt(team.id, team.name, current_user.id, challenge_id, request.form.get("answer", ""),
                       client_address(), utcnow())
     verdict = attempts.record(db(), catalog(), solved_by(team.id), attempt, services().limiter)
-    messages = {"correct": _("Correct! +%(points)s points.", points=verdict.points),
-                "incorrect": _("Incorrect."), "already_solved": _("Your team already solved this.")}
-    flash(messages[verdict.result], "ok" if verdict.result == "correct" else "error")
+    if verdict.message:  # a right answer that does not finish the challenge yet
+        flash(i18n.said(verdict.message), "ok")
+    elif verdict.result == "correct":
+        flash(ngettext("Correct! +%(num)s point.", "Correct! +%(num)s points.", verdict.points), "ok")
+    else:
+        flash(_("Your team already solved this.") if verdict.result == "already_solved" else _("Incorrect."), "error")
     return redirect(url_for("pages.challenge_page", challenge_id=challenge_id))
 
 
@@ -253,7 +256,8 @@ def team_page() -> Any:
         if "category" in row:
             row["category"] = categories.get(row["category"], row["category"])
     answers = objectives.localized(claims.for_team(db(), current_user.team_id, utcnow()), i18n.language())
-    return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()), answers=answers)
+    return render_template("team.html", report=report, frozen=catalog().clock.frozen(utcnow()), answers=answers,
+                           **service_views.team(current_user.team_id))
 
 
 @bp.get("/team/after-action")
@@ -264,7 +268,8 @@ def team_after_action() -> Any:
     board = services().cache.current().board.standings
     record = after_action.team_record(db(), current_user.team_id, board)
     return render_template("after_action.html", frozen=catalog().clock.frozen(utcnow()), console=False,
-                           **after_action_view.team_view(record, len(board), utcnow()))
+                           **after_action_view.team_view(record, len(board), utcnow()),
+                           **service_views.after_action(current_user.team_id, utcnow()))
 
 
 @bp.get("/teams/<int:team_id>/after-action")
@@ -301,7 +306,7 @@ def download(file_id: int, name: str) -> Any:
             challenges.ensure_unlocked(catalog(), challenge, solved_by(who.team_id))
     except Refused:
         abort(404)
-    return send_stored(row.stored_path, row.name)
+    return send_stored(row.stored_path, row.name, row.sha256)
 
 
 @bp.get("/board")
@@ -315,18 +320,19 @@ def board_page() -> Any:
         # Before STARTEX observers read the briefing (nothing secret in it) above the empty board.
         waiting = known.clock.phase(utcnow()) == NOT_STARTED
         return render_template("board.html", snapshot=snapshot, challenge_names=names, face=face,
-                               briefing=phases.briefing(db(), i18n.language()) if waiting else None)
+                               briefing=phases.briefing(db(), i18n.language()) if waiting else None,
+                               **service_views.board(snapshot["standings"]))
     rows, page, pages = kiosk.page_of(snapshot["standings"], request.args.get("page", type=int))
     dwell = kiosk.dwell(request.args.get("dwell"))
     return render_template("board_kiosk.html", snapshot=snapshot, challenge_names=names, face=face, rows=rows,
-                           page=page, pages=pages, dwell=dwell,
+                           page=page, pages=pages, dwell=dwell, **service_views.board(snapshot["standings"]),
                            next_page=url_for("pages.board_page", kiosk=1, page=page % pages + 1, dwell=dwell))
 
 
 @bp.get("/replay")
 def replay_page() -> Any:
     """The board at any minute of the drill (``?minute=N``); static/js/replay.js scrubs and plays."""
-    refusals.answer_with(lambda err: (render_template("replay.html", data=None, error=i18n.refusal(err)), err.status))
+    refusals.answer_with(lambda err: (render_template("replay.html", data=None, error=i18n.said(err)), err.status))
     session, now = db(), utcnow()
     data = replay.replay(session, now, replay.moment(session, now, request.args.get("minute")))
-    return render_template("replay.html", data=data)
+    return render_template("replay.html", data=data, service_names=service_views.all_titles())

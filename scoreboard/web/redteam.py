@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from scoreboard.board.services import live_services
 from scoreboard.core.errors import Refused
 from scoreboard.drill import deductions, objectives
 from scoreboard.store import uploads
@@ -56,7 +57,8 @@ def page() -> Any:
         refusals.show_again(lambda: _render(form))
         row = deductions.record(session, form_number(form.get("team_id", "")), form_number(form.get("points", "")),
                                 form.get("reason", ""), form.get("evidence", ""), utcnow(), actor(),
-                                evidence_upload(), evidence_store(), objective=form.get("objective", ""))
+                                evidence_upload(), evidence_store(), objective=form.get("objective", ""),
+                                service=form.get("service", ""))
         team = session.get(Team, row.team_id).name
         session.commit()
         flash(_("Deduction recorded: −%(points)s for %(team)s (%(reason)s).", points=row.points, team=team,
@@ -68,7 +70,9 @@ def page() -> Any:
 def _render(form: Any) -> str:
     session = db()
     teams = session.scalars(select(Team).where(Team.disabled.is_(False)).order_by(Team.name)).all()
-    rows = objectives.localized(deductions.listing(session), i18n.language())
-    return render_template("redteam.html", teams=teams, rows=rows, form=form,
+    lang = i18n.language()
+    rows = objectives.localized(deductions.listing(session), lang)
+    defended = [(s.key, (s.translations.get(lang) or {}).get("title") or s.title) for s in live_services(session)]
+    return render_template("redteam.html", teams=teams, rows=rows, form=form, defended=defended,
                            max_mib=round(services().settings.max_evidence_bytes / 1024 / 1024, 1),
                            hits=objectives.hits(session, i18n.language()))

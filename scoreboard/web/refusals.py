@@ -19,7 +19,7 @@ from flask import flash, g, redirect, url_for
 
 from scoreboard.core.errors import Refused
 from scoreboard.web.context import db, error
-from scoreboard.web.i18n import refusal
+from scoreboard.web.i18n import said
 
 Answer = Callable[[Refused], Any]
 
@@ -41,7 +41,7 @@ def show_again(render: Callable[[], str], status: int = 400) -> None:
 
 def _flashed(err: Refused, respond: Callable[[], Any]) -> Any:
     """Flash first: a page rendered by ``respond`` shows the message."""
-    flash(refusal(err), "error")
+    flash(said(err), "error")
     return respond()
 
 
@@ -58,7 +58,7 @@ def in_json(err: Refused) -> Any:
     wrong answers, too many questions)."""
     retry_after = getattr(err, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    return error(refusal(err), err.status, **headers)
+    return error(said(err), err.status, **headers)
 
 
 def as_json(err: Refused) -> Any:

@@ -105,7 +105,7 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
 
   /* --- feed and announcements -------------------------------------------------------- */
 
-  const words = { t: D.t, challenge: challengeName };
+  const words = { parts: D.parts, challenge: challengeName, service: function (key) { return (names.services || {})[key] || key; } };
 
   function itemLine(item) {
     const li = feedLine(item, words);
@@ -225,9 +225,10 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
   function revealed(r) {
     const li = el("li", "revealed");
     const change = r.change || {};
-    const text = D.t("reveal_" + change.kind, { team: r.team, challenge: challengeName(change.challenge_id, change.challenge) });
-    li.append(el("strong", "", text), document.createTextNode(" "),
-      el("span", "pts", (change.points >= 0 ? "+" : "") + change.points));
+    const said = el("span", "said");
+    said.append(...D.parts("reveal_" + change.kind,
+      { team: el("strong", "", r.team), challenge: challengeName(change.challenge_id, change.challenge) }));
+    li.append(said, document.createTextNode(" "), el("span", "pts", (change.points >= 0 ? "+" : "\u2212") + Math.abs(change.points)));
     const empty = feed.querySelector(".empty");
     if (empty) empty.remove();
     feed.prepend(li);
@@ -272,6 +273,8 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
     graded: function (g) { addToFeed(itemLine({ kind: "graded", ...g })); },
     detection: function (d) { addToFeed(itemLine({ kind: "detection", ...d })); },
     appeal: function (a) { addToFeed(itemLine({ kind: "appeal", ...a })); },
+    /* "Team X: mail DOWN" as it happens; services.js turns the grid's cell. */
+    service: function (s) { addToFeed(itemLine({ kind: "service", ...s })); },
     announcement: function (a) {
       const empty = announcements.querySelector(".empty");
       if (empty) empty.remove();

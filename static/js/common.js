@@ -75,11 +75,39 @@ window.Drillboard = (function () {
 
   const catalog = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
 
-  /* Interface text comes translated from the server (Flask-Babel); {name} fills a value in. */
+  /* The one plural helper: a plural entry holds every form of its sentence, keyed by CLDR plural
+     category (scoreboard/web/words.py asks Babel, which is CLDR too); Intl.PluralRules says which
+     category the count falls in for the page's language (ru: 1 очко, 2 очка, 5 очков). */
+  const plurals = new Intl.PluralRules(lang);
+  function template(key, params) {
+    const entry = catalog[key];
+    if (!entry || typeof entry === "string") return entry || key;
+    const count = Math.abs(Number(params && params[entry.count]) || 0);
+    return entry.forms[plurals.select(count)] || entry.forms.other || Object.values(entry.forms)[0];
+  }
+
+  /* Interface text comes translated from the server (Flask-Babel) as whole sentences; {name} fills
+     a value in. */
   function t(key, params) {
-    return (catalog[key] || key).replace(/\{(\w+)\}/g, function (_, name) {
+    return template(key, params).replace(/\{(\w+)\}/g, function (_, name) {
       return params && name in params ? String(params[name]) : "";
     });
+  }
+
+  /* The same sentence as DOM nodes, where a value is an element (a team's name in bold): the
+     translation decides the order, the page only fills the places. */
+  function parts(key, params) {
+    return template(key, params).split(/(\{\w+\})/).filter(Boolean).map(function (piece) {
+      const name = /^\{(\w+)\}$/.exec(piece);
+      if (!name) return document.createTextNode(piece);
+      const value = params && params[name[1]];
+      return value instanceof Node ? value : document.createTextNode(value === undefined ? "" : String(value));
+    });
+  }
+
+  /* Whole sentences one after another: a space between them, none in Chinese. */
+  function sentences(list) {
+    return list.filter(Boolean).join(base === "zh" ? "" : " ");
   }
 
   function toast(text, kind) {
@@ -100,7 +128,7 @@ window.Drillboard = (function () {
   }
 
   const KINDS = ["solve", "announcement", "release", "standings", "freeze", "clock", "award", "team", "pack",
-    "deduction", "graded", "reveal", "phase", "detection", "appeal"];
+    "deduction", "graded", "reveal", "phase", "detection", "appeal", "service"];
 
   /* Every public event is also a DOM event ("drillboard:phase"...), so a small script for one part
      of a page (static/js/phase.js) follows the stream without opening a second connection. */
@@ -148,5 +176,6 @@ window.Drillboard = (function () {
     tickHomeZone();
     setInterval(tickHomeZone, 1000);
   });
-  return { postJSON: postJSON, formatTimes: formatTimes, toast: toast, connect: connect, t: t, lang: lang, zone: zone };
+  return { postJSON: postJSON, formatTimes: formatTimes, toast: toast, connect: connect, t: t, parts: parts,
+    sentences: sentences, lang: lang, zone: zone };
 })();

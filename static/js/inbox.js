@@ -30,7 +30,7 @@
     meta.className = "muted";
     const at = document.createElement("time");
     at.setAttribute("datetime", m.at);
-    meta.append(at, " · " + D.t(m.kind === "announcement" ? "inbox_announcement" : "inbox_clarification"));
+    meta.append(at, document.createTextNode(" · "), D.t(m.kind === "announcement" ? "inbox_announcement" : "inbox_clarification"));
     const body = document.createElement("div");
     body.className = "body";
     body.innerHTML = m.body_html;  /* sanitised server-side */

@@ -15,6 +15,7 @@
   });
   const standings = document.getElementById("standings");
   const grid = document.getElementById("grid");
+  const services = document.getElementById("service-grid");  /* only when the drill defends services */
   const dwell = (Number(stage.dataset.dwell) || 12) * 1000;
   /* Row heights as a share of the screen height: the smallest keeps the type readable from the
      back of the hall (docs/projector.md); rows grow up to the largest when there are few teams. */
@@ -52,12 +53,20 @@
     };
     standings.style.setProperty("--row-h", layout.standings.height + "px");
     grid.style.setProperty("--row-h", layout.grid.height + "px");
+    if (services) {
+      const under = panels.services.querySelector(".svc-legend");
+      layout.services = paging(bodyRows(services).length, room(panels.services, services, under) - services.caption.offsetHeight, ROWS.grid);
+      services.style.setProperty("--row-h", layout.services.height + "px");
+    }
     const current = steps[index];
     steps = [];
     for (let n = 1; n <= layout.standings.pages; n++) steps.push({ panel: "standings", page: n });
     if (bodyRows(standings).length) steps.push({ panel: "chart", page: 1 });
     if (grid.querySelector("th.vertical")) {
       for (let n = 1; n <= layout.grid.pages; n++) steps.push({ panel: "grid", page: n });
+    }
+    if (services) {
+      for (let n = 1; n <= layout.services.pages; n++) steps.push({ panel: "services", page: n });
     }
     const same = current && steps.findIndex(function (s) { return s.panel === current.panel && s.page === current.page; });
     index = same >= 0 ? same : 0;
@@ -100,8 +109,9 @@
     Object.keys(panels).forEach(function (name) { panels[name].classList.toggle("off", name !== step.panel); });
     showRows(standings, step, "standings");
     showRows(grid, step, "grid");
+    if (services) showRows(services, step, "services");
     const pages = layout[step.panel] ? layout[step.panel].pages : 1;
-    const key = step.panel === "standings" ? "standings_page" : "grid_page";
+    const key = { standings: "standings_page", services: "services_page" }[step.panel] || "grid_page";
     title.textContent = pages > 1 ? D.t(key, { n: step.page, total: pages }) : panels[step.panel].dataset.title;
     Array.from(pager.children).forEach(function (li, i) {
       li.className = steps[i].panel + (i === index ? " current" : i < index ? " done" : "");

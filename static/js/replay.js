@@ -15,8 +15,9 @@ if (dataNode) {
   const tbody = document.querySelector("#standings tbody");
   const feed = document.getElementById("replay-feed");
   const words = {
-    t: D.t,
+    parts: D.parts,
     challenge: function (_id, name) { return name; },
+    service: function (key) { return (texts.services || {})[key] || key; },
     sentence: function (e) {
       return (texts.kinds[e.kind] || e.kind).replace(/\{(\w+)\}/g, function (_, key) { return e[key] === undefined ? "" : String(e[key]); });
     },

@@ -42,16 +42,19 @@
       method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }, body: new FormData(form),
     });
     let data = {};
-    try { data = await response.json(); } catch (e) { data = { error: response.statusText }; }
+    try { data = await response.json(); } catch (e) { data = { error: window.Drillboard.t("error") }; }
     if (!response.ok) { stop(data.error); return; }
     document.getElementById("remaining").textContent = data.state.remaining;
     showPublic(data.state.public);
-    if (data.event && data.event.team) status.textContent = data.event.team + " " + format(data.event.change.points);
+    if (data.event && data.event.team) {
+      const points = data.event.change.points;
+      status.textContent = window.Drillboard.t("reveal_step", { team: data.event.team, points: points, value: signed(points) });
+    }
     if (data.state.reveal !== "revealing") { stop(box.dataset.done); window.location.reload(); return; }
     if (timer !== null) timer = setTimeout(next, seconds());
   }
 
-  function format(points) { return (points >= 0 ? "+" : "") + points; }
+  function signed(points) { return (points >= 0 ? "+" : "\u2212") + Math.abs(points); }
   function seconds() { return Math.max(1, Number(pace.value) || 5) * 1000; }
 
   toggle.addEventListener("click", function () {

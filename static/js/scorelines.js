@@ -22,6 +22,10 @@ export function lineStyle(teamId) {
   return { color: LINES[id % LINES.length][0], dash: shifted[1], shape: shifted[2] };
 }
 
+/* A defended service's state as a shape as well as a colour and a word (templates/_services.html
+   draws the same glyphs on the server). */
+export const SERVICE_GLYPHS = { up: "\u25B2", down: "\u25BC", mumble: "\u25C6", corrupt: "\u2731", error: "\u26A0" };
+
 export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -40,9 +44,18 @@ export function itemPoints(item) {
   return signed(item.points);
 }
 
-/* One feed line: its time, what happened and the points. `words` says it in the viewer's
-   language: `words.t(key, params)` (common.js), `words.challenge(id, name)` (translated names) and
-   optionally `words.sentence(item)` for the kinds the board does not list (the replay's). */
+/* One feed line: its time, what happened (one whole sentence, the team's name in bold) and the
+   points as a figure beside it. `words` says it in the viewer's language: `words.parts(key, params)`
+   (common.js), `words.challenge(id, name)` (translated names) and optionally `words.sentence(item)`
+   for the kinds the board does not list (the replay's). */
+const SENTENCES = { solve: "feed_solve", graded: "feed_graded", deduction: "feed_deduction", detection: "feed_detection" };
+
+function sentenceKey(item, kind) {
+  if (kind === "solve" && item.first_blood) return "feed_solve_first";
+  if (kind === "appeal") return "feed_appeal_" + item.decision;
+  return SENTENCES[kind];
+}
+
 export function feedLine(item, words) {
   const kind = item.kind || "solve";
   const li = el("li", kind === "solve" ? (item.first_blood ? "blood" : "") : kind + (item.voided ? " voided" : ""));
@@ -53,21 +66,25 @@ export function feedLine(item, words) {
   const pts = el("span", "pts" + (kind === "deduction" ? " minus" : ""));
   if (kind === "deduction" && item.voided) pts.append(el("del", "", itemPoints(item)));
   else pts.textContent = itemPoints(item);
-  if (kind === "solve" || kind === "graded") {
-    const verb = kind === "solve" ? words.t("solved") : words.t("feed_graded");
-    li.append(el("strong", "", item.team),
-      document.createTextNode(" " + verb + " " + words.challenge(item.challenge_id, item.challenge) + " "), pts);
-    if (item.first_blood) li.append(document.createTextNode(" "), el("span", "badge blood", words.t("first_blood_badge")));
-  } else if (kind === "detection" || kind === "appeal") {
-    const key = kind === "detection" ? "feed_detection" : "feed_appeal_" + item.decision;
-    li.append(el("strong", "", words.t(key, { team: item.team, reason: item.reason, points: item.points })),
-      document.createTextNode(" "), pts);
-  } else if (kind === "deduction") {
-    li.append(el("strong", "", item.team), document.createTextNode(" "), pts, document.createTextNode(" "),
-      el("span", "badge deduction", words.t("red_team")), document.createTextNode(" "), el("span", "reason", item.reason));
+  const key = sentenceKey(item, kind);
+  const said = el("span", "said");
+  if (kind === "service") {
+    /* A defended service changed state: one whole sentence ("Team X: mail DOWN"), its state's glyph
+       beside it, and no points (availability points come with the round's standings). */
+    const service = words.service ? words.service(item.service) : item.service;
+    li.className = "service state-" + item.state;
+    li.dataset.service = item.team_id + ":" + item.service;
+    const glyph = el("span", "glyph", SERVICE_GLYPHS[item.state] || "");
+    glyph.setAttribute("aria-hidden", "true");
+    li.append(glyph, document.createTextNode(" "));
+    said.append(...words.parts("feed_service_" + item.state, { team: el("strong", "", item.team), service: service }));
+  } else if (key) {
+    said.append(...words.parts(key, { team: el("strong", "", item.team), reason: item.reason, points: item.points,
+      challenge: item.challenge_id !== undefined ? words.challenge(item.challenge_id, item.challenge) : "" }));
   } else {
-    li.append(el("strong", "", words.sentence ? words.sentence(item) : kind), document.createTextNode(" "), pts);
+    said.append(el("strong", "", words.sentence ? words.sentence(item) : kind));
   }
+  li.append(said, document.createTextNode(" "), pts);
   return li;
 }
 

@@ -37,16 +37,16 @@
         const r = await D.postJSON("/api/v1/challenges/" + article.dataset.challenge + "/attempts", { answer: answer });
         button.disabled = false;
         if (r.status === 200 && r.data.result === "correct") {
-          show(D.t("correct", { points: r.data.points }) + (r.data.first_blood ? " — " + D.t("first_blood") : ""), "correct");
+          show(D.t(r.data.first_blood ? "correct_first_blood" : "correct", { points: r.data.points }), "correct");
           input.value = "";
         } else if (r.status === 200 && r.data.result === "already_solved") {
           show(D.t("already_solved"), "correct");
         } else if (r.status === 200) {
-          let text = D.t("incorrect");
-          if (r.data.message) text += " " + r.data.message;
+          /* A right answer that does not finish the challenge yet says so in its own sentence. */
+          const said = [r.data.message || D.t("incorrect")];
           if (r.data.attempts_left === 0) {
             /* Used up: the form says so and stops offering an answer the server would refuse. */
-            show(text + " " + D.t("no_attempts_left"), "incorrect");
+            show(D.sentences(said.concat(D.t("no_attempts_left"))), "incorrect");
             input.disabled = true;
             button.disabled = true;
             const left = document.getElementById("attempts-left");
@@ -54,10 +54,10 @@
             return;
           }
           if (typeof r.data.attempts_left === "number") {
-            text += " " + D.t("attempts_left", { n: r.data.attempts_left });
+            said.push(D.t("attempts_left", { n: r.data.attempts_left }));
             refreshAttemptsLeft();
           }
-          show(text, "incorrect");
+          show(D.sentences(said), "incorrect");
           input.select();
         } else if (r.status === 429) {
           wait(parseInt(r.headers.get("Retry-After") || "60", 10), button);
@@ -166,7 +166,7 @@
       else if (notice.kind === "graded") D.toast(D.t("report_graded", { name: name, points: notice.points }), "ok");
       else if (notice.kind === "report_filed") D.toast(D.t("report_filed", { name: name, version: notice.version }), "info");
       else if (notice.kind === "report_returned") D.toast(D.t("report_returned", { name: name, note: notice.note }), "error");
-      else if (notice.kind === "award") D.toast(D.t("award", { value: (notice.value > 0 ? "+" : "") + notice.value, reason: notice.reason }), "info");
+      else if (notice.kind === "award") D.toast(D.t("award", { points: notice.value, value: (notice.value > 0 ? "+" : "\u2212") + Math.abs(notice.value), reason: notice.reason }), "info");
       else if (notice.kind === "deduction") D.toast(D.t("deduction", { points: notice.points, reason: notice.reason }), "error");
       else if (notice.kind === "deduction_void") D.toast(D.t("deduction_void", { points: notice.points, void_reason: notice.void_reason }), "info");
       else if (notice.kind === "detection") D.toast(D.t("detection_" + notice.status, notice), notice.status === "accepted" ? "ok" : "info");

@@ -56,8 +56,9 @@ def test_backup_while_serving_then_restore_into_an_empty_instance(server: Any, s
     assert "restored from" in out.stdout
     assert standings(fresh) == before
     original_files = stored_files(server.instance)
-    demo_files = {hashlib.sha256(p.read_bytes()).hexdigest() for p in DEMO.glob("*/*/files/*")}
-    assert set(original_files.values()) == demo_files  # every demo attachment (stored by content)
+    demo_files = {hashlib.sha256(p.read_bytes()).hexdigest()
+                  for p in [*DEMO.glob("*/*/files/*"), *DEMO.glob("checkers/*")]}
+    assert set(original_files.values()) == demo_files  # every demo attachment and checker (stored by content)
     assert stored_files(fresh.instance) == original_files
 
     # A zip that is not a backup (here: the demo pack itself) is refused and changes nothing.

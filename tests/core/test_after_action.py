@@ -105,7 +105,7 @@ def _numbers(html: str) -> dict[str, Any]:
 
 def test_the_after_action_equals_the_board_for_every_team(client: Any, played: dict[str, Any]) -> None:
     board = _board(client)
-    assert board[played["teams"]["blue"]]["breakdown"] == {"flags": 115, "reports": 0, "deductions": 30}
+    assert board[played["teams"]["blue"]]["breakdown"] == {"flags": 115, "reports": 0, "deductions": 30, "availability": 0}
     pages = {played["teams"][who]: played["members"][who].get("/team/after-action") for who in ("blue", "green")}
     for team_id, row in board.items():
         for page in (pages[team_id], played["admin"].get(f"/console/teams/{team_id}/after-action")):

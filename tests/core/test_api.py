@@ -200,7 +200,7 @@ def test_scheduled_challenge_is_403_until_released(services: Any, client: Any, i
     team_id, headers = team_a
     names = {c["name"] for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}
     assert {"Later Tower", "Inject Hall"}.isdisjoint(names)
-    assert {"Open Door", "Second Door", "Count", "Curve", "Locked Room"} <= names
+    assert {"Open Door", "Second Door", "Count", "Curve"} <= names and "Locked Room" not in names   # locked: as CTFd
     for name in ("Later Tower", "Inject Hall"):
         assert is_error(client.get(f"/api/v1/challenges/{ids[name]}", headers=headers), 403)
         assert is_error(post(client, ids[name], FLAGS[name], headers), 403)
@@ -363,12 +363,14 @@ def test_prerequisites(services: Any, client: Any, ids: dict[str, int], team_a: 
     _, headers = team_a
     locked = ids["Locked Room"]
     listed = {c["name"]: c for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}
-    assert listed["Locked Room"]["locked"] is True
+    assert "Locked Room" not in listed and locked not in {c["id"] for c in listed.values()}   # hidden, as CTFd
     assert is_error(client.get(f"/api/v1/challenges/{locked}", headers=headers), 403)
     assert is_error(post(client, locked, FLAGS["Locked Room"], headers), 403)
     assert count(services, Submission) == 0
     assert post(client, ids["Open Door"], FLAGS["Open Door"], headers).get_json()["result"] == "correct"
     assert client.get(f"/api/v1/challenges/{locked}", headers=headers).status_code == 200
+    listed = {c["name"]: c for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}
+    assert listed["Locked Room"]["locked"] is False and listed["Locked Room"]["value"] == 200
     assert post(client, locked, FLAGS["Locked Room"], headers).get_json()["result"] == "correct"
 
 

@@ -95,7 +95,8 @@ def test_the_audit_covers_every_table_the_ledger_counts_points_from(services: An
     finally:
         event.remove(engine, "before_cursor_execute", listen)
     tables = set(re.findall(r"\b(?:FROM|JOIN) (\w+)", " ".join(read)))
-    # who, which terms, which challenge, when a detection was accepted: no points of their own (a refund's
-    # points are the deduction row's ``refunded_points``, which the audit covers)
-    lookups = {"drill", "team", "challenge", "hint", "detection"}
+    # who, which terms, which challenge, when a detection was accepted, which rounds of service checks
+    # were excluded: no points of their own (a refund's points are the deduction row's
+    # ``refunded_points``, which the audit covers; excluding a round is an organizer's audited action)
+    lookups = {"drill", "team", "challenge", "hint", "detection", "service_round"}
     assert tables - lookups == set(audit.SCORE_ROWS) == {t.__tablename__ for t in ledger.TABLES}

@@ -1,7 +1,6 @@
 """Simultaneous correct answers from one team count once: over HTTP (SQLite) and on PostgreSQL."""
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 import uuid
@@ -18,9 +17,9 @@ from helpers import eventually, load_pack
 from sqlalchemy import create_engine, func, select, text
 
 from scoreboard import create_app
-from scoreboard.drill import accounts, organizer
+from scoreboard.drill import accounts, audit, organizer
 from scoreboard.store.config import Settings
-from scoreboard.store.models import Base, Solve, Submission
+from scoreboard.store.models import Base, Event, Solve, Submission, utcnow
 
 ANSWERS = {"Web Server Intrusion": "203.0.113.77", "Beacon Home": "198.51.100.172"}
 
@@ -84,23 +83,18 @@ def test_same_correct_answer_at_once_over_http(shared_server: Any, server_servic
 PACK = {"a/challenge.yml": "name: Race\nvalue: 100\nflags: ['DRILL{race}']\n"}
 
 
-def _driver_url(url: str) -> str:
-    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
-
-
 @pytest.fixture
 def pg_app(postgres_url: str, tmp_path: Path) -> Any:
-    base = _driver_url(postgres_url)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     name = f"drillboard_test_{uuid.uuid4().hex[:12]}"
     created = False
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         created = True
-        url = base.rsplit("/", 1)[0] + "/" + name
+        url = postgres_url.rsplit("/", 1)[0] + "/" + name
     except Exception:  # noqa: BLE001 - no CREATEDB privilege: use a clean schema in the given database
-        url = base
+        url = postgres_url
         Base.metadata.drop_all(admin)
     application = create_app(Settings(instance=tmp_path / "pg-instance", secret_key="pg-test", database_url=url,
                                       tick_seconds=0.2))
@@ -142,3 +136,84 @@ def test_same_correct_answer_at_once_on_postgres(pg_app: Any, make_pack: Any, th
         assert session.scalar(select(func.count()).select_from(Solve).where(Solve.team_id == team_id)) == 1
         verdicts = Counter(session.scalars(select(Submission.verdict).where(Submission.team_id == team_id)))
     assert verdicts == Counter({"correct": 1, "already_solved": threads - 1})
+
+
+MANY = {f"m{i}/challenge.yml": f"name: Many {i}\nvalue: 100\nflags: ['DRILL{{many{i}}}']\n" for i in range(4)}
+
+
+@pytest.mark.postgres
+def test_many_writers_at_once_give_a_gap_free_stream_on_postgres(pg_app: Any, make_pack: Any) -> None:
+    """Answers committed at once by many threads (no lock is held across a writer's work): every
+    solve has one event, observers read seq 1, 2, 3, … without a gap or a repeat, and the audit
+    chain, linked after the commits, holds."""
+    services = pg_app.extensions["drillboard"]
+    load_pack(services, make_pack({}, files=MANY))
+    with services.database.session() as session:
+        teams = [organizer.create_team(session, f"Writers {i}", "KZ", "test") for i in range(12)]
+        tokens = [accounts.new_token(session, team=team) for team in teams]
+    services.live.pump.drain()
+    seen: list[Any] = []
+    services.live.pump.listeners.append(seen.extend)  # what this process's observers are sent, in order
+    client = pg_app.test_client()
+    headers = {"Authorization": f"Bearer {tokens[0]}"}
+    ids = [c["id"] for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]]
+    jobs = [(token, cid, i) for token in tokens for i, cid in enumerate(ids)]
+
+    def answer(n: int) -> list[int]:
+        """Team n answers every challenge, each team in another order: every challenge is answered
+        by several teams at once (the pool holds 30 connections; each thread may use two)."""
+        token, statuses = tokens[n], []
+        client = pg_app.test_client()
+        for i in (ids.index(cid) for cid in ids[n % len(ids):] + ids[:n % len(ids)]):
+            for answer in ("nope", f"DRILL{{many{i}}}"):
+                statuses.append(client.post(f"/api/v1/challenges/{ids[i]}/attempts", json={"answer": answer},
+                                            headers={"Authorization": f"Bearer {token}"}).status_code)
+        return statuses
+
+    assert fire(len(tokens), answer) == [[200] * 2 * len(ids)] * len(tokens)
+    services.live.pump.drain()
+    solves = [row for row in seen if row.kind == "solve"]
+    assert len(solves) == len(jobs)
+    assert len({(row.payload["team_id"], row.payload["challenge_id"]) for row in solves}) == len(jobs)
+    seqs = [row.seq for row in seen if row.seq is not None]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert all(row.payload["seq"] == row.seq for row in seen if row.seq is not None)
+    assert [row.pos for row in seen] == sorted(row.pos for row in seen)
+    with services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.pos.is_(None))) == 0
+        stored = session.scalars(select(Event.seq).where(Event.seq.is_not(None)).order_by(Event.seq)).all()
+        assert stored == list(range(1, len(stored) + 1))
+        assert audit.verify(session) == []
+        firsts = Counter(row.payload["challenge_id"] for row in solves if row.payload["first_blood"])
+    assert firsts == Counter(ids)  # exactly one first blood per challenge
+
+
+@pytest.mark.postgres
+def test_a_slow_writer_holds_up_no_answer_on_postgres(pg_app: Any, make_pack: Any) -> None:
+    """An organizer's award written but not yet committed (a worker busy elsewhere between its
+    statements) does not make a team's answer wait: nothing orders the two but their commits. Its
+    event, once committed, follows the answer's in the stream."""
+    services = pg_app.extensions["drillboard"]
+    load_pack(services, make_pack({}, files=PACK))
+    with services.database.session() as session:
+        teams = [organizer.create_team(session, f"Patient {i}", "KZ", "test") for i in range(2)]
+        token, other = accounts.new_token(session, team=teams[0]), teams[1].id
+    headers = {"Authorization": f"Bearer {token}"}
+    client = pg_app.test_client()
+    cid = client.get("/api/v1/challenges", headers=headers).get_json()["challenges"][0]["id"]
+    slow = services.database.sessions()
+    try:
+        organizer.award(slow, other, 5, "held open", utcnow(), None)
+        answered: list[Any] = []
+        thread = threading.Thread(target=lambda: answered.append(client.post(
+            f"/api/v1/challenges/{cid}/attempts", json={"answer": "DRILL{race}"}, headers=headers)))
+        thread.start()
+        thread.join(30)
+        assert answered and answered[0].get_json()["result"] == "correct"
+        slow.commit()
+    finally:
+        slow.close()
+        thread.join(30)
+    with services.database.session() as session:
+        kinds = session.scalars(select(Event.kind).where(Event.seq.is_not(None)).order_by(Event.seq)).all()
+    assert kinds.index("solve") < kinds.index("award")

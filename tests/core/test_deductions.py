@@ -83,7 +83,7 @@ def test_the_red_team_records_a_deduction_the_board_shows_it(services: Any, clie
         assert session.scalar(select(AuditEntry.actor).where(AuditEntry.subject == "deduction")) == "mallory"
     standing = _standing(client, drill["blue"], lambda r: r["score"] == 70)
     assert standing["score"] == 70
-    assert standing["breakdown"] == {"flags": 100, "reports": 0, "deductions": 30}
+    assert standing["breakdown"] == {"flags": 100, "reports": 0, "deductions": 30, "availability": 0}
     page = client.get("/board").get_data(as_text=True)
     assert "domain admin via phishing" in page and 'class="standings with-breakdown"' in page
     snapshot = services.cache.snapshot().as_dict()
@@ -178,7 +178,7 @@ def test_weights_make_the_score_and_the_exports_carry_breakdown_and_weights(serv
         report = results.team_report(session, drill["blue"])
     assert exported["weights"] == {"flags": 50, "reports": 30, "deductions": 20}
     blue = next(r for r in exported["standings"] if r["team_id"] == drill["blue"])
-    assert blue["score"] == 40 and blue["breakdown"] == {"flags": 100, "reports": 0, "deductions": 50}
+    assert blue["score"] == 40 and blue["breakdown"] == {"flags": 100, "reports": 0, "deductions": 50, "availability": 0}
     line = next(r for r in rows if r["team"] == "Blue Cell")
     assert (line["score"], line["flags"], line["reports"], line["deductions"]) == ("40", "100", "0", "50")
     assert (line["flags_weight"], line["reports_weight"], line["deductions_weight"]) == ("50", "30", "20")

@@ -97,7 +97,7 @@ def test_marking_read_is_per_team_and_shown_in_the_nav(app: Any, services: Any, 
             announcements.announce(session, title, "", utcnow(), None)
     member = _logged_in(app, "alpha-member")
     nav = member.get("/challenges").get_data(as_text=True)
-    assert re.search(r'id="inbox-count"><span class="sr-only">, unread:</span> <span class="n">3</span>', nav)
+    assert re.search(r'id="inbox-count"><span class="sr-only">Unread messages</span> <span class="n">3</span>', nav)
     first = _inbox(client, drill.tokens["Alpha"])[-1]["id"]
     marked = client.post("/api/v1/inbox/read", json={"ids": [first, 999999, "x"]}, headers=drill.tokens["Alpha"])
     assert marked.get_json() == {"marked": 1, "unread": 2}

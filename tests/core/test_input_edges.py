@@ -204,19 +204,35 @@ def test_a_pack_file_name_with_a_control_character_is_a_problem(make_pack: Any) 
 
 
 def _disk_full_after(monkeypatch: Any, good_writes: int) -> None:
-    """The disk fills after ``good_writes`` files: the next write stops half-way with ENOSPC."""
-    original = Path.write_bytes
-    written = []
+    """The disk fills after ``good_writes`` stored files: the next one's write stops half-way with
+    ENOSPC (stored files are written to a ``.part`` name, then renamed)."""
+    original = Path.open
+    written: list[Path] = []
 
-    def write_bytes(self: Path, data: bytes) -> int:
-        if len(written) >= good_writes:
-            with self.open("wb") as handle:
-                handle.write(data[: len(data) // 2])
+    class Full:
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def write(self, data: bytes) -> int:
+            self.handle.write(data[: len(data) // 2])
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(self)
-        return original(self, data)
 
-    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            self.handle.close()
+
+    def open_(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = original(self, mode, *args, **kwargs)
+        if mode != "wb" or not self.name.endswith(".part"):
+            return handle
+        if len(written) >= good_writes:
+            return Full(handle)
+        written.append(self)
+        return handle
+
+    monkeypatch.setattr(Path, "open", open_)
 
 
 def test_a_full_disk_is_a_503_and_leaves_no_file_or_row(client: Any, services: Any, ids: dict[str, int],

@@ -49,10 +49,10 @@ def report_task(**extra: Any) -> str:
 
 
 @pytest.mark.parametrize(("levels", "message"), [
-    (["{points: 11, descriptor: Too much}"], "'points' must be a whole number from 0 to 10"),
-    (["{points: 5, descriptor: Half}", "{points: 5, descriptor: Also half}"], "two levels give 5 points"),
+    (["{points: 11, descriptor: Too much}"], "'levels.points' must be a whole number from 0 to 10"),
+    (["{points: 5, descriptor: Half}", "{points: 5, descriptor: Also half}"], "two levels have 'points: 5'"),
     (["{points: 5, descriptor: '  '}"], "a level needs a 'descriptor'"),
-    (["{points: -1, descriptor: Below}"], "'points' must be a whole number from 0 to 10"),
+    (["{points: -1, descriptor: Below}"], "'levels.points' must be a whole number from 0 to 10"),
     (["just text"], "each level must be a mapping"),
 ])
 def test_wrong_levels_are_problems_with_their_line(make_pack: Any, levels: list[str], message: str) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from scoreboard.store import migrate
@@ -26,20 +26,15 @@ FIXTURES = ROOT / "tests" / "fixtures"
 OLD_STANDINGS = json.loads((FIXTURES / "drillboard-0.1.0.standings.json").read_text())
 
 
-def _driver_url(url: str) -> str:
-    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
-
-
 @pytest.fixture
 def pg_database(postgres_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database (dropped afterwards)."""
-    base = _driver_url(postgres_url)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     name = f"drillboard_mig_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield base.rsplit("/", 1)[0] + "/" + name
+        yield postgres_url.rsplit("/", 1)[0] + "/" + name
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -72,6 +67,17 @@ def test_migration_head_equals_the_models_on_sqlite(tmp_path: Path) -> None:
 def test_migration_head_equals_the_models_on_postgres(pg_database: str) -> None:
     _upgrade_by_migrations_only(pg_database)
     assert _differences(pg_database) == []
+
+
+def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    """Every process start compares the database with ``migrate.head()``, which reads the files'
+    headers instead of importing Alembic: it must name the revision Alembic would upgrade to."""
+    assert migrate.head() == ScriptDirectory.from_config(migrate.config()).get_current_head()
+    extra = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, extra)
+    (extra / "versions" / "9999_next.py").write_text(
+        f'revision = "9999_next"\ndown_revision = "{migrate.head()}"\n')
+    assert migrate.head(extra) == ScriptDirectory(str(extra)).get_current_head() == "9999_next"
 
 
 def test_new_database_is_created_at_head(tmp_path: Path) -> None:
@@ -129,7 +135,7 @@ def _check_upgraded(url: str, before: Rows, tmp_path: Path, output: str) -> None
     exported = json.loads(_drill(url, tmp_path, "export", "--format", "json").stdout)["standings"]
     assert [{k: v for k, v in row.items() if k != "breakdown"} for row in exported] == OLD_STANDINGS, \
         "the upgraded drill ranks differently"
-    assert all(row["breakdown"] == {"flags": row["score"], "reports": 0, "deductions": 0} for row in exported)
+    assert all(row["breakdown"] == {"flags": row["score"], "reports": 0, "deductions": 0, "availability": 0} for row in exported)
     assert "up to date" in _drill(url, tmp_path, "init-db").stdout
     # The old, unkeyed audit entries were sealed into the keyed chain, every old solve covered.
     assert "audit log intact" in _drill(url, tmp_path, "audit-verify").stdout

@@ -78,19 +78,19 @@ def test_bad_phases_are_refused_with_file_and_line(make_pack: Any) -> None:
         "c/challenge.yml": "name: C\ntype: report\nrubric:\n  - {criterion: C, points: 5}\nlate: sometimes\n",
     })
     assert found == [
-        "pack.yml:3: phase 'id' must be lowercase letters, digits, - or _ (at most 100), not 'Bad Id'",
-        "pack.yml:4: phase 'two': use only one of opens_at, opens_after",
+        "pack.yml:3: a phase's 'id' must be lowercase letters, digits, - or _ (at most 100), not 'Bad Id'",
+        "pack.yml:4: the phase 'two': use only one of 'opens_at', 'opens_after'",
         "pack.yml:6: two phases have the id 'three' (also on line 5)",
-        "pack.yml:7: phase 'four' needs a 'title'",
+        "pack.yml:7: the phase 'four' needs a 'title'",
         "b/challenge.yml:6: 'late.penalty_percent' must be a whole number from 1 to 100, not 0",
-        "c/challenge.yml:5: 'late' must be refuse or {penalty_percent: N, per_minutes: M}, not 'sometimes'",
-        "a/challenge.yml:4: phase 'thre' names no phase (did you mean 'three'?); pack.yml's phases are three",
+        "c/challenge.yml:5: 'late' must be 'refuse' or {penalty_percent: N, per_minutes: M}, not 'sometimes'",
+        "a/challenge.yml:4: the phase 'thre' names no phase (did you mean 'three'?); pack.yml's phases are 'three'",
     ], found
 
 
 def test_a_phase_on_a_challenge_needs_phases_in_the_pack(make_pack: Any) -> None:
     found = problems_of(make_pack, {"a/challenge.yml": "name: A\nvalue: 1\nflags: [x]\nphase: inject\n"})
-    assert found == ["a/challenge.yml:4: phase 'inject' names no phase; pack.yml lists no 'phases'"]
+    assert found == ["a/challenge.yml:4: the phase 'inject' names no phase: pack.yml lists no 'phases'"]
 
 
 def test_the_dry_run_shows_the_phases_and_a_phase_pack_waits_for_startex(services: Any, make_pack: Any) -> None:
@@ -139,9 +139,12 @@ def test_held_content_is_404_and_absent_until_its_phase_opens_by_the_cli(app: An
     with services.database.session() as session:
         kinds = [(e.kind, e.payload.get("id") or e.payload.get("challenge"))
                  for e in session.scalars(select(Event).where(Event.seq.is_not(None)).order_by(Event.seq))]
-    # The phase event first, then its challenges' releases; nothing of the phase was released before.
+        titles = [e.payload["title"] for e in session.scalars(select(Event).where(Event.kind == "announcement"))]
+    # The phase event first, its announcement (the inject, in every inbox), then its challenges'
+    # releases; nothing of the phase was released before.
     at = kinds.index(("phase", "inject"))
-    assert set(kinds[at + 1:at + 3]) == {("release", "Held flag"), ("release", "Ministry report")}
+    assert kinds[at + 1][0] == "announcement" and titles[-1] == "Inject"
+    assert set(kinds[at + 2:at + 4]) == {("release", "Held flag"), ("release", "Ministry report")}
     assert ("release", "Held flag") not in kinds[:at]
     again = runner.invoke(args=["drill", "phase", "open", "inject"])
     assert again.exit_code == 1 and "already open" in again.output

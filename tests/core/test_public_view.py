@@ -122,7 +122,7 @@ def test_setting_the_end_in_the_past_is_said_by_the_cli_and_the_console(app: Any
 
 def test_the_end_rule_is_documented() -> None:
     design = (ROOT_DIR / "docs" / "design.md").read_text()
-    assert "ends_at" in design and "stream lock" in design
+    assert "ends_at" in design and "the clock's lock" in design
 
 
 # --- names that look alike in one case ---------------------------------------------------------------

@@ -112,7 +112,7 @@ def _count(services: Any, model: type) -> int:
     ({"objectives": [{"id": "a", "title": "t", "category": "c", "points": 5},
                      {"id": "a", "title": "u", "category": "c", "points": 6}]}, 6, "appears twice"),
     ({"objectives": [{"id": "a", "title": "t", "category": "c", "points": 5, "translations": {"fr": {"title": "x"}}}]},
-     7, "translation language"),
+     7, "translation's language"),
     ({"objectives": [], "detection": {"window_minutes": 0}}, 3, "detection.window_minutes"),
     ({"objectives": [], "detection": {"refund_percent": 101}}, 3, "detection.refund_percent"),
     ("objectives: 5\n", 1, "'objectives' must be a list"),

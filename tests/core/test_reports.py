@@ -90,14 +90,14 @@ def test_report_task_mistakes_are_problems_with_file_and_line(make_pack: Any) ->
         "d/challenge.yml": "name: D\ntype: report\nrubric:\n  - {criterion: One, points: 5}\ndeadline: tomorrow\n",
     })
     expected = [
-        "pack.yml:2: 'second_marker' must be one of average, lead, not 'both'",
-        "pack.yml:3: 'release_grades' must be one of immediate, manual, not 'later'",
+        "pack.yml:2: 'second_marker' must be one of 'average', 'lead', not 'both'",
+        "pack.yml:3: 'release_grades' must be one of 'immediate', 'manual', not 'later'",
         "pack.yml:4: 'weights' must add up to 100, not 80",
         "a/challenge.yml:4: a report task takes no 'flags'",
-        "a/challenge.yml:3: 'value' is 10 but the rubric's points sum to 5",
+        "a/challenge.yml:3: 'value' is 10 but the rubric's points add up to 5",
         "b/challenge.yml:1: a report task needs a 'rubric'",
-        "c/challenge.yml:4: rubric 'points' must be a whole number from 1 to 100000, not 0",
-        "c/challenge.yml:6: use only one of deadline, deadline_after",
+        "c/challenge.yml:4: 'rubric.points' must be a whole number from 1 to 100000, not 0",
+        "c/challenge.yml:6: use only one of 'deadline', 'deadline_after'",
         "d/challenge.yml:5: 'deadline'",
     ]
     for start in expected:

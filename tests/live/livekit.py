@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import engineio
 import requests
 import socketio
 import yaml
-from helpers import PASSWORD, csrf_from
+from helpers import PASSWORD, csrf_from, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "challenges" / "drill-demo"
@@ -71,9 +73,19 @@ class _EngineInOrder(engineio.Client):
     other in the client (the "seqs 60, 62, 61" of a busy machine). Observers must see what
     the server sent, in the order it sent it: handle each message in the read loop."""
 
+    source: str | None = None  # connect from this local address (a client of its own to a proxy)
+
     def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
         kwargs["run_async"] = False
         return super()._trigger_event(event, *args, **kwargs)
+
+    def _connect_websocket(self, url: str, headers: dict, engineio_path: str) -> Any:
+        if self.source:  # websocket-client takes a connected socket: one from our address, each time
+            target = urllib.parse.urlsplit(url)
+            sock = socket.create_connection((target.hostname, target.port or 80), timeout=10,
+                                            source_address=(self.source, 0))
+            self.websocket_extra_options["socket"] = sock
+        return super()._connect_websocket(url, headers, engineio_path)
 
 
 class _InOrderClient(socketio.Client):
@@ -84,11 +96,16 @@ class _InOrderClient(socketio.Client):
 class LiveClient:
     """A python-socketio client on /live that records every event it receives, in order."""
 
-    def __init__(self, base_url: str, cookie: str | None = None, label: str = "observer") -> None:
+    def __init__(self, base_url: str, cookie: str | None = None, label: str = "observer", source: str | None = None,
+                 reconnect: bool = False) -> None:
+        """``source``: the local address to connect from; ``reconnect``: come back after the server
+        goes away, as the board's page does (a new ``snapshot`` follows)."""
         self.label = label
         self.events: list[tuple[str, Any]] = []
         self._cond = threading.Condition()
-        self.sio = _InOrderClient(reconnection=False)
+        self.sio = _InOrderClient(reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=1,
+                                  randomization_factor=0)
+        self.sio.eio.source = source
         self.sio.on("*", self._record, namespace=NAMESPACE)
         headers = {"Cookie": cookie} if cookie else {}
         self.sio.connect(base_url, namespaces=[NAMESPACE], transports=["websocket"], headers=headers,
@@ -241,6 +258,12 @@ def max_seq(srv: Any) -> int:
         return connection.execute("SELECT COALESCE(MAX(seq), 0) FROM event").fetchone()[0]
     finally:
         connection.close()
+
+
+def heard_everything(client: LiveClient, srv: Any, timeout: float = 5.0) -> int:
+    """Wait until ``client`` has every event the server stored (its last seq is the newest); that seq."""
+    return wait_until(lambda: client.last_seq() >= max_seq(srv) and client.last_seq(), timeout,
+                      f"{client.label} to hear every stored event")
 
 
 def scoreboard(base_url: str) -> dict[str, Any]:

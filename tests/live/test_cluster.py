@@ -43,15 +43,12 @@ def write_pack(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    postgres, redis_url = os.environ.get("DRILLBOARD_TEST_POSTGRES_URL"), os.environ.get("DRILLBOARD_TEST_REDIS_URL")
-    if not postgres or not redis_url:
-        pytest.skip("DRILLBOARD_TEST_POSTGRES_URL and DRILLBOARD_TEST_REDIS_URL are not both set")
+def running(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str) -> Iterator[Cluster]:
     try:
         find_nginx()
     except ClusterError:
         pytest.skip(f"nginx is not installed ({INSTALL_NGINX})")
-    database = make_url(postgres).set(drivername="postgresql+psycopg", database=f"drillboard_cluster_{uuid.uuid4().hex[:10]}")
+    database = make_url(postgres_url).set(drivername="postgresql+psycopg", database=f"drillboard_cluster_{uuid.uuid4().hex[:10]}")
     with cluster(2, database_url=database.render_as_string(hide_password=False), redis_url=redis_url,
                  instance=tmp_path_factory.mktemp("cluster") / "instance", fresh=True, drop=True,
                  env={"DRILLBOARD_ATTEMPT_LIMIT": str(LIMIT)}) as started:

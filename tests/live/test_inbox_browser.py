@@ -45,6 +45,8 @@ def test_a_question_answered_privately_then_one_published(shared_server: Any, br
         a.fill("#ask-form textarea[name=question]", "Is the beacon's port in scope?")
         a.click("#ask-form button[type=submit]")
         expect(a.locator("#team-questions")).to_contain_text("waiting for an answer")
+        b.goto(base + "/inbox")  # India reads what it has (STARTEX's inject): only new messages count below
+        expect(b.locator("#inbox-list li.message").first).to_be_visible()
         a.goto(base + "/challenges")
         b.goto(base + "/challenges")
         _live(a)

@@ -110,7 +110,11 @@ def test_the_connection_after_the_cap_from_one_address_is_refused_and_closed(cap
     while extra.poll().status_code == 200 and "1" not in extra.received:
         pass
     assert not extra.events("snapshot")
-    assert not any(p.startswith("40/live,") for p in extra.received), extra.received
+    # The server accepts every connect at once (always_connect: the snapshot goes out from the
+    # handler), so a refusal is either the closed transport alone or "40" followed by "41": the
+    # client may read the two packets if it polls before the transport is closed.
+    opened = [p for p in extra.received if p.startswith("40/live,")]
+    assert not opened or any(p.startswith("41/live,") for p in extra.received), extra.received
 
     # A closed observer frees its place (its disconnect reaches the server in its own time).
     admitted[0].sio.disconnect()

@@ -61,8 +61,10 @@ def hall(shared_server: Any) -> Any:
     reply = requests.post(srv.base_url + "/api/v1/deductions", headers=admin_headers(srv), json={
         "team_id": team_id(srv, "Team India"), "points": 5, "reason": "phishing", "evidence": ""}, timeout=10)
     assert reply.status_code == 201, reply.text
+    # The board is rebuilt in the background: wait until it shows both the renames and the deduction.
     eventually(lambda: scoreboard(srv.base_url)["standings"],
-               lambda rows: any(r["team"] == LONG["Team Kazakhstan"] for r in rows), 10)
+               lambda rows: any(r["team"] == LONG["Team Kazakhstan"] for r in rows)
+               and any(r["team"] == "Team India" and r["breakdown"]["deductions"] == -5 for r in rows), 10)
     return srv
 
 

@@ -19,7 +19,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from docker.cluster import INSTALL_NGINX, ClusterError, find_nginx, free_port, nginx_config  # noqa: E402
+from helpers import free_port  # noqa: E402
+
+from docker.cluster import INSTALL_NGINX, ClusterError, find_nginx, nginx_config  # noqa: E402
 
 DOCKER_CONF = (ROOT / "docker" / "nginx.conf").read_text()
 

@@ -13,17 +13,11 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import http_login
+from helpers import free_port, http_login
 from livekit import ANSWERS, attempt, challenge_ids, scoreboard
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Redis:
@@ -52,7 +46,7 @@ class Redis:
 
 @pytest.fixture
 def private_redis() -> Iterator[Redis]:
-    redis = Redis(_free_port()).start()
+    redis = Redis(free_port()).start()
     yield redis
     redis.stop()
 
@@ -83,7 +77,7 @@ def test_losing_redis_loses_no_submission(server_factory: Callable[..., Any], pr
 
 def test_first_start_without_redis_still_gives_the_organizer_a_password(server_factory: Callable[..., Any],
                                                                          tmp_path: Path) -> None:
-    server = server_factory({"DRILLBOARD_REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"}).start()
+    server = server_factory({"DRILLBOARD_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}).start()
     first = server.first_run
     session, response = http_login(server.base_url, "admin", first["admin"]["password"])
     assert response.status_code == 302

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import wait_until
 from livekit import (
     ANSWERS,
     SNAPSHOT_KEYS,
@@ -24,6 +23,7 @@ from livekit import (
     assert_seq_strictly_increasing,
     attempt,
     challenge_ids,
+    heard_everything,
     join,
     leaked_flags,
     max_seq,
@@ -125,8 +125,7 @@ def test_snapshot_seq_equals_last_emitted_seq(shared_server: Any, live: Live) ->
     pakistan = join(shared_server, "Team Pakistan")
     pakistan.attempt(pakistan.challenge_ids()["Dead Drop Note"], ANSWERS["Dead Drop Note"])
     observer.wait("standings")
-    last = wait_until(lambda: observer.last_seq() == max_seq(shared_server) and observer.last_seq(), 5,
-                      "the observer to hear every stored event")
+    last = heard_everything(observer, shared_server)
 
     assert observer.resync()["seq"] == last, "the resync snapshot is older than events already received"
     assert live(shared_server.base_url, label="late observer").snapshot["seq"] == last
@@ -245,7 +244,7 @@ def test_relayed_cli_events_keep_seq_order_import_teams(shared_server: Any, live
     roster.write_text("name,country\nTeam Mongolia,MN\nTeam Nepal,NP\nTeam Oman,OM\n")
     shared_server.cli("import-teams", str(roster))
     observer.wait("team", lambda e: e["team"] == "Team Oman", timeout=4)
-    time.sleep(1.5)
+    heard_everything(observer, shared_server)
     assert_seq_strictly_increasing(observer)
 
 
@@ -308,7 +307,7 @@ def test_relayed_cli_events_keep_seq_order_reveal(server: Any, live: Live) -> No
     india.attempt(india.challenge_ids()["Ransom Note"], ANSWERS["Ransom Note"])
     server.cli("clock", "end")
     observer.wait("standings", lambda e: any(r["team"] == "Team India" for r in e["standings"]), timeout=4)
-    time.sleep(1.5)
+    heard_everything(observer, server)
     assert_seq_strictly_increasing(observer)
 
 
@@ -338,7 +337,7 @@ def test_concurrent_committers_keep_seq_gapless_and_ordered(server: Any, live: L
             future.result()
     assert results.count("correct") == len(work)
     for observer in observers:
-        observer.wait("standings", lambda e, o=observer: o.last_seq() >= max_seq(server), timeout=10)
+        heard_everything(observer, server, timeout=10)
     time.sleep(0.5)
     for observer in observers:
         seqs = [event["seq"] for _, event in observer.public()]

@@ -1,12 +1,13 @@
 """The data model, owned by Alembic; one module per part of the drill, all importable from here.
 
-Times are stored in UTC. Every public change is also an ``Event`` row whose id is the ``seq``
+Times are stored in UTC. Every public change is also an ``Event`` row carrying the ``seq``
 observers see, so the board at any minute can be rebuilt from the table. Nothing here is
 SQLite-only.
 """
 from __future__ import annotations
 
 from scoreboard.store.models.base import Base, UTCDateTime, utcnow
+from scoreboard.store.models.blob import CHUNK, Blob, BlobChunk
 from scoreboard.store.models.content import Answer, Challenge, Drill, File, Hint, Pack, PackLoad
 from scoreboard.store.models.exercise import Deduction, Grade, Mark, Report, ReportFile, RevealProgress, counting_points
 from scoreboard.store.models.inbox import Clarification, InboxMessage, InboxRead
@@ -25,6 +26,7 @@ from scoreboard.store.models.play import (
 )
 from scoreboard.store.models.record import AuditEntry, AuditHead, BoardState, Event
 from scoreboard.store.models.redteam import Appeal, Detection, Objective
+from scoreboard.store.models.services import Service, ServiceCheck, ServiceHost, ServiceRound
 
 __all__ = [
     "utcnow",
@@ -65,4 +67,11 @@ __all__ = [
     "Clarification",
     "InboxMessage",
     "InboxRead",
+    "Service",
+    "ServiceHost",
+    "ServiceRound",
+    "ServiceCheck",
+    "Blob",
+    "BlobChunk",
+    "CHUNK",
 ]

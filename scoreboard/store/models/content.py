@@ -47,6 +47,9 @@ class Drill(Base):
     # the attack, and what share of the points an accepted detection gives back.
     detection_window_minutes: Mapped[int] = mapped_column(default=60)
     detection_refund_percent: Mapped[int] = mapped_column(default=50)
+    # services.yml: seconds between rounds of service checks; when an organizer paused them.
+    round_seconds: Mapped[int] = mapped_column(default=60)
+    checks_paused_at: Mapped[datetime | None]
 
 
 class Pack(Base):
@@ -125,6 +128,9 @@ class Challenge(Base):
     # Report tasks after the deadline: None refuses; {"penalty_percent", "per_minutes"} accepts, late.
     late: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     guide: Mapped[str] = mapped_column(Text, default="")  # Markdown for judges only, never for teams
+    # challenge.yml's ``id:``: when a pack gives one, it and not the name says which row a reload
+    # updates (a renamed challenge keeps its solves).
+    key: Mapped[str | None] = mapped_column(String(100))
 
     pack: Mapped[Pack] = relationship(back_populates="challenges")
     answers: Mapped[list[Answer]] = relationship(

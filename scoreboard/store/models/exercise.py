@@ -104,6 +104,8 @@ class Deduction(Base):
     # the score counts ``points - refunded_points`` (``counting_points`` below).
     objective_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"))
     refunded_points: Mapped[int] = mapped_column(default=0)
+    # The defended service the attack took down, when the red team names one.
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
 
 
 def counting_points(deduction: Any) -> Any:

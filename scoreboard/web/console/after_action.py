@@ -11,6 +11,7 @@ from scoreboard.board import after_action, standings
 from scoreboard.store.db import find
 from scoreboard.store.models import Team, utcnow
 from scoreboard.web import after_action as view
+from scoreboard.web import service_views
 from scoreboard.web.context import db
 
 bp = Blueprint("after_action", __name__)
@@ -19,8 +20,8 @@ bp = Blueprint("after_action", __name__)
 @bp.get("/after-action")
 def drill() -> Any:
     board = standings.charted(db()).standings
-    return render_template("console/after_action.html", **view.drill_view(after_action.drill_record(db(), board,
-                                                                                                   utcnow())))
+    return render_template("console/after_action.html", **view.drill_view(after_action.drill_record(db(), board, utcnow())),
+                           **service_views.after_action(None, utcnow()))
 
 
 @bp.get("/teams/<int:team_id>/after-action")
@@ -30,4 +31,4 @@ def team(team_id: int) -> Any:
     board = standings.charted(db()).standings
     record = after_action.team_record(db(), team_id, board)
     return render_template("after_action.html", frozen=False, console=True,
-                           **view.team_view(record, len(board), utcnow()))
+                           **view.team_view(record, len(board), utcnow()), **service_views.after_action(team_id, utcnow()))

@@ -96,6 +96,13 @@ def _pack_source(form: dict[str, Any]) -> Path:
     return Path(folder)
 
 
+def _load_options(form: Any) -> dict[str, Any]:
+    """The upload form's choices, as ``drill load-pack``'s options: --pack, --file-name, --merge, --yes."""
+    return {"pack_id": (form.get("pack_id") or "").strip() or None,
+            "file_name": (form.get("file_name") or "").strip() or None,
+            "merge": form.get("merge") == "1", "confirmed": form.get("yes") == "1"}
+
+
 @bp.get("/packs")
 def pack_list() -> Any:
     session = db()
@@ -116,7 +123,7 @@ def pack_check() -> Any:
         upload.save(_uploads() / f"{form['upload_id']}.zip")
     try:
         diff = packs.load(db(), _pack_source(form), services().settings.files_dir, dry_run=True,
-                          max_unpacked=services().settings.max_pack_unpacked_bytes)
+                          max_unpacked=services().settings.max_pack_unpacked_bytes, **_load_options(form))
     except packs.PackError as err:
         return _findings(err, form)
     finally:
@@ -129,7 +136,11 @@ def pack_apply() -> Any:
     refusals.back_to("console.pack_list")
     try:
         diff = packs.load(db(), _pack_source(request.form), services().settings.files_dir, actor_id=actor().user_id,
-                          max_unpacked=services().settings.max_pack_unpacked_bytes)
+                          max_unpacked=services().settings.max_pack_unpacked_bytes, **_load_options(request.form))
+    except packs.Unconfirmed as err:
+        db().rollback()  # solves at stake and no confirmation: the check page again, with its question
+        return render_template("console/pack_check.html", problems=[], warnings=err.diff.warnings, diff=err.diff,
+                               form=request.form), 409
     except packs.PackError as err:
         return _findings(err, request.form)
     organizer.audit_pack(db(), actor_label(), diff)
@@ -141,7 +152,7 @@ def _findings(err: packs.PackError, form: Any) -> Any:
     """A pack that cannot load is no refusal: its answer is the page of everything the check found."""
     db().rollback()
     return render_template("console/pack_check.html", problems=err.problems, warnings=err.warnings, diff=None,
-                           form=form), 422
+                           form=form, count=err.count), 422
 
 
 # --- challenges and injects -------------------------------------------------------------------
@@ -334,6 +345,7 @@ def audit_log() -> Any:
 # The confirmable actions and the exercise-control pages live in their own modules; registered
 # on the console's blueprint so its organizers-only check applies.
 from scoreboard.web.console import after_action, control, deductions, grades, phases, reveal, staff  # noqa: E402
+from scoreboard.web.console import services as services_page  # noqa: E402
 
-for _module in (after_action, control, deductions, grades, phases, reveal, staff):
+for _module in (after_action, control, deductions, grades, phases, reveal, services_page, staff):
     bp.register_blueprint(_module.bp)

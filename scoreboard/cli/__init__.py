@@ -13,15 +13,19 @@ from sqlalchemy import func, select
 
 from scoreboard import packs
 from scoreboard.board import results
+from scoreboard.cli.services import COMMANDS as SERVICE_COMMANDS
 from scoreboard.core import names
 from scoreboard.core.clock import parse_time
 from scoreboard.core.errors import Refused
-from scoreboard.drill import accounts, audit, backup, organizer, phases, reveal, rosters
+from scoreboard.drill import accounts, audit, backup, ctfd_import, organizer, phases, reveal, rosters
+from scoreboard.packs import export as pack_export
 from scoreboard.store import events
 from scoreboard.store.models import AuditEntry, Team, User, utcnow
 from scoreboard.web.context import Services
 
 drill = AppGroup("drill", help="Run a Drillboard drill.")
+for _command in SERVICE_COMMANDS:
+    drill.add_command(_command)
 
 
 def _services() -> Services:
@@ -50,25 +54,88 @@ def init_db() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
 @click.option("--strict", is_flag=True, help="Refuse the pack on warnings too (unknown fields, no flags).")
-def load_pack(path: Path, dry_run: bool, strict: bool) -> None:
+@click.option("--pack", "pack_id", help="The pack's id (else pack.yml's id, else the folder's name).")
+@click.option("--file-name", help="The challenge file to look for instead of challenge.yml, e.g. ctfcli.yaml.")
+@click.option("--merge", is_flag=True, help="Add a category folder to its pack: keep the pack's other challenges.")
+@click.option("--yes", is_flag=True, help="Load even if challenges with solves are removed or get other flags.")
+def load_pack(path: Path, dry_run: bool, strict: bool, pack_id: str | None, file_name: str | None, merge: bool,
+              yes: bool) -> None:
     """Validate a pack folder or .zip and load it (updates in place, keeps submissions)."""
     services = _services()
     services.database.migrate()
     try:
         with services.database.session() as session:
             diff = packs.load(session, path, services.settings.files_dir, dry_run=dry_run, strict=strict,
-                              max_unpacked=services.settings.max_pack_unpacked_bytes)
+                              max_unpacked=services.settings.max_pack_unpacked_bytes, pack_id=pack_id,
+                              file_name=file_name, merge=merge, confirmed=yes)
             if not dry_run:
                 organizer.audit_pack(session, "cli", diff)
     except packs.PackError as err:
-        for problem in err.problems:
-            click.echo(problem, err=True)
-        _echo_warnings(err.warnings)
-        click.echo(f"{len(err.problems)} problem(s); nothing was loaded", err=True)
-        sys.exit(1)
+        _pack_refused(err, "loaded")
     _echo_warnings(diff.warnings)
     click.echo("\n".join(diff.lines()))
     click.echo("dry run: nothing was written" if dry_run else "loaded")
+
+
+def _pack_refused(err: packs.PackError, verb: str, left_out: list[str] | None = None) -> None:
+    """A refused pack load or import: what is at stake or wrong, the warnings, and exit 1."""
+    if isinstance(err, packs.Unconfirmed):
+        click.echo("\n".join(err.diff.lines()), err=True)
+    for problem in err.problems:
+        click.echo(problem, err=True)
+    _echo_warnings(err.warnings)
+    if left_out:
+        click.echo("\n".join(left_out), err=True)
+    click.echo(f"{err.count} problem(s); nothing was {verb}", err=True)
+    sys.exit(1)
+
+
+@drill.command("export-pack")
+@click.argument("target", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--pack", "pack_id", help="Only this pack (else every pack; several go in a folder each).")
+def export_pack(target: Path, pack_id: str | None) -> None:
+    """Write the drill's challenges as a ctfcli repository that load-pack loads back unchanged."""
+    services = _services()
+    if target.exists() and any(target.iterdir()):
+        _fail(f"{target} is not empty; choose a new or empty folder")
+    try:
+        with services.database.session() as session:
+            written = pack_export.export_all(session, target, services.settings.files_dir, pack_id)
+    except LookupError:
+        _fail(f"no pack {pack_id!r} is loaded" if pack_id else "no pack is loaded")
+    for pack, count in written.items():
+        folder = target if len(written) == 1 else target / pack
+        click.echo(f"pack {pack}: {count} challenge(s) in {folder}")
+
+
+@drill.command("import-ctfd")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--pack", "pack_id", default=ctfd_import.DEFAULT_PACK, show_default=True,
+              help="The id of the pack the challenges go into (importing again updates it in place).")
+@click.option("--with-accounts", is_flag=True, help="Import the teams and players too (they keep their CTFd passwords).")
+@click.option("--country", help="ISO 3166 alpha-2 code for teams the export gives no country.")
+@click.option("--dry-run", is_flag=True, help="Check the export and show what would change; write nothing.")
+@click.option("--yes", is_flag=True, help="Import even if challenges with solves are removed or get other flags.")
+def import_ctfd(path: Path, pack_id: str, with_accounts: bool, country: str | None, dry_run: bool, yes: bool) -> None:
+    """Import a CTFd 3.x export (the .zip of CTFd's Admin → Config → Backup → Export)."""
+    services = _services()
+    services.database.migrate()
+    try:
+        with services.database.session() as session:
+            result = ctfd_import.import_export(session, path, services.settings.files_dir, pack_id=pack_id,
+                                               with_accounts=with_accounts, country=country, dry_run=dry_run,
+                                               max_unpacked=services.settings.max_pack_unpacked_bytes,
+                                               confirmed=yes)
+    except packs.PackError as err:
+        refused = isinstance(err, ctfd_import.ImportRefused) and err.not_imported
+        _pack_refused(err, "imported", ctfd_import.left_out(err.not_imported) if refused else None)
+    except Refused as err:
+        _fail(err.text())
+    _echo_warnings(result.diff.warnings)
+    click.echo("\n".join(result.lines()))
+    if result.teams:
+        click.echo(json.dumps({"teams": result.teams}, ensure_ascii=False, indent=1))
+    click.echo("dry run: nothing was written" if dry_run else "imported")
 
 
 def _echo_warnings(warnings: list[str]) -> None:

@@ -1,0 +1,78 @@
+"""The board builder publishes the standings of every change committed in its process, whichever
+of the committing request and the stream pump reaches it first; and does not build twice for one
+change."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from corekit import team_with_token
+from helpers import wait_until
+from sqlalchemy import func, select
+
+from scoreboard.board.snapshot import BoardCache, Built
+from scoreboard.drill import organizer
+from scoreboard.store.models import Event, utcnow
+
+
+class _Builds:
+    """Every board the builder finished, with whether it was to publish standings."""
+
+    def __init__(self, cache: BoardCache) -> None:
+        self.seen: list[tuple[Built, bool]] = []
+        cache.on_built.append(lambda built, owed: self.seen.append((built, owed)))
+
+    def owed(self) -> list[Built]:
+        return [built for built, owed in self.seen if owed]
+
+
+def _serving(services: Any) -> tuple[BoardCache, _Builds]:
+    """A board cache with its background builder running, as a serving process has one."""
+    cache = BoardCache(services.database.sessions, services.cache.clock)
+    cache.current()  # the board at start, as serving begins with one
+    builds = _Builds(cache)
+    threading.Thread(target=cache.run, args=(time.sleep,), daemon=True).start()
+    return cache, builds
+
+
+def _award(services: Any, team_id: int) -> int:
+    """Commit an award; returns the place of its event row (what the pump would hand on)."""
+    with services.database.session() as session:
+        organizer.award(session, team_id, 30, "good catch", utcnow(), None)
+    with services.database.session() as session:
+        return session.scalar(select(func.max(Event.pos)))
+
+
+def test_a_change_the_pump_built_first_is_still_published(services: Any) -> None:
+    team_id, _ = team_with_token(services, "Team Late Notice")
+    cache, builds = _serving(services)
+    try:
+        pos = _award(services, team_id)
+        # The pump reads the row and the board is built before the committing request says it owes
+        # standings (it yielded in between, sending a team's notice through Redis).
+        cache.changed(["award"], upto=pos)
+        built, owed = wait_until(lambda: builds.seen, what="a board built from the pump's rows")[0]
+        assert built.as_of >= pos and not owed
+        cache.owe()
+        owed = wait_until(builds.owed, timeout=5, what="a board built to publish the award's standings")
+        row = next(r for r in owed[0].board.standings if r.team_id == team_id)
+        assert row.score == 30
+    finally:
+        cache.stop()
+
+
+def test_rows_a_board_already_holds_do_not_build_it_again(services: Any) -> None:
+    team_id, _ = team_with_token(services, "Team Early Notice")
+    cache, builds = _serving(services)
+    try:
+        pos = _award(services, team_id)
+        cache.owe()  # the committing request first, as usual
+        wait_until(builds.owed, timeout=5, what="the owed board")
+        cache.changed(["award"], upto=pos)  # then the pump reads the same row
+        time.sleep(3 * BoardCache.MIN_GAP)
+        assert len(builds.seen) == 1, "the award's board was built twice"
+        cache.changed(["award"], upto=pos + 1)  # a row the board does not hold yet is built
+        wait_until(lambda: len(builds.seen) == 2, timeout=5, what="a board for a newer row")
+    finally:
+        cache.stop()

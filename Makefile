@@ -10,7 +10,7 @@ MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 # The suite runs in parallel (pytest-xdist). Its browser and server tests mostly wait on other
 # processes, so it gains from more workers than cores (docs/testing.md: how this was chosen).
 # Each worker has its own ports, PostgreSQL database and Redis db (tests/conftest.py).
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 6
 
 .PHONY: run test bench messages chromium nginx
 

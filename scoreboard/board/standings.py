@@ -75,8 +75,9 @@ def _same_sums(row: Standing, old: Standing | None) -> bool:
         (old.score, old.breakdown, old.solves, old.last_solve_at)
 
 
-# What the public feed shows, from the stored events.
-FEED_KINDS = ("solve", "graded", "deduction", "detection", "appeal")
+# What the public feed shows, from the stored events: a board opened late shows the lines an open
+# board was sent, a defended service's changes of state ("Team X: Mail DOWN") among them.
+FEED_KINDS = ("solve", "graded", "deduction", "detection", "appeal", "service")
 # Events that record a change of points: they show in a feed exactly when the ledger shows them.
 SCORED = {"solve", "award", "graded", "deduction", "detection", "appeal"}
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 import dnslib
@@ -87,6 +89,36 @@ def test_stopping_one_service_leaves_every_other_answering_and_start_brings_it_b
     rng.start("Team A", "portal")
     assert rng.state("Team A", "portal") == "up"
     assert http(rng, "Team A", "/api/notes/kept").json()["note"] == "FLAG{kept}"  # stored data survives
+
+
+def test_a_service_stopping_under_checks_never_lets_one_in_without_an_answer(loopback_range: Any) -> None:
+    """A check connecting while the service stops finds it up (a whole greeting) or down (refused,
+    reset): never let in and closed without a word, which a check would call a mumble."""
+    rng = loopback_range(TEAMS)
+    seen: dict[str, int] = {"greeted": 0, "refused": 0, "silent": 0}
+    stopping = threading.Event()
+
+    def check() -> None:
+        while not stopping.is_set():
+            try:
+                said = greeting(rng, "Team A", timeout=2)
+            except OSError:
+                seen["refused"] += 1
+                continue
+            seen["greeted" if said.startswith(b"220 ") else "silent"] += 1
+
+    for _ in range(5):
+        stopping.clear()
+        checking = threading.Thread(target=check)
+        checking.start()
+        time.sleep(0.05)  # checks under way when the stop comes
+        rng.stop("Team A", "mail")
+        time.sleep(0.05)
+        stopping.set()
+        checking.join()
+        rng.start("Team A", "mail")
+    assert seen["silent"] == 0, seen
+    assert seen["greeted"] and seen["refused"], seen
 
 
 def test_a_hung_service_accepts_and_never_answers_until_released(loopback_range: Any) -> None:

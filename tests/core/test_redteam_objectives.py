@@ -1,6 +1,7 @@
 """Red-team objectives (redteam.yml), detection reports, judges' decisions and appeals."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -379,3 +380,10 @@ def test_the_board_counts_a_refund_then_a_void_and_its_feed_says_so(services: An
         ("appeal", "voided"), ("detection", None), ("deduction", None)]
     appeal, refund, struck = feed
     assert (appeal["team"], appeal["returned"], refund["points"], struck.get("voided")) == ("Blue Cell", 60, 40, True)
+    # The page says the same without JavaScript: each line a whole sentence with its points.
+    page = client.get("/board").get_data(as_text=True).split('id="feed">')[1].split("</ol>")[0]
+    lines = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", li)).split()) for li in re.findall(r"<li.*?</li>", page, re.S)]
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        "Blue Cell's appeal was accepted: the deduction (RDP brute force) is voided +60",
+        "Blue Cell detected the attack (RDP brute force) and gets 40 points back +40",
+        "Blue Cell lost points to the red team: RDP brute force −100"], lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -60,6 +61,22 @@ def test_the_board_draws_the_grid_on_the_server_with_glyphs_words_and_slas(clien
     assert f'data-sla="{drill["red"]}">83.3 %' in page  # five of six checks up over both services
     assert "the check itself failed" in page  # the legend names every state
     assert "data-grid=\"/api/v1/services\"" in page  # the live script reads the grid from the page's URL
+
+
+def test_a_board_opened_after_an_outage_tells_it_in_its_feed(client: Any, drill: Any) -> None:
+    """The lines an open board was sent live ("Red: Mail DOWN") are in the feed of a board opened
+    later, in the page itself (without JavaScript) and in the snapshot the live script starts from."""
+    page = client.get("/board").get_data(as_text=True)
+    feed = page.split('id="feed">')[1].split("</ol>")[0]
+    said = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in
+            re.findall(r'<li class="service[^>]*>.*?<span class="said">(.*?)</span>', feed, re.S)]
+    assert said == ["Red: Mail back UP", "Red: Mail DOWN"], feed
+    assert f'data-service="{drill["red"]}:mail"' in feed and "▼" in feed and "▲" in feed
+    snapshot = json.loads(html.unescape(page.split('id="snapshot">')[1].split("</script>")[0]))
+    lines = [(i["team"], i["service"], i["state"]) for i in snapshot["recent_solves"] if i.get("kind") == "service"]
+    assert lines == [("Red", "mail", "up"), ("Red", "mail", "down")]
+    russian = client.get("/board", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "back UP" not in russian.split('id="feed">')[1].split("</ol>")[0]
 
 
 def test_a_team_sees_its_own_last_checks_and_never_another_teams_or_the_private_detail(

@@ -12,6 +12,7 @@ import contextlib
 import json
 import socket
 import socketserver
+import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ class Service:
         self._thread: threading.Thread | None = None
         self._changed = threading.Condition()
         self._open: set[socket.socket] = set()
+        self._reset: set[socket.socket] = set()  # closed with a reset, not an orderly end
 
     @property
     def running(self) -> bool:
@@ -61,17 +63,20 @@ class Service:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop listening and cut every open connection: the next check finds the port closed."""
-        server, self._server = self._server, None
+        """Stop listening and cut every open connection: the next check finds the port closed.
+
+        The port closes first: a client accepted while the service is stopping would otherwise be
+        let in and closed without a word, which a check rightly calls a mumble, not down."""
+        server = self._server
         if server is None:
             return
+        server.shutdown()  # accepts no one more
+        server.server_close()  # and connecting is refused from here on
         with self._changed:
+            self._server = None
             self._changed.notify_all()
             for sock in list(self._open):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-        server.shutdown()
-        server.server_close()
+                self._cut(sock)
         if self._thread is not None:
             self._thread.join(5)
 
@@ -91,10 +96,22 @@ class Service:
         try:
             with self._changed:
                 self._changed.wait_for(lambda: self.mode != "hang" or not self.running)
-            yield self.running
+                answering = self.running
+            if not answering:  # let in as the service stopped: reset, as the kernel resets a closed port's queue
+                self._cut(sock)
+            yield answering
         finally:
             with self._changed:
                 self._open.discard(sock)
+
+    def _cut(self, sock: socket.socket) -> None:
+        """End a client's connection with a reset, never an orderly close: its handler's read ends
+        (``SHUT_RD`` sends nothing) and the server closes it with SO_LINGER 0. A client cut before
+        its answer thus sees the service down, as a real server's clients do when it is killed."""
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self._reset.add(sock)
+            sock.shutdown(socket.SHUT_RD)
 
     def _bind(self) -> socketserver.BaseServer:
         server = _TCPServer((self.host, self.port), self.handler())
@@ -112,6 +129,15 @@ class _TCPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     block_on_close = False
     service: Service
+
+    def shutdown_request(self, request: Any) -> None:
+        """A client the service would not answer gets a reset (no orderly end first): a check then
+        says the service is down, not that it answered with nothing."""
+        if request in self.service._reset:
+            self.service._reset.discard(request)
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
 
 
 class _LineHandler(socketserver.StreamRequestHandler):
@@ -299,6 +325,15 @@ class DnsService(Service):
     kind = "dns"
     RECORDS = {"portal.nwa.example.": "192.0.2.10", "mail.nwa.example.": "192.0.2.25"}
     WRONG = "192.0.2.66"
+
+    def _cut(self, sock: socket.socket) -> None:
+        """End a client's connection with a reset, never an orderly close: its handler's read ends
+        (``SHUT_RD`` sends nothing) and the server closes it with SO_LINGER 0. A client cut before
+        its answer thus sees the service down, as a real server's clients do when it is killed."""
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self._reset.add(sock)
+            sock.shutdown(socket.SHUT_RD)
 
     def _bind(self) -> socketserver.BaseServer:
         import dnslib  # noqa: F401 - fail at start, not at the first query, when it is missing

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from scoreboard.core.errors import N_, Invalid
 from scoreboard.packs.problems import short
 
 FIELD = "range"
@@ -23,16 +24,16 @@ CONTROL_FILE = "range-control.json"
 
 
 def check(value: Any, root: Path) -> Path:
-    """The script ``value`` names: a file inside the pack (raises ValueError saying why not)."""
+    """The script ``value`` names: a file inside the pack (raises ``Invalid``, a ValueError, saying why not)."""
     if not isinstance(value, str) or not value.strip() or Path(value).is_absolute():
-        raise ValueError(f"'{FIELD}' must be the path of a script inside the pack, e.g. range/launch.py, "
-                         f"not {short(value)}")
+        raise Invalid(N_("%(key)s must be the path of a script inside the pack, e.g. range/launch.py, not %(value)s"),
+                      key=f"'{FIELD}'", value=short(value))
     base = root.resolve()
     script = (base / value).resolve()
     if not script.is_relative_to(base):
-        raise ValueError(f"'{FIELD}': {short(value)} lies outside the pack")
+        raise Invalid(N_("%(key)s: %(path)s lies outside the pack"), key=f"'{FIELD}'", path=short(value))
     if not script.is_file():
-        raise ValueError(f"'{FIELD}': {short(value)} is not a file in the pack")
+        raise Invalid(N_("%(key)s: %(path)s is not a file in the pack"), key=f"'{FIELD}'", path=short(value))
     return script
 
 

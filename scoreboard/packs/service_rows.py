@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from scoreboard.packs.problems import PackError, short
+from scoreboard.core.errors import N_, Message
+from scoreboard.packs.problems import Finding, PackError, short
 from scoreboard.packs.services import ServiceSpec, checker_files
 from scoreboard.packs.spec import PackSpec
 from scoreboard.store.models import Service, ServiceHost
@@ -32,8 +33,9 @@ def check_ids(session: Session, spec: PackSpec) -> None:
     taken = session.execute(select(Service.key, Service.pack_id).where(
         Service.key.in_(keys), Service.pack_id != spec.id, Service.removed.is_(False))).all()
     if taken:
-        raise PackError([f"services.yml:1: service {short(key)} is already a service of pack {short(owner)}; "
-                         "choose another id" for key, owner in taken], spec.warnings)
+        said = N_("service %(service)s is already a service of pack %(pack)s; choose another id")
+        raise PackError([Finding("services.yml", 1, Message(said, service=short(key), pack=short(owner)))
+                         for key, owner in taken], spec.warnings)
 
 
 def _copy_checker(files_dir: Path, service: ServiceSpec) -> str:

@@ -24,8 +24,9 @@ from typing import Any
 
 from scoreboard.core import availability, names
 from scoreboard.core.answers import compiled
+from scoreboard.core.errors import N_, Invalid, Message
 from scoreboard.packs import fields, translations, yamlfile
-from scoreboard.packs.problems import short, unknown
+from scoreboard.packs.problems import quoted, short, unknown
 from scoreboard.packs.reader import FieldReader
 
 FILE_NAME = "services.yml"
@@ -91,7 +92,8 @@ class ServicesReader(FieldReader):
         if data is None:
             return None
         if not isinstance(data, dict):
-            self.problem(1, "services.yml must be a mapping with 'services' and optionally 'round_seconds' and 'teams'")
+            self.problem(1, Message(N_("services.yml must be a mapping with 'services' and optionally 'round_seconds' "
+                                       "and 'teams'")))
             return None
         self.data = data
         for key in data:
@@ -103,7 +105,8 @@ class ServicesReader(FieldReader):
         spec.teams = self._teams()
         items = self.get("services", list, [])
         if not items or len(items) > MAX_SERVICES:
-            self.problem(self.line("services"), f"'services' must list 1 to {MAX_SERVICES} services")
+            self.problem(self.line("services"), Message(N_("'services' must list 1 to %(max)s services"),
+                                                        max=MAX_SERVICES))
             return spec
         lines = getattr(items, "lines", [])
         seen: dict[str, int] = {}
@@ -113,7 +116,8 @@ class ServicesReader(FieldReader):
             if service is None:
                 continue
             if service.key in seen:
-                self.problem(line, f"service id {short(service.key)} appears twice (also on line {seen[service.key]})")
+                self.problem(line, Message(N_("service id %(id)s appears twice (also on line %(line)s)"),
+                                           id=short(service.key), line=seen[service.key]))
                 continue
             seen[service.key] = line
             spec.services.append(service)
@@ -122,21 +126,22 @@ class ServicesReader(FieldReader):
     def _teams(self) -> dict[str, str]:
         teams = self.get("teams", dict, {})
         if len(teams) > MAX_TEAMS:
-            self.problem(self.line("teams"), f"'teams' holds at most {MAX_TEAMS} teams")
+            self.problem(self.line("teams"), Message(N_("'teams' holds at most %(max)s teams"), max=MAX_TEAMS))
             return {}
         at = getattr(teams, "lines", {})
         found: dict[str, str] = {}
         for name, host in teams.items():
             try:
                 found[names.name_key(name)] = check_host(host, f"teams.{name}")
-            except ValueError as err:
-                self.problem(at.get(name, self.line("teams")), str(err))
+            except ValueError as err:  # ``Invalid`` says it in the organizer's language
+                self.problem(at.get(name, self.line("teams")), err if isinstance(err, Message) else str(err))
         return found
 
     def _service(self, item: Any, line: int, round_seconds: int, objective_ids: set[str] | None) -> ServiceSpec | None:
         """One service, or None after reporting each of its problems."""
         if not isinstance(item, dict):
-            self.problem(line, "each service must be a mapping with id, title, port, points and check")
+            self.problem(line, Message(N_("each service must be a mapping with 'id', 'title', 'port', 'points' and "
+                                          "'check'")))
             return None
         at = getattr(item, "lines", {})
         before = self.findings.problem_count
@@ -145,10 +150,11 @@ class ServicesReader(FieldReader):
                 self.warn(at.get(key, line), unknown(key, SERVICE_FIELDS))
         for key in ("id", "title", "points", "check"):
             if key not in item:
-                self.problem(line, f"a service needs '{key}'")
+                self.problem(line, Message(N_("a service needs %(key)s"), key=f"'{key}'"))
         key = item.get("id")
         if key is not None and (not isinstance(key, str) or not ID.fullmatch(key)):
-            self.problem(at.get("id", line), "a service's 'id' must be lowercase letters, digits, - or _ (at most 100)")
+            self.problem(at.get("id", line), Message(N_("a service's 'id' must be lowercase letters, digits, - or _ "
+                                                        "(at most 100)")))
         title = self._part(item, "title", at, line, lambda v, k: fields.text(v, k, 200).strip())
         points = self._part(item, "points", at, line, lambda v, k: fields.whole(v, k, 0, MAX_POINTS))
         port = self._part(item, "port", at, line, lambda v, k: fields.whole(v, k, 1, 65535))
@@ -161,11 +167,11 @@ class ServicesReader(FieldReader):
         check, folder = self._check(item.get("check"), at.get("check", line), round_seconds) \
             if "check" in item else ({}, None)
         if check and check["kind"] != "checker" and port is None:
-            self.problem(line, f"a {check['kind']} check needs the service's 'port'")
+            self.problem(line, Message(N_("a %(kind)s check needs the service's 'port'"), kind=check["kind"]))
         if self.findings.problem_count != before:
             return None
         if not title:
-            self.problem(at.get("title", line), "a service's 'title' must not be empty")
+            self.problem(at.get("title", line), Message(N_("a service's 'title' must not be empty")))
             return None
         return ServiceSpec(key, title, port or 0, points, check, objectives, found, folder)
 
@@ -174,28 +180,29 @@ class ServicesReader(FieldReader):
             return None
         try:
             return check(item[key], key)
-        except ValueError as err:
-            self.problem(at.get(key, line), str(err))
+        except ValueError as err:  # ``Invalid`` says it in the organizer's language
+            self.problem(at.get(key, line), err if isinstance(err, Message) else str(err))
             return None
 
     def _objectives(self, value: Any, line: int, known: set[str] | None) -> list[str]:
         """redteam.yml objective ids the service belongs to: a typo would tie it to nothing."""
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem(line, "'objectives' must be a list of redteam.yml objective ids")
+            self.problem(line, Message(N_("'objectives' must be a list of redteam.yml objective ids")))
             return []
         for key in value:
             if known is None:
-                self.problem(line, f"objective {short(key)}: the pack has no redteam.yml listing objectives")
+                self.problem(line, Message(N_("objective %(id)s: the pack has no redteam.yml listing objectives"),
+                                           id=short(key)))
             elif key not in known:
-                self.problem(line, f"objective {short(key)} is not an id in redteam.yml")
+                self.problem(line, Message(N_("objective %(id)s is not an id in redteam.yml"), id=short(key)))
         return list(value)
 
     def _check(self, value: Any, line: int, round_seconds: int) -> tuple[dict[str, Any], Path | None]:
         """The check's settings as stored (with its timeout and memory limit), and a checker's folder."""
         kind = value.get("kind") if isinstance(value, dict) else None
         if kind not in KIND_FIELDS:
-            self.problem(line, f"'check' must be a mapping whose 'kind' is one of {', '.join(KIND_FIELDS)}, "
-                               f"not {short(kind)}")
+            self.problem(line, Message(N_("'check' must be a mapping whose 'kind' is one of %(allowed)s, not "
+                                          "%(value)s"), allowed=quoted(KIND_FIELDS), value=short(kind)))
             return {}, None
         at = getattr(value, "lines", {})
         allowed = COMMON | KIND_FIELDS[kind]
@@ -206,8 +213,9 @@ class ServicesReader(FieldReader):
         check: dict[str, Any] = {"kind": kind, "timeout": availability.default_timeout(round_seconds),
                                  "memory_mb": DEFAULT_MEMORY_MB}
         settings = CheckFields(value, at, line, self.problem)
-        settings.number("timeout", check, 1, limit, f"at most half the round ({limit:g} s)")
-        settings.number("memory_mb", check, 16, MAX_MEMORY_MB, "")
+        settings.number("timeout", check, 1, limit,
+                        N_("%(key)s: must be a number of seconds from %(min)s to %(max)s (at most half the round)"))
+        settings.number("memory_mb", check, 16, MAX_MEMORY_MB, N_("%(key)s: must be a number from %(min)s to %(max)s"))
         folder = None
         if kind == "http":
             settings.http(check)
@@ -226,15 +234,17 @@ class CheckFields:
     def __init__(self, value: dict[str, Any], at: dict[str, int], line: int, problem: Any) -> None:
         self.value, self.at, self.line, self.problem = value, at, line, problem
 
-    def _bad(self, key: str, message: str) -> None:
-        self.problem(self.at.get(key, self.line), f"check.{key}: {message}")
+    def _bad(self, key: str, message: str, **params: Any) -> None:
+        """A problem with ``check.<key>``: ``message`` is a whole msgid whose ``%(key)s`` names the field."""
+        self.problem(self.at.get(key, self.line), Message(message, key=f"check.{key}", **params))
 
-    def number(self, key: str, check: dict[str, Any], low: float, high: float, why: str) -> None:
+    def number(self, key: str, check: dict[str, Any], low: float, high: float, message: str) -> None:
+        """A number from ``low`` to ``high``; ``message`` says so with ``%(min)s`` and ``%(max)s``."""
         if key not in self.value:
             return
         value = self.value[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            self._bad(key, f"must be a number from {low:g} to {high:g}" + (f" ({why})" if why else ""))
+            self._bad(key, message, min=f"{low:g}", max=f"{high:g}")
             return
         check[key] = value
 
@@ -243,22 +253,22 @@ class CheckFields:
         try:
             compiled(fields.text(pattern, key, 500))
         except ValueError as err:
-            self._bad(key, str(err))
+            self._bad(key, N_("%(key)s: %(problem)s"), problem=err)
             return
         check[key] = pattern
 
     def http(self, check: dict[str, Any]) -> None:
         method, path = self.value.get("method", "GET"), self.value.get("path", "/")
         if method not in METHODS:
-            self._bad("method", f"must be one of {', '.join(METHODS)}")
+            self._bad("method", N_("%(key)s: must be one of %(allowed)s"), allowed=quoted(METHODS))
         if not isinstance(path, str) or not path.startswith("/") or len(path) > 500 or any(c in path for c in " \r\n"):
-            self._bad("path", "must start with / and hold no spaces (at most 500 characters)")
+            self._bad("path", N_("%(key)s: must start with / and hold no spaces (at most 500 characters)"))
         status = self.value.get("status", 200)
         if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            self._bad("status", "must be an HTTP status from 100 to 599")
+            self._bad("status", N_("%(key)s: must be an HTTP status from 100 to 599"))
         tls = self.value.get("tls", False)
         if not isinstance(tls, bool):
-            self._bad("tls", "must be true or false")
+            self._bad("tls", N_("%(key)s: must be true or false"))
         check.update(method=method, path=path, status=status, tls=tls)
         if "body_regex" in self.value:
             self.regex("body_regex", check, "")
@@ -266,39 +276,41 @@ class CheckFields:
     def dns(self, check: dict[str, Any]) -> None:
         query, kind = self.value.get("query"), self.value.get("type", "A")
         if not isinstance(query, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,253}", query):
-            self._bad("query", "must be the name to look up, e.g. www.example.lab")
+            self._bad("query", N_("%(key)s: must be the name to look up, e.g. www.example.lab"))
         if kind not in DNS_TYPES:
-            self._bad("type", f"must be one of {', '.join(DNS_TYPES)}")
+            self._bad("type", N_("%(key)s: must be one of %(allowed)s"), allowed=quoted(DNS_TYPES))
         answer = self.value.get("answer")
         if answer is not None and (not isinstance(answer, (str, int)) or len(str(answer)) > 500):
-            self._bad("answer", "must be the expected answer as text (at most 500 characters)")
+            self._bad("answer", N_("%(key)s: must be the expected answer as text (at most 500 characters)"))
         check.update(query=query, type=kind, answer=None if answer is None else str(answer))
 
     def checker(self, check: dict[str, Any], root: Path) -> Path | None:
         """A checker file inside the pack (never outside it, however the path is written)."""
         path, put, vulns = self.value.get("path"), self.value.get("put", False), self.value.get("vulns", 1)
         if not isinstance(put, bool):
-            self._bad("put", "must be true or false")
+            self._bad("put", N_("%(key)s: must be true or false"))
         if isinstance(vulns, bool) or not isinstance(vulns, int) or not 1 <= vulns <= 10:
-            self._bad("vulns", "must be a whole number from 1 to 10")
+            self._bad("vulns", N_("%(key)s: must be a whole number from 1 to 10"))
         check.update(put=put, vulns=vulns)
         if not isinstance(path, str) or not path or Path(path).is_absolute():
-            self._bad("path", "must be the checker's path inside the pack, e.g. checkers/notes/checker.py")
+            self._bad("path", N_("%(key)s: must be the checker's path inside the pack, e.g. checkers/notes/checker.py"))
             return None
         base = root.resolve()
         target = (base / path).resolve()
         if not target.is_relative_to(base) or target == base:
-            self._bad("path", f"{short(path)} lies outside the pack; a checker must be one of the pack's files")
+            self._bad("path", N_("%(key)s: %(path)s lies outside the pack; a checker must be one of the pack's files"),
+                      path=short(path))
             return None
         if not target.is_file():
-            self._bad("path", f"{short(path)} is not a file in the pack")
+            self._bad("path", N_("%(key)s: %(path)s is not a file in the pack"), path=short(path))
             return None
         folder = target.parent
         files = checker_files(folder) if folder != base else []
         if not files or len(files) > MAX_CHECKER_FILES or sum(p.stat().st_size for p in files) > MAX_CHECKER_BYTES \
                 or any(not p.resolve().is_relative_to(base) for p in files):
-            self._bad("path", f"the checker's folder must hold at most {MAX_CHECKER_FILES} files and 20 MB, "
-                              "all inside the pack; give the checker a folder of its own")
+            self._bad("path", N_("%(key)s: the checker's folder must hold at most %(files)s files and %(mb)s MB, all "
+                                 "inside the pack; give the checker a folder of its own"),
+                      files=MAX_CHECKER_FILES, mb=MAX_CHECKER_BYTES // (1024 * 1024))
             return None
         check["entry"], check["digest"] = target.name, folder_digest(folder)
         return folder
@@ -307,5 +319,6 @@ class CheckFields:
 def check_host(value: Any, key: str) -> str:
     """A host name or an IP address (IPv6 in brackets), as a team's service is reached."""
     if not isinstance(value, str) or not HOST.fullmatch(value.strip()):
-        raise ValueError(f"'{key}' must be a host name or an IP address, not {short(value)}")
+        raise Invalid(N_("%(key)s must be a host name or an IP address, not %(value)s"), key=f"'{key}'",
+                      value=short(value))
     return value.strip()

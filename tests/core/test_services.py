@@ -75,7 +75,8 @@ def test_a_pack_lists_its_services_in_the_dry_run_and_loads_them(services: Any, 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("services: [{id: web, title: Web, points: 1, port: 80, check: {kind: ftp}}]\n",
-     "services.yml:1: 'check' must be a mapping whose 'kind' is one of tcp, http, dns, banner, smtp, checker"),
+     "services.yml:1: 'check' must be a mapping whose 'kind' is one of 'tcp', 'http', 'dns', 'banner', 'smtp', "
+     "'checker', not 'ftp'"),
     ("round_seconds: 2\nservices:\n  - {id: web, title: Web, points: 1, port: 80, check: {kind: tcp}}\n",
      "services.yml:1: 'round_seconds' must be a whole number from 5 to 3600, not 2"),
     ("services:\n  - {id: web, title: Web, points: 1, check: {kind: tcp}}\n",
@@ -84,7 +85,7 @@ def test_a_pack_lists_its_services_in_the_dry_run_and_loads_them(services: Any, 
      "      body_regex: '(a'\n",
      "services.yml:8: check.body_regex:"),
     ("services:\n  - {id: web, title: Web, points: 1, port: 80, check: {kind: tcp, timeout: 50}}\n",
-     "services.yml:2: check.timeout: must be a number from 1 to 30 (at most half the round (30 s))"),
+     "services.yml:2: check.timeout: must be a number of seconds from 1 to 30 (at most half the round)"),
     ("services:\n  - {id: web, title: Web, points: 1, port: 80, objectives: [nope], check: {kind: tcp}}\n",
      "services.yml:2: objective 'nope': the pack has no redteam.yml listing objectives"),
     ("services:\n  - {id: web, title: Web, points: 1, port: 80, check: {kind: tcp}}\nteams: {Blue: 'a b'}\n",

@@ -2,6 +2,7 @@
 ledger (availability points, SLA, excluded rounds), state-change events and /api/v1/services."""
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from corekit import team_with_token
+from helpers import csrf, logged_in, organizer_account
 from sqlalchemy import select
 
 from scoreboard import packs
@@ -99,6 +101,28 @@ def test_a_bad_services_yml_is_refused_with_file_and_line(services: Any, make_pa
     assert any(problem.startswith(expected) for problem in found), found
     with services.database.session() as session:
         assert session.scalar(select(Service.id)) is None
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("ru", ["для проверки типа tcp у сервиса должен быть указан 'port'",
+            "check.timeout: значение должно быть числом секунд от 1 до 30 (не больше половины раунда)",
+            "'teams.Blue' должно быть именем хоста или IP-адресом, а не 'a b'"]),
+    ("zh", ["tcp 类型的检查需要服务设置 'port'",
+            "check.timeout：必须是 1 到 30 之间的秒数（不超过一轮时长的一半）",
+            "'teams.Blue' 必须是主机名或 IP 地址，而不是 'a b'"]),
+])
+def test_the_console_says_a_bad_services_yml_in_the_organizers_language(services: Any, app: Any, make_pack: Any,
+                                                                        lang: str, said: list[str]) -> None:
+    root = write(make_pack, "services:\n  - {id: web, title: Web, points: 1, check: {kind: tcp, timeout: 50}}\n"
+                            "teams: {Blue: 'a b'}\n")
+    browser, _ = logged_in(app, "boss", organizer_account(services, "boss"))
+    browser.get(f"/lang/{lang}")
+    reply = browser.post("/console/packs/check", data={"csrf_token": csrf(browser, "/console/packs"), "path": str(root)})
+    page = html.unescape(reply.get_data(as_text=True))
+    assert reply.status_code == 422
+    for sentence in said:
+        assert sentence in page, page
+    assert "must be" not in page and "needs the service" not in page, "no English left in the report"
 
 
 def test_a_checker_outside_the_pack_is_refused(services: Any, make_pack: Any, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from scoreboard.store.caches import Caches, Tokens
 from scoreboard.store.config import Settings
 from scoreboard.store.db import Database
 from scoreboard.store.ratelimit import MemoryLimiter, RedisLimiter
-from scoreboard.web import error_pages, hot_reads, i18n, inputs, unavailable, words
+from scoreboard.web import error_pages, hot_reads, i18n, inputs, plain_frames, unavailable, words
 from scoreboard.web.context import CookieSessions, Services, close_session
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    if not settings.live_compression:
+        app.wsgi_app = plain_frames.PlainFrames(app.wsgi_app)
     # Outermost: an anonymous poll of the board it already answered skips everything below.
     app.wsgi_app = hot_reads.HotReads(app.wsgi_app, {"/api/v1/scoreboard": services.cache.current,
                                                      "/api/v1/scoreboard/ctftime": services.cache.snapshot})

@@ -326,15 +326,6 @@ class DnsService(Service):
     RECORDS = {"portal.nwa.example.": "192.0.2.10", "mail.nwa.example.": "192.0.2.25"}
     WRONG = "192.0.2.66"
 
-    def _cut(self, sock: socket.socket) -> None:
-        """End a client's connection with a reset, never an orderly close: its handler's read ends
-        (``SHUT_RD`` sends nothing) and the server closes it with SO_LINGER 0. A client cut before
-        its answer thus sees the service down, as a real server's clients do when it is killed."""
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self._reset.add(sock)
-            sock.shutdown(socket.SHUT_RD)
-
     def _bind(self) -> socketserver.BaseServer:
         import dnslib  # noqa: F401 - fail at start, not at the first query, when it is missing
 

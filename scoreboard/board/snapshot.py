@@ -161,6 +161,10 @@ class BoardCache:
     """
 
     MIN_GAP = 0.25  # seconds between background rebuilds at the least
+    # ... and at the most: a build's time is wall time, which a busy process stretches (every
+    # query yields to the requests in flight), and three times it could hold the next board back
+    # for many seconds after a burst; one second keeps the builder under half of a busy second.
+    MAX_GAP = 1.0
 
     def __init__(self, sessions: Callable[[], Session], clock: Callable[[], Clock]) -> None:
         self.sessions, self.clock = sessions, clock
@@ -278,7 +282,7 @@ class BoardCache:
             except Exception:  # noqa: BLE001 - a failed build must not stop the next one
                 log.exception("building the board failed")
             # Under a steady stream of solves keep building to at most a quarter of the time.
-            sleep(max(self.MIN_GAP, 3 * (time.monotonic() - started)))
+            sleep(min(self.MAX_GAP, max(self.MIN_GAP, 3 * (time.monotonic() - started))))
 
     def stop(self) -> None:
         self._stop.set()

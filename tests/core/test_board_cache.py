@@ -11,6 +11,7 @@ from corekit import team_with_token
 from helpers import wait_until
 from sqlalchemy import func, select
 
+from scoreboard.board import snapshot
 from scoreboard.board.snapshot import BoardCache, Built
 from scoreboard.drill import organizer
 from scoreboard.store.models import Event, utcnow
@@ -76,3 +77,29 @@ def test_rows_a_board_already_holds_do_not_build_it_again(services: Any) -> None
         wait_until(lambda: len(builds.seen) == 2, timeout=5, what="a board for a newer row")
     finally:
         cache.stop()
+
+
+def test_a_slow_build_does_not_hold_the_next_board_back_for_long(services: Any, monkeypatch: Any) -> None:
+    """A build slowed by a busy process (here: 1.2 s) is followed by the next one within a second,
+    not three times its length: observers and pollers would see a board that many seconds old."""
+    real_build = snapshot.build
+
+    def slow_build(*args: Any, **kwargs: Any) -> Built:
+        time.sleep(1.2)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot, "build", slow_build)
+    cache = BoardCache(services.database.sessions, services.cache.clock)
+    builds = _Builds(cache)
+    gaps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        gaps.append(seconds)
+        cache.stop()  # one round is enough
+
+    builder = threading.Thread(target=cache.run, args=(sleep,), daemon=True)
+    builder.start()
+    # A change reaches the builder once it runs (until then it only marks the board stale).
+    wait_until(lambda: cache.changed(["solve"]) or builds.seen, timeout=10, what="a board built")
+    builder.join(10)
+    assert gaps and gaps[0] <= BoardCache.MAX_GAP == 1.0, gaps

@@ -113,6 +113,13 @@ class Service:
             self._reset.add(sock)
             sock.shutdown(socket.SHUT_RD)
 
+    def was_cut(self, sock: socket.socket) -> bool:
+        """Whether ``sock`` was cut (and is to be closed with a reset); asked once, as it closes."""
+        if sock in self._reset:
+            self._reset.discard(sock)
+            return True
+        return False
+
     def _bind(self) -> socketserver.BaseServer:
         server = _TCPServer((self.host, self.port), self.handler())
         server.service = self
@@ -133,8 +140,7 @@ class _TCPServer(socketserver.ThreadingTCPServer):
     def shutdown_request(self, request: Any) -> None:
         """A client the service would not answer gets a reset (no orderly end first): a check then
         says the service is down, not that it answered with nothing."""
-        if request in self.service._reset:
-            self.service._reset.discard(request)
+        if self.service.was_cut(request):
             self.close_request(request)
         else:
             super().shutdown_request(request)

@@ -94,6 +94,9 @@ def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browse
 
         page.screenshot(path=str(screenshot_dir / "console-reveal.png"), full_page=True)
         page.click("#reveal-next")  # now Bravo is lowest: its X puts it on top
+        # The console reloads after the step; the board hears of it sooner. Wait for the new page, or
+        # the auto-player below would be started on the old one and lost with it.
+        expect(page.locator("#remaining")).to_have_text("2")
         expect(score(board, "Bravo")).to_have_text("150", timeout=5000)
         expect(board.locator("#standings tbody tr").first).to_contain_text("Bravo", timeout=5000)
         expect(board.locator("#frozen-banner")).to_be_visible()

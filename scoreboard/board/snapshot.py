@@ -281,6 +281,9 @@ class BoardCache:
                 self.rebuild()
             except Exception:  # noqa: BLE001 - a failed build must not stop the next one
                 log.exception("building the board failed")
+                # Still stale: try again after the pause. Waiting for the next change instead left
+                # the board behind for as long as the drill stayed quiet (after a burst, at ENDEX).
+                self._dirty.set()
             # Under a steady stream of solves keep building to at most a quarter of the time.
             sleep(min(self.MAX_GAP, max(self.MIN_GAP, 3 * (time.monotonic() - started))))
 

@@ -103,3 +103,27 @@ def test_a_slow_build_does_not_hold_the_next_board_back_for_long(services: Any, 
     wait_until(lambda: cache.changed(["solve"]) or builds.seen, timeout=10, what="a board built")
     builder.join(10)
     assert gaps and gaps[0] <= BoardCache.MAX_GAP == 1.0, gaps
+
+
+def test_a_failed_build_is_tried_again_without_waiting_for_another_change(services: Any, monkeypatch: Any) -> None:
+    """A build that fails (the database hiccuped) leaves the board stale: the builder tries again
+    by itself, or the board would stay behind until the next solve — after the last one, forever."""
+    real_build, failures = snapshot.build, []
+
+    def failing_once(*args: Any, **kwargs: Any) -> Built:
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("the database went away for a moment")
+        return real_build(*args, **kwargs)
+
+    cache, builds = _serving(services)
+    try:
+        team_id, _ = team_with_token(services, "Team Retry")
+        _award(services, team_id)
+        monkeypatch.setattr(snapshot, "build", failing_once)  # for this builder's next build
+        cache.changed(["award"])  # one change, then quiet
+        wait_until(lambda: builds.seen, timeout=5, what="a board built after the failed one")
+        assert failures == [1]
+        assert any(row.team_id == team_id and row.score == 30 for row in cache.board().standings)
+    finally:
+        cache.stop()

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 PASSWORD = "correct horse battery"
 # Ports for the servers tests start: below the kernel's ephemeral range (32768-60999 on Linux), which
 # bind(0) and outgoing connections draw from, cut into one slice per pytest-xdist worker.
@@ -69,11 +71,13 @@ def load_pack(services: Any, path: Path, **options: Any) -> Any:
 
 
 def browser_login(page: Any, base: str, name: str, password: str = PASSWORD) -> None:
-    """Log a playwright page in through the login form."""
+    """Log a playwright page in through the login form, and wait until the login is done (the page
+    has left /login): a ``goto`` straight after the click could cancel the form's POST."""
     page.goto(base + "/login")
     page.locator("main input[name=name]").fill(name)
     page.locator("main input[name=password]").fill(password)
     page.locator("main form button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/login(\?|$)"), timeout=10_000)
 
 
 def eventually(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 3.0) -> Any:

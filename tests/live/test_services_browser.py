@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from helpers import wait_until
+from helpers import browser_login, wait_until
 from livekit import Member
 from playwright.sync_api import Browser, Page, expect
 
@@ -108,10 +108,7 @@ def _console_pauses_and_excludes(browser: Browser, srv: Any, admin: dict[str, An
                                  screenshot_dir: Path) -> None:
     base = srv.base_url
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(base + "/login")
-    page.fill("input[name=name]", "olga")
-    page.fill("input[name=password]", admin["password"])
-    page.click("form button[type=submit]")
+    browser_login(page, base, "olga", admin["password"])
     page.goto(base + "/console/services")
     page.click("#pause-checks")
     expect(page.locator("#checks-state")).to_contain_text(re.compile("paused", re.I))

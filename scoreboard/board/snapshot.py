@@ -178,6 +178,7 @@ class BoardCache:
         self._dirty = threading.Event()
         self._background = False
         self._stop = threading.Event()
+        self._waiting_since: float | None = None  # when the oldest change not yet built came in
 
     # --- readers ------------------------------------------------------------------------
 
@@ -227,8 +228,19 @@ class BoardCache:
         """
         self._owed = True
         if self._background:
-            self._stale = True
+            self._mark_stale()
             self._dirty.set()
+
+    def _mark_stale(self) -> None:
+        if not self._stale or self._waiting_since is None:
+            self._waiting_since = time.monotonic()
+        self._stale = True
+
+    def waiting(self) -> float:
+        """Seconds the board has waited for a rebuild (0 when it holds every change heard of): what
+        tells a stuck builder from a busy one."""
+        since = self._waiting_since
+        return 0.0 if since is None or not self._stale else time.monotonic() - since
 
     def changed(self, kinds: list[str], seqs: list[int] | None = None, upto: int = 0) -> None:
         """Hear of committed events (``seqs``: the public ones, consecutive; ``upto``: the place
@@ -238,7 +250,7 @@ class BoardCache:
             built = self._built
             if upto and built is not None and not self._stale and built.as_of >= upto:
                 return  # built after these rows were committed (a commit here asked for it)
-            self._stale = True
+            self._mark_stale()
             if self._background:
                 self._dirty.set()
             elif self._owed:
@@ -255,12 +267,14 @@ class BoardCache:
     def rebuild(self, now: datetime | None = None) -> Built:
         with self._lock:
             owed, self._owed, self._stale = self._owed, False, False
+            waiting_since, self._waiting_since = self._waiting_since, None
             self._dirty.clear()
             try:
                 with _one_moment(self.sessions) as session:
                     built = build(session, now or utcnow(), self._built)
             except BaseException:
                 self._stale, self._owed = True, self._owed or owed
+                self._waiting_since = waiting_since or self._waiting_since or time.monotonic()
                 raise
             self._built = built
         for listener in self.on_built:

@@ -11,8 +11,10 @@ before one (an observer reconnecting to another worker lost solves that way).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -33,6 +35,9 @@ from scoreboard.store.models import utcnow
 
 NAMESPACE = "/live"
 PUBLIC_ROOM = "public"
+# Seconds a board may wait for its rebuild before the log says where the builder is: a busy worker
+# builds within a second or two (BoardCache.MAX_GAP plus the build).
+BUILDER_LATE = 5.0
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +65,8 @@ class Live:
         # at least this new, or it would miss what was sent before it joined.
         self._sent_seq = 0
         self._redis_down_since: float | None = None
+        self._builder: Any = None  # the board builder's task, for the log when it is late
+        self._builder_reported = False
         self._published = deltas.Published()  # the standings this process last published
         socketio.on_event("connect", self._on_connect, namespace=NAMESPACE)
         socketio.on_event("disconnect", self._on_disconnect, namespace=NAMESPACE)
@@ -235,7 +242,8 @@ class Live:
         built = self.cache.rebuild()
         with self.database.session() as session:
             deltas.baseline(session, built)
-        tasks = [self._pump_forever, self._tick_forever, lambda: self.cache.run(self.socketio.sleep)]
+        self._builder = self.socketio.start_background_task(self.cache.run, self.socketio.sleep)
+        tasks = [self._pump_forever, self._tick_forever]
         if self.redis is not None:
             tasks.append(self._listen_forever)
         for task in tasks:
@@ -273,6 +281,24 @@ class Live:
         self.cache.current()  # notices a start, freeze or end that time alone brought
         self._wake.set()
         self.drop_stalled()
+        self.watch_builder()
+
+    def watch_builder(self) -> bool:
+        """Say in the log, once per wait, where the board builder is when the board has waited for
+        it over ``BUILDER_LATE`` seconds: a builder stuck on a lock or a connection would otherwise
+        leave every reader a board that silently stops changing. Returns whether it is late."""
+        waited = self.cache.waiting()
+        if waited <= BUILDER_LATE:
+            self._builder_reported = False
+            return False
+        if not self._builder_reported:
+            self._builder_reported = True
+            frame = getattr(self._builder, "gr_frame", None)  # a greenlet's (gevent), else a thread's
+            if frame is None and getattr(self._builder, "ident", None) is not None:
+                frame = sys._current_frames().get(self._builder.ident)
+            where = "".join(traceback.format_stack(frame)) if frame is not None else "(not running)\n"
+            log.warning("the public board has waited %.0f s for a rebuild; the builder is at:\n%s", waited, where)
+        return True
 
     def _listen_forever(self) -> None:
         while not self._stop.is_set():

@@ -3,9 +3,11 @@ of the committing request and the stream pump reaches it first; and does not bui
 change."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
+from unittest.mock import patch
 
 from corekit import team_with_token
 from helpers import wait_until
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from scoreboard.board import snapshot
 from scoreboard.board.snapshot import BoardCache, Built
 from scoreboard.drill import organizer
+from scoreboard.live import socket
 from scoreboard.store.models import Event, utcnow
 
 
@@ -127,3 +130,37 @@ def test_a_failed_build_is_tried_again_without_waiting_for_another_change(servic
         assert any(row.team_id == team_id and row.score == 30 for row in cache.board().standings)
     finally:
         cache.stop()
+
+
+def test_a_board_left_waiting_for_its_builder_is_told_in_the_log(services: Any, caplog: Any) -> None:
+    """A builder stuck on a lock or a connection leaves readers a board that silently stops
+    changing: once the board has waited over BUILDER_LATE seconds, the log says where the builder
+    is (once per wait), and says nothing while the board keeps up."""
+    live, cache = services.live, services.cache
+    cache.current()
+    assert cache.waiting() == 0.0
+    release = threading.Event()
+
+    def stuck_builder() -> None:
+        release.wait(10)  # where a stuck builder would be: waiting on something that never comes
+
+    builder = threading.Thread(target=stuck_builder, daemon=True)
+    builder.start()
+    live._builder = builder
+    try:
+        assert live.watch_builder() is False
+        cache._background = True  # serving: changes wait for the builder instead of building inline
+        cache.changed(["solve"])
+        assert 0.0 <= cache.waiting() < socket.BUILDER_LATE
+        with caplog.at_level(logging.WARNING, logger="scoreboard.live.socket"):
+            clock = time.monotonic() + socket.BUILDER_LATE + 1
+            with patch("scoreboard.board.snapshot.time.monotonic", return_value=clock):
+                assert live.watch_builder() is True
+                assert live.watch_builder() is True  # still late: said once
+        said = [record.getMessage() for record in caplog.records]
+        assert len(said) == 1 and "waited 6 s for a rebuild" in said[0] and "stuck_builder" in said[0], said
+        cache.rebuild()
+        assert cache.waiting() == 0.0 and live.watch_builder() is False
+    finally:
+        release.set()
+        cache._background = False

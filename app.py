@@ -83,6 +83,8 @@ def main() -> None:
     try:
         app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False,
                                        handler_class=handler_class(services.settings.header_timeout))
+    except KeyboardInterrupt:  # Ctrl-C: the organizer stopped the server; no traceback for that
+        print("Drillboard stopped.", flush=True)
     finally:
         if checker is not None:
             checker.terminate()

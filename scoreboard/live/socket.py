@@ -287,7 +287,7 @@ class Live:
         """Say in the log, once per wait, where the board builder is when the board has waited for
         it over ``BUILDER_LATE`` seconds: a builder stuck on a lock or a connection would otherwise
         leave every reader a board that silently stops changing. Returns whether it is late."""
-        waited = self.cache.waiting()
+        waited = self.cache.waiting() if self._builder is not None else 0.0  # inline (the CLI): no builder
         if waited <= BUILDER_LATE:
             self._builder_reported = False
             return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import browser_login
 from livekit import join, member_context
 from playwright.sync_api import Browser, Page, expect
 
@@ -26,10 +27,7 @@ def test_startex_then_an_inject_reaches_a_team_live(server_factory: Any, page: P
         board.goto(base + "/board")
         expect(board.locator("#board-briefing")).to_contain_text("Welcome to Exercise AMBER CORRIDOR")
 
-        page.goto(base + "/login")
-        page.locator("main input[name=name]").fill("admin")
-        page.locator("main input[name=password]").fill(admin["password"])
-        page.locator("main form button[type=submit]").click()
+        browser_login(page, base, "admin", admin["password"])
         page.goto(base + "/console/")
         page.locator("button[data-action=start]").click()
         page.locator("#confirm").click()

@@ -286,6 +286,7 @@ class BoardCache:
     def run(self, sleep: Callable[[float], None]) -> None:
         """The background builder: one rebuild per burst of changes, at most one every MIN_GAP s."""
         self._background = True
+        failing = False
         while not self._stop.is_set():
             self._dirty.wait()
             if self._stop.is_set():
@@ -293,13 +294,19 @@ class BoardCache:
             started = time.monotonic()
             try:
                 self.rebuild()
-            except Exception:  # noqa: BLE001 - a failed build must not stop the next one
-                log.exception("building the board failed")
+                failing = False
+            except Exception as err:  # noqa: BLE001 - a failed build must not stop the next one
+                if failing:  # the database is still away: one line a second, not a traceback each
+                    log.warning("building the board failed again: %s", err)
+                else:
+                    log.exception("building the board failed")
+                failing = True
                 # Still stale: try again after the pause. Waiting for the next change instead left
                 # the board behind for as long as the drill stayed quiet (after a burst, at ENDEX).
                 self._dirty.set()
             # Under a steady stream of solves keep building to at most a quarter of the time.
-            sleep(min(self.MAX_GAP, max(self.MIN_GAP, 3 * (time.monotonic() - started))))
+            pause = 3 * (time.monotonic() - started)
+            sleep(self.MAX_GAP if failing else min(self.MAX_GAP, max(self.MIN_GAP, pause)))
 
     def stop(self) -> None:
         self._stop.set()

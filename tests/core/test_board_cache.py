@@ -108,13 +108,15 @@ def test_a_slow_build_does_not_hold_the_next_board_back_for_long(services: Any, 
     assert gaps and gaps[0] <= BoardCache.MAX_GAP == 1.0, gaps
 
 
-def test_a_failed_build_is_tried_again_without_waiting_for_another_change(services: Any, monkeypatch: Any) -> None:
+def test_a_failed_build_is_tried_again_without_waiting_for_another_change(services: Any, monkeypatch: Any,
+                                                                          caplog: Any) -> None:
     """A build that fails (the database hiccuped) leaves the board stale: the builder tries again
-    by itself, or the board would stay behind until the next solve — after the last one, forever."""
+    by itself, or the board would stay behind until the next solve — after the last one, forever.
+    While it keeps failing the log gets one traceback, then a line per retry (a second apart)."""
     real_build, failures = snapshot.build, []
 
-    def failing_once(*args: Any, **kwargs: Any) -> Built:
-        if not failures:
+    def failing_twice(*args: Any, **kwargs: Any) -> Built:
+        if len(failures) < 2:
             failures.append(1)
             raise RuntimeError("the database went away for a moment")
         return real_build(*args, **kwargs)
@@ -123,11 +125,15 @@ def test_a_failed_build_is_tried_again_without_waiting_for_another_change(servic
     try:
         team_id, _ = team_with_token(services, "Team Retry")
         _award(services, team_id)
-        monkeypatch.setattr(snapshot, "build", failing_once)  # for this builder's next build
-        cache.changed(["award"])  # one change, then quiet
-        wait_until(lambda: builds.seen, timeout=5, what="a board built after the failed one")
-        assert failures == [1]
+        monkeypatch.setattr(snapshot, "build", failing_twice)  # for this builder's next builds
+        with caplog.at_level(logging.WARNING, logger="scoreboard.board.snapshot"):
+            cache.changed(["award"])  # one change, then quiet
+            wait_until(lambda: builds.seen, timeout=5, what="a board built after the failed ones")
+        assert failures == [1, 1]
         assert any(row.team_id == team_id and row.score == 30 for row in cache.board().standings)
+        said = [(record.getMessage(), record.exc_info is not None) for record in caplog.records]
+        assert said == [("building the board failed", True),
+                        ("building the board failed again: the database went away for a moment", False)], said
     finally:
         cache.stop()
 

@@ -170,7 +170,8 @@ class BoardCache:
         self.sessions, self.clock = sessions, clock
         self.on_built: list[Callable[[Built, bool], None]] = []
         self._built: Built | None = None
-        self._stale = True
+        # When the oldest change the board does not hold yet came in; None: it holds all it heard of.
+        self._waiting_since: float | None = time.monotonic()
         self._owed = False  # a change committed here whose standings are not published yet
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -178,7 +179,6 @@ class BoardCache:
         self._dirty = threading.Event()
         self._background = False
         self._stop = threading.Event()
-        self._waiting_since: float | None = None  # when the oldest change not yet built came in
 
     # --- readers ------------------------------------------------------------------------
 
@@ -231,16 +231,19 @@ class BoardCache:
             self._mark_stale()
             self._dirty.set()
 
+    @property
+    def _stale(self) -> bool:
+        return self._waiting_since is not None
+
     def _mark_stale(self) -> None:
-        if not self._stale or self._waiting_since is None:
+        if self._waiting_since is None:
             self._waiting_since = time.monotonic()
-        self._stale = True
 
     def waiting(self) -> float:
         """Seconds the board has waited for a rebuild (0 when it holds every change heard of): what
         tells a stuck builder from a busy one."""
         since = self._waiting_since
-        return 0.0 if since is None or not self._stale else time.monotonic() - since
+        return 0.0 if since is None else time.monotonic() - since
 
     def changed(self, kinds: list[str], seqs: list[int] | None = None, upto: int = 0) -> None:
         """Hear of committed events (``seqs``: the public ones, consecutive; ``upto``: the place
@@ -266,14 +269,14 @@ class BoardCache:
 
     def rebuild(self, now: datetime | None = None) -> Built:
         with self._lock:
-            owed, self._owed, self._stale = self._owed, False, False
+            owed, self._owed = self._owed, False
             waiting_since, self._waiting_since = self._waiting_since, None
             self._dirty.clear()
             try:
                 with _one_moment(self.sessions) as session:
                     built = build(session, now or utcnow(), self._built)
             except BaseException:
-                self._stale, self._owed = True, self._owed or owed
+                self._owed = self._owed or owed
                 self._waiting_since = waiting_since or self._waiting_since or time.monotonic()
                 raise
             self._built = built

@@ -38,9 +38,12 @@
   }
 
   async function next() {
-    const response = await fetch(form.action, {
-      method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }, body: new FormData(form),
-    });
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }, body: new FormData(form),
+      });
+    } catch (e) { stop(window.Drillboard.t("reveal_offline")); return; }
     let data = {};
     try { data = await response.json(); } catch (e) { data = { error: window.Drillboard.t("error") }; }
     if (!response.ok) { stop(data.error); return; }

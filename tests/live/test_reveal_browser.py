@@ -9,6 +9,7 @@ Bravo solved X, then Alpha and Charlie Y. The board is held for the reveal; the 
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -61,6 +62,21 @@ def score(board: Page, team: str) -> Any:
         .locator(".score")
 
 
+def follow(page: Page) -> list[str]:
+    """What the page asks, hears and logs from now on: said if the auto-player's step does not come."""
+    trail: list[str] = []
+
+    def note(*words: Any) -> None:
+        trail.append(f"{time.monotonic():.2f} " + " ".join(str(word) for word in words))
+
+    page.on("request", lambda r: note("asks", r.method, r.url))
+    page.on("response", lambda r: note("hears", r.status, r.request.method, r.url))
+    page.on("requestfailed", lambda r: note("failed", r.method, r.url, r.failure))
+    page.on("console", lambda m: note("console", m.type, m.text))
+    page.on("framenavigated", lambda f: note("navigated", f.url))
+    return trail
+
+
 def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browser: Browser, screenshot_dir: Any) -> None:
     srv = server_factory(env={"DRILLBOARD_DEMO": "0"})
     password = prepare(srv, make_pack)
@@ -104,13 +120,27 @@ def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browse
 
         # The auto-player: one step at once, the next after 3 s; paused after the first.
         page.fill("#pace", "3")
+        trail = follow(page)
         page.click("#autoplay-toggle")
-        expect(page.locator("#remaining")).to_have_text("1", timeout=5000)
+        try:
+            expect(page.locator("#remaining")).to_have_text("1", timeout=5000)
+        except AssertionError as failed:
+            said = page.locator("#autoplay-status").text_content(), page.locator("#autoplay-toggle").text_content()
+            raise AssertionError(f"{failed}\nthe auto-player said {said}; the console page:\n" + "\n".join(trail)
+                                 + f"\nthe server's log:\n{srv.log.read_text()[-4000:]}") from failed
         page.click("#autoplay-toggle")
         expect(score(board, "Charlie")).to_have_text("150", timeout=5000)  # Charlie was lowest: its Y
         page.wait_for_timeout(3500)
         expect(page.locator("#remaining")).to_have_text("1")
         expect(score(board, "Alpha")).to_have_text("100")
+
+        # Without the server the auto-player stops and says so; nothing is revealed.
+        page.route("**/console/reveal/step", lambda route: route.abort())
+        page.click("#autoplay-toggle")
+        expect(page.locator("#autoplay-status")).to_have_text(re.compile("Could not reach the server"))
+        expect(page.locator("#autoplay-toggle")).to_have_text("Play")
+        expect(page.locator("#remaining")).to_have_text("1")
+        page.unroute("**/console/reveal/step")
 
         page.click("#reveal-all")
         page.click("#confirm")

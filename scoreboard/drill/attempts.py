@@ -53,7 +53,8 @@ class Verdict:
     first_blood: bool = False
     message: Message | None = None  # a right answer that does not finish the challenge yet
     attempts_left: int | None = None
-    slot: str | None = field(default=None, repr=False)  # the rate-limit slot a wrong answer holds
+    slot: str | None = field(default=None, repr=False)  # the rate-limit slot this attempt took
+    counts: bool = field(default=False, repr=False)  # whether the slot stays taken (a wrong answer)
 
     def as_dict(self, translations: Translations | None = None) -> dict[str, Any]:
         """The API's answer; ``message`` is said in ``translations``' language (the caller's)."""
@@ -159,8 +160,11 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], a
            limiter: MemoryLimiter) -> Verdict:
     """Grade one attempt and store it (the caller commits); raises Refused (400/403/404/429) without writing.
 
-    A wrong answer holds a slot of the team's rate-limit window (``Verdict.slot``) that the
-    caller hands back if the write fails; every other outcome hands it back here.
+    The attempt takes a slot of the team's rate-limit window (``Verdict.slot``). A wrong answer
+    keeps it (``Verdict.counts``); the caller hands it back if the write fails, and hands back any
+    other outcome's slot once the attempt is stored (``settle``) — not here: with Redis that is a
+    round trip, and no write transaction may wait on the network (SQLite under gevent would stall
+    the whole process on its lock).
     """
     answer = clean_answer(attempt.answer)
     challenge = visible(catalog, attempt.challenge_id, attempt.now)
@@ -182,11 +186,15 @@ def submit(session: Session, catalog: Catalog, solved: Mapping[int, datetime], a
     except BaseException:
         limiter.release(key, slot)
         raise
-    if verdict.result == "incorrect" and not verdict.message:
-        verdict.slot = slot  # a wrong answer counts against the window
-    else:
-        limiter.release(key, slot)
+    verdict.slot = slot
+    verdict.counts = verdict.result == "incorrect" and not verdict.message  # a wrong answer counts
     return verdict
+
+
+def settle(limiter: MemoryLimiter, attempt: Attempt, verdict: Verdict) -> None:
+    """After the commit: hand back the slot of an attempt that does not count against the window."""
+    if verdict.slot is not None and not verdict.counts:
+        limiter.release(limit_key(attempt), verdict.slot)
 
 
 def record(session: Session, catalog: Catalog, solved: Mapping[int, datetime], attempt: Attempt,
@@ -202,6 +210,7 @@ def record(session: Session, catalog: Catalog, solved: Mapping[int, datetime], a
         session.rollback()
         limiter.release(limit_key(attempt), verdict.slot)
         raise
+    settle(limiter, attempt, verdict)
     return verdict
 
 

@@ -87,3 +87,44 @@ def test_wrong_and_right_answers_cost_what_they_must(serving_app: Any) -> None:
     assert clock[0].startswith("SELECT drill.starts_at, drill.ends_at"), right
     assert "team.disabled" in reads[tables.index("solve")], reads
     assert not any(t in s for s in reads for t in ("FROM api_token", "FROM challenge", "FROM answer")), right
+
+
+def test_the_rate_limit_is_touched_only_outside_the_write_transaction(serving_app: Any) -> None:
+    """With Redis the limiter is a round trip; under gevent on SQLite a write transaction waiting on
+    it would stall every other writer of the process (SQLite's lock wait does not yield)."""
+    services = serving_app.extensions["drillboard"]
+    _, headers = team_with_token(services, "Lean Team")
+    client = serving_app.test_client()
+    ids = {c["name"]: c["id"] for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}
+    limiter, calls = services.limiter, []
+    engine = services.database.engine
+    open_writes: set[Any] = set()
+
+    def wrote(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")):
+            open_writes.add(conn.connection.dbapi_connection)
+
+    def in_write() -> bool:
+        return any(connection.in_transaction for connection in open_writes)
+
+    def watched(name: str) -> Any:
+        original = getattr(limiter, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append((name, in_write()))
+            return original(*args, **kwargs)
+        return call
+
+    event.listen(engine, "after_cursor_execute", wrote)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(limiter, "acquire", watched("acquire"))
+            patch.setattr(limiter, "release", watched("release"))
+            for answer in ("DRILL{nope}", "DRILL{lean}"):
+                response = client.post(f"/api/v1/challenges/{ids['Lean']}/attempts", json={"answer": answer},
+                                       headers=headers)
+                assert response.status_code == 200, response.get_json()
+    finally:
+        event.remove(engine, "after_cursor_execute", wrote)
+    assert [name for name, _ in calls] == ["acquire", "acquire", "release"], calls  # the right answer's slot is handed back
+    assert not any(inside for _, inside in calls), calls

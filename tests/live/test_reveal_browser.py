@@ -118,7 +118,9 @@ def test_the_ceremony_and_the_replay(server_factory: Any, make_pack: Any, browse
         expect(board.locator("#frozen-banner")).to_be_visible()
         expect(score(board, "Alpha")).to_have_text("100")
 
-        # The auto-player: one step at once, the next after 3 s; paused after the first.
+        # The auto-player: one step at once, the next after 3 s; paused after the first. Its button shows
+        # as its script runs, before the page has finished loading (and reformatting its times): wait.
+        page.wait_for_load_state()
         page.fill("#pace", "3")
         trail = follow(page)
         page.click("#autoplay-toggle")

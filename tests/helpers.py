@@ -102,11 +102,24 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = 
         time.sleep(0.05)
 
 
-def http_login(base_url: str, name: str, password: str = PASSWORD) -> tuple[Any, Any]:
-    """A ``requests`` session logged in to a running server through the form, with the login's response."""
+def http_session() -> Any:
+    """A ``requests`` session that opens a new connection for every request.
+
+    The servers under test close a keep-alive connection left idle for their header deadline
+    (10 s). A test that pauses about that long (a browser flow, a wait for events) would send its
+    next request on a connection the server is closing at that moment and lose it ("Remote end
+    closed connection without response"); browsers send such a request again, ``requests`` does not.
+    """
     import requests
 
     http = requests.Session()
+    http.headers["Connection"] = "close"
+    return http
+
+
+def http_login(base_url: str, name: str, password: str = PASSWORD) -> tuple[Any, Any]:
+    """A ``requests`` session logged in to a running server through the form, with the login's response."""
+    http = http_session()
     page = http.get(base_url + "/login", timeout=10)
     response = http.post(base_url + "/login", data={"csrf_token": csrf_from(page.text), "name": name,
                                                     "password": password}, allow_redirects=False, timeout=10)

@@ -16,7 +16,7 @@ import engineio
 import requests
 import socketio
 import yaml
-from helpers import PASSWORD, csrf_from, wait_until
+from helpers import PASSWORD, csrf_from, http_session, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "challenges" / "drill-demo"
@@ -213,7 +213,7 @@ class Member:
 
     def __init__(self, base_url: str, join_code: str, name: str) -> None:
         self.base_url = base_url
-        self.http = requests.Session()
+        self.http = http_session()
         page = self.http.get(f"{base_url}/join", timeout=10)
         response = self.http.post(f"{base_url}/join", data={
             "csrf_token": csrf_from(page.text), "join_code": join_code, "name": name,

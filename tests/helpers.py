@@ -16,7 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import requests
 from playwright.sync_api import expect
+from requests.adapters import HTTPAdapter
 
 PASSWORD = "correct horse battery"
 # Ports for the servers tests start: below the kernel's ephemeral range (32768-60999 on Linux), which
@@ -102,18 +104,27 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = 
         time.sleep(0.05)
 
 
-def http_session() -> Any:
-    """A ``requests`` session that opens a new connection for every request.
+class FreshConnections(HTTPAdapter):
+    """A ``requests`` adapter that sends every request on a new connection."""
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        self.poolmanager.clear()  # the idle connections are closed here, by the client, not reused
+        return super().send(request, **kwargs)
+
+
+def http_session() -> requests.Session:
+    """A ``requests`` session that sends every request on a new connection.
 
     The servers under test close a keep-alive connection left idle for their header deadline
     (10 s). A test that pauses about that long (a browser flow, a wait for events) would send its
     next request on a connection the server is closing at that moment and lose it ("Remote end
     closed connection without response"); browsers send such a request again, ``requests`` does not.
+    (A ``Connection: close`` header is no cure: ``requests`` may still send the next request on
+    the connection the server is about to close, about 1 request in 250 here.)
     """
-    import requests
-
     http = requests.Session()
-    http.headers["Connection"] = "close"
+    for scheme in ("http://", "https://"):
+        http.mount(scheme, FreshConnections())
     return http
 
 

@@ -99,9 +99,11 @@ def test_the_rate_limit_is_touched_only_outside_the_write_transaction(serving_ap
     limiter, calls = services.limiter, []
     engine = services.database.engine
     open_writes: set[Any] = set()
+    me = threading.get_ident()  # the request's thread: the app's background work writes on its own
 
     def wrote(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")):
+        if threading.get_ident() == me and \
+                statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")):
             open_writes.add(conn.connection.dbapi_connection)
 
     def in_write() -> bool:

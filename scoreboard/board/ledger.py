@@ -30,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, case, func, literal, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from scoreboard.core.clock import Clock
@@ -196,12 +197,29 @@ def solve_worth(session: Session, challenge: Any, team_id: int, view: Visibility
     shows, and whether it is the first blood: the challenge's value at the number of counting
     solves, plus the bonus when the team's is the first of them. One statement: the attempt path
     runs it inside the solve's transaction, so the first blood is exact."""
-    mine = case((Solve.team_id == team_id, Solve.id))
-    query = _counted(select(func.count(), func.min(Solve.id), func.min(mine))
-                     .where(Solve.challenge_id == challenge.id), view, terms)
-    count, first, own = session.execute(query).one()
+    if view.revealed:  # the closing reveal: rare, built afresh
+        query = _worth_query(view, terms.ends_at)
+    else:
+        query = _plain_worth_query(view.cutoff, view.until, view.everyone, terms.ends_at)
+    count, first, own = session.execute(query, {"challenge_id": challenge.id, "team_id": team_id}).one()
     blood = own is not None and own == first
     return value_of(challenge, count) + (terms.first_blood_bonus if blood else 0), blood
+
+
+def _worth_query(view: Visibility, ends_at: datetime | None) -> Select:
+    """``solve_worth``'s statement, the challenge and team left as parameters."""
+    mine = case((Solve.team_id == bindparam("team_id", type_=Integer), Solve.id))
+    query = select(func.count(), func.min(Solve.id), func.min(mine)).where(
+        Solve.challenge_id == bindparam("challenge_id", type_=Integer))
+    return _counted(query, view, Terms(ends_at, 0))
+
+
+@lru_cache(maxsize=16)
+def _plain_worth_query(cutoff: datetime | None, until: datetime | None, everyone: bool,
+                       ends_at: datetime | None) -> Select:
+    """``_worth_query`` built once per view: every answer's solve asks it (twice during a freeze),
+    and building the statement cost more than running it."""
+    return _worth_query(Visibility(cutoff, {}, until, everyone), ends_at)
 
 
 # Where entries come from, in the order entries of one team at one moment are listed (a first

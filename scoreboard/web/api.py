@@ -174,7 +174,8 @@ def attempt(challenge_id: int) -> Any:
         db(), catalog(), solved_by(who.team_id),
         Attempt(who.team_id, who.team_name, who.user_id, challenge_id, body["answer"], client_address(), utcnow()),
         services().limiter)
-    return verdict.as_dict(get_translations())
+    # Most verdicts carry no sentence: the caller's catalog is looked up only for one that does.
+    return verdict.as_dict(get_translations() if verdict.message else None)
 
 
 @bp.post("/hints/<int:hint_id>/unlock")

@@ -42,3 +42,84 @@ def test_compression_is_negotiated_when_the_organizer_turns_it_on(server_factory
     srv = server_factory({"DRILLBOARD_LIVE_COMPRESSION": "1"}).start()
     status, headers, _ = upgrade(srv.base_url)
     assert " 101 " in status and headers.get("sec-websocket-extensions", "").startswith("permessage-deflate"), headers
+
+
+def _frames(data: bytes) -> list[tuple[int, bytes]]:
+    """Unmasked server frames as (first byte, payload); stops at an incomplete one."""
+    found = []
+    while len(data) >= 2:
+        length, start = data[1] & 0x7F, 2
+        if length == 126:
+            length, start = int.from_bytes(data[2:4], "big"), 4
+        elif length == 127:
+            length, start = int.from_bytes(data[2:10], "big"), 10
+        if len(data) < start + length:
+            break
+        found.append((data[0], data[start:start + length]))
+        data = data[start + length:]
+    return found
+
+
+def test_a_message_larger_than_the_send_buffer_reaches_a_slow_reader_whole() -> None:
+    """A large snapshot to an observer that reads late: the server's send buffer takes only part
+    of it at once. Every frame must still arrive whole (simple-websocket wrote one ``send`` and
+    dropped the rest: the next frame then began inside this one)."""
+    import threading
+    import time
+
+    import engineio
+
+    from scoreboard.live import whole_frames
+
+    server = engineio.Server(async_mode="threading")
+    assert whole_frames.install(server)
+    big, small = "4" + "x" * 300_000, "4" + "after"
+    served, observer = _tcp_pair()
+    sent = threading.Event()
+
+    def handler(ws: Any) -> None:
+        ws.send(big)
+        ws.send(small)
+        sent.set()
+
+    environ = {"werkzeug.socket": served, "REQUEST_METHOD": "GET", "PATH_INFO": "/socket.io/", "QUERY_STRING": "",
+               "HTTP_HOST": "drill.test", "HTTP_CONNECTION": "Upgrade", "HTTP_UPGRADE": "websocket",
+               "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ==", "HTTP_SEC_WEBSOCKET_VERSION": "13"}
+    websocket = server._async["websocket"](handler, server)
+    serving = threading.Thread(target=lambda: _serve(websocket, environ), daemon=True)
+    serving.start()
+    time.sleep(0.5)  # the observer reads nothing for a while: the server's buffer fills
+    observer.settimeout(5)
+    received = b""
+    while b"after" not in received:
+        chunk = observer.recv(65536)
+        assert chunk, f"the connection closed after {len(received)} bytes"
+        received += chunk
+    assert sent.wait(5)
+    body = received.split(b"\r\n\r\n", 1)[1]
+    frames = _frames(body)
+    assert [(first, len(payload)) for first, payload in frames] == [(0x81, len(big)), (0x81, len(small))]
+    assert frames[0][1] == big.encode() and frames[1][1] == small.encode()
+    observer.close()
+    served.close()
+
+
+def _tcp_pair() -> tuple[socket.socket, socket.socket]:
+    """A loopback TCP connection as a server holds it: with a timeout (gevent's and gunicorn's
+    sockets are non-blocking underneath, so a send takes only what fits) and a small send buffer;
+    the observer's end reads into a small buffer."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        observer = socket.socket()
+        observer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        observer.connect(listener.getsockname())
+        served, _ = listener.accept()
+    served.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    served.settimeout(10)
+    return served, observer
+
+
+def _serve(websocket: Any, environ: dict[str, Any]) -> None:
+    try:
+        websocket(environ, lambda *_: None)
+    except (ConnectionError, OSError):  # how the threading layer ends a served socket
+        pass

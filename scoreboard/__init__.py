@@ -12,7 +12,6 @@ from flask_wtf.csrf import CSRFProtect
 from scoreboard.board.snapshot import BoardCache
 from scoreboard.core.errors import N_
 from scoreboard.drill import accounts, audit, organizer
-from scoreboard.live import whole_frames
 from scoreboard.store import events
 from scoreboard.store.blobs import Files
 from scoreboard.store.caches import Caches, Tokens
@@ -110,7 +109,6 @@ def create_app(settings: Settings | None = None) -> Flask:
                         cors_allowed_origins=None, manage_session=False,
                         # A client sends only small packets (connect, resync, pong).
                         max_http_buffer_size=MAX_LIVE_PACKET)
-    whole_frames.install(socketio.server.eio)
     if settings.proxy_hops:
         # Behind a reverse proxy: take the client address (kept with every submission, and what
         # /live counts connections by) from it. Outside Socket.IO's middleware, so it sees it too.

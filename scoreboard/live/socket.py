@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from scoreboard.board import deltas
 from scoreboard.board.snapshot import BoardCache, Built, Snapshot
+from scoreboard.live import whole_frames
+from scoreboard.live.fanout import Fanout
 from scoreboard.live.guard import Bounds, Guard
 from scoreboard.live.stream import Pump, Row
 from scoreboard.store import events
@@ -51,6 +53,8 @@ class Live:
         self.guard = Guard(bounds or Bounds())
         self.on_tick = on_tick  # time-driven changes (scheduled announcements): a use case, passed in
         self.redis, self.tick_seconds, self.wake_channel = redis_client, tick_seconds, wake_channel
+        # Public events framed once, written straight to the observers keeping up (fanout.py).
+        self.fanout = Fanout(socketio.server, whole_frames.install(socketio.server.eio))
         self.pump = Pump(database.sessions)
         self.pump.listeners.append(self._rows)
         self.pump.on_reset.append(self._reset)
@@ -100,8 +104,7 @@ class Live:
         self.caches.apply((row.kind, row.payload) for row in rows)
         for row in rows:
             if row.seq is not None:
-                # Every worker reads every row: send to this worker's clients only.
-                self._send(row.kind, row.payload, to=PUBLIC_ROOM, ignore_queue=True)
+                self._broadcast(row.kind, row.payload)
         seqs = [row.seq for row in rows if row.seq is not None]
         if seqs:
             self._sent_seq = seqs[-1]
@@ -117,6 +120,16 @@ class Live:
         self.caches.apply([("board", {})])
         self.cache.changed(["board"])
         self._send_snapshot(None, self.cache.snapshot())
+
+    def _broadcast(self, kind: str, payload: Any) -> None:
+        """A public event to this worker's observers (every worker reads every row)."""
+        try:
+            if self.fanout.active and self.fanout.emit(NAMESPACE, PUBLIC_ROOM, kind, payload):
+                return
+        except Exception:  # noqa: BLE001 - a failed send must not stop the pump
+            log.exception("could not send %s", kind)
+            return
+        self._send(kind, payload, to=PUBLIC_ROOM, ignore_queue=True)
 
     def _send(self, kind: str, payload: Any, **kwargs: Any) -> None:
         try:

@@ -123,3 +123,85 @@ def _serve(websocket: Any, environ: dict[str, Any]) -> None:
         websocket(environ, lambda *_: None)
     except (ConnectionError, OSError):  # how the threading layer ends a served socket
         pass
+
+
+class _Queue(list):
+    def empty(self) -> bool:
+        return not self
+
+    def put(self, item: Any) -> None:
+        self.append(item)
+
+
+class _EngineSocket:
+    """An engine.io connection as the fan-out sees it; ``send`` queues, as engine.io's does."""
+
+    def __init__(self, upgraded: bool = True) -> None:
+        self.upgraded, self.upgrading, self.closed, self.queue = upgraded, False, False, _Queue()
+
+    def send(self, pkt: Any) -> None:
+        self.queue.put(pkt)
+
+
+class _Connection:
+    """A WebSocket whose socket takes ``room`` bytes now; what it took is on ``wire``."""
+
+    def __init__(self, room: int) -> None:
+        self.room, self.wire, self.plain, self.sending = room, b"", True, False
+
+    def send_now(self, frame: bytes) -> int:
+        taken = frame[:self.room]
+        self.room -= len(taken)
+        self.wire += taken
+        return len(taken)
+
+
+def _read_by_observer(connection: _Connection, socket_: _EngineSocket) -> list[str]:
+    """What the observer reads in the end: the wire, then each queued packet as the writer frames it."""
+    from wsproto import ConnectionType
+    from wsproto.connection import Connection
+    from wsproto.events import TextMessage
+
+    from scoreboard.live.whole_frames import Framed
+
+    framer, data = Connection(ConnectionType.SERVER), connection.wire
+    for pkt in socket_.queue:
+        encoded = pkt.encode()
+        data += bytes(encoded) if isinstance(encoded, Framed) else framer.send(TextMessage(data=encoded))
+    return [payload.decode() for _, payload in _frames(data)]
+
+
+def test_the_fanout_writes_to_observers_keeping_up_and_queues_the_rest_in_order() -> None:
+    """A public event is framed once and written straight to each observer that keeps up; an
+    observer whose socket takes only part of it gets the rest through its queue, and every later
+    event after that rest; a polling observer, and one being written to, get it queued."""
+    from types import SimpleNamespace
+
+    from socketio import packet as sio_packet
+
+    from scoreboard.live.fanout import Fanout
+    from scoreboard.live.whole_frames import Connections
+
+    observers = {"fast": (_Connection(10_000), _EngineSocket()), "slow": (_Connection(10), _EngineSocket()),
+                 "busy": (_Connection(10_000), _EngineSocket()), "polling": (None, _EngineSocket(upgraded=False))}
+    observers["busy"][0].sending = True
+    connections = Connections(direct=True)
+    connections.by_sid = {sid: conn for sid, (conn, _) in observers.items() if conn is not None}
+    manager = SimpleNamespace(get_participants=lambda namespace, room: [(f"s-{sid}", sid) for sid in observers])
+    server = SimpleNamespace(packet_class=sio_packet.Packet, manager=manager,
+                             eio=SimpleNamespace(sockets={sid: sock for sid, (_, sock) in observers.items()}))
+    fanout = Fanout(server, connections)
+    fanout.emit("/live", "public", "solve", {"seq": 7, "team": "Team China"})
+    observers["slow"][0].room = 10_000  # its socket has room again, but the first event's rest is still queued
+    fanout.emit("/live", "public", "standings", {"seq": 8})
+
+    expected = ['42/live,["solve",{"seq":7,"team":"Team China"}]', '42/live,["standings",{"seq":8}]']
+    fast_conn, fast = observers["fast"]
+    assert not fast.queue and _frames(fast_conn.wire) and _read_by_observer(fast_conn, fast) == expected
+    slow_conn, slow = observers["slow"]
+    assert len(slow_conn.wire) == 10 and len(slow.queue) == 2  # the rest of the first, then the second
+    assert _read_by_observer(slow_conn, slow) == expected
+    busy_conn, busy = observers["busy"]
+    assert busy_conn.wire == b"" and _read_by_observer(busy_conn, busy) == expected
+    polling = observers["polling"][1]
+    assert [pkt.encode() for pkt in polling.queue] == expected

@@ -249,6 +249,7 @@ def run_topology(served: Served, folder: Path, args: argparse.Namespace) -> dict
     if "observers" in args.runs:
         bench.observers("observers500", first, 500)
         bench.observers("observers2000", first, 2000)
+        bench.observers("observers5000", first, 5000)
     if "growth" in args.runs:
         teams = 200 if "players" in args.runs else 100
         bench.players("growth", bench.growth(teams), 50)

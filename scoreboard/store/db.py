@@ -150,7 +150,10 @@ class Database:
         else:
             # Under gevent every request is a greenlet holding a connection: keep enough open that they
             # are not opened and closed under load (a few workers × 30 stays under PostgreSQL's 100).
-            kwargs.update(pool_size=20, max_overflow=10, pool_recycle=1800)
+            # All of them kept, none "overflow": an overflow connection is closed when it is handed
+            # back, so a worker serving a steady 21-30 requests at once opened and closed one per
+            # request (a new PostgreSQL backend each time). A 31st request waits for a connection.
+            kwargs.update(pool_size=30, max_overflow=0, pool_recycle=1800)
         self.engine: Engine = create_engine(url, **kwargs)
         # The same pool, with statements that commit on their own (the sequencer's).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")

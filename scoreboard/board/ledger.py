@@ -27,15 +27,16 @@ after every burst of changes, docs/benchmarks.md). No Flask.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, literal, literal_column, select, union_all
+from sqlalchemy import Integer, Select, bindparam, case, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
+from scoreboard.board.ledger_rules import Cutoff, Terms, Visibility, counted, counted_solves, shown, visibility
 from scoreboard.core.clock import Clock
 from scoreboard.core.scoring import SIGN, dynamic_value, weighted
 from scoreboard.store import events
@@ -51,8 +52,6 @@ from scoreboard.store.models import (
     ServiceCheck,
     ServiceRound,
     Solve,
-    Team,
-    UTCDateTime,
     counting_points,
 )
 
@@ -77,65 +76,12 @@ class Entry:
     ref: int | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class Visibility:
-    """Which entries a reader sees: each up to ``cutoff`` (None: no limit), a team's up to its
-    ``revealed`` time beyond that (the closing reveal), none after ``until`` (the replay's
-    moment); disabled teams' only with ``everyone`` (organizers' views)."""
-
-    cutoff: datetime | None = None
-    revealed: Mapping[int, datetime] = field(default_factory=dict)
-    until: datetime | None = None
-    everyone: bool = False
-
-    def shows(self, team_id: int, at: datetime) -> bool:
-        if self.until is not None and at > self.until:
-            return False
-        if self.cutoff is None or at <= self.cutoff:
-            return True
-        revealed = self.revealed.get(team_id)
-        return revealed is not None and at <= revealed
-
-    def where(self, column: Any, team_column: Any) -> list[ColumnElement[bool]]:
-        """SQL conditions under which the row timed by ``column`` of team ``team_column`` shows."""
-        limits: list[Any] = []
-        if self.cutoff is not None:
-            cutoff = literal(self.cutoff, UTCDateTime())
-            limits.append(case({team: literal(until, UTCDateTime()) for team, until in self.revealed.items()},
-                               value=team_column, else_=cutoff) if self.revealed else cutoff)
-        if self.until is not None:
-            limits.append(literal(self.until, UTCDateTime()))
-        return [column <= limit for limit in limits]
-
-    def at(self, until: datetime) -> Visibility:
-        """The same view at an earlier moment (the replay)."""
-        return Visibility(self.cutoff, self.revealed, until, self.everyone)
-
-
-Cutoff = datetime | Visibility | None
-
-
-def visibility(cutoff: Cutoff) -> Visibility:
-    """Callers may pass a plain cutoff time (or None: everything) wherever a Visibility goes."""
-    return cutoff if isinstance(cutoff, Visibility) else Visibility(cutoff)
-
-
 def public_view(session: Session, clock: Clock, now: datetime) -> Visibility:
     """What the public board shows now: the freeze's cutoff, and what the reveal has shown since."""
     cutoff = clock.public_cutoff(now)
     if cutoff is None or clock.reveal != "revealing":
         return Visibility(cutoff)
     return Visibility(cutoff, dict(session.execute(select(RevealProgress.team_id, RevealProgress.until)).all()))
-
-
-@dataclass(frozen=True)
-class Terms:
-    """The drill's terms for points: solves stored after ``ends_at`` never count; the first
-    counting solve of a challenge earns ``first_blood_bonus``. The attempt path takes them from
-    its cached catalog; readers from the drill row (``terms_of``)."""
-
-    ends_at: datetime | None
-    first_blood_bonus: int
 
 
 def terms_of(session: Session) -> Terms:
@@ -151,33 +97,11 @@ def value_of(challenge: Any, solves: int) -> int:
     return challenge.value
 
 
-def _shown(query: Select, view: Visibility, at: Any, team: Any) -> Select:
-    """``query`` limited to what ``view`` shows, and to enabled teams unless it shows everyone.
-    (Leaving out the few disabled teams reads fewer rows than keeping the many enabled ones.)"""
-    query = query.where(*view.where(at, team))
-    return query if view.everyone else query.where(team.not_in(select(Team.id).where(Team.disabled.is_(True))))
-
-
-def _counted(query: Select, view: Visibility, terms: Terms) -> Select:
-    """The rule for which solves count, on ``query`` over the solve table: stored by the drill's
-    end, as ``view`` shows them, of enabled teams (unless it shows everyone). The attempt path
-    applies it to one challenge; ``_solves`` to all of them."""
-    if terms.ends_at is not None:
-        query = query.where(Solve.at <= literal(terms.ends_at, UTCDateTime()))
-    return _shown(query, view, Solve.at, Solve.team_id)
-
-
-def _solves(view: Visibility, terms: Terms) -> Select:
-    """Solves that count: of challenges still in the drill, by ``_counted``'s rule."""
-    return _counted(select(Solve.id, Solve.team_id, Solve.challenge_id, Solve.at).where(
-        Solve.challenge_id.not_in(select(Challenge.id).where(Challenge.removed.is_(True)))), view, terms)
-
-
 def tally(session: Session, cutoff: Cutoff = None) -> dict[int, tuple[int, int]]:
     """Per challenge, its counting solves as ``cutoff`` shows them: how many (what dynamic values
     and the challenge list use) and the first one's id (whose is the first blood). One scan."""
-    shown = _solves(visibility(cutoff), terms_of(session)).subquery()
-    query = select(shown.c.challenge_id, func.count(), func.min(shown.c.id)).group_by(shown.c.challenge_id)
+    rows = counted_solves(visibility(cutoff), terms_of(session)).subquery()
+    query = select(rows.c.challenge_id, func.count(), func.min(rows.c.id)).group_by(rows.c.challenge_id)
     return {cid: (n, first) for cid, n, first in session.execute(query)}
 
 
@@ -211,7 +135,7 @@ def _worth_query(view: Visibility, ends_at: datetime | None) -> Select:
     mine = case((Solve.team_id == bindparam("team_id", type_=Integer), Solve.id))
     query = select(func.count(), func.min(Solve.id), func.min(mine)).where(
         Solve.challenge_id == bindparam("challenge_id", type_=Integer))
-    return _counted(query, view, Terms(ends_at, 0))
+    return counted(query, view, Terms(ends_at, 0))
 
 
 @lru_cache(maxsize=16)
@@ -242,33 +166,33 @@ def _parts(session: Session, view: Visibility) -> tuple[list[Select], dict[int, 
     kind being the index into SOURCES: what both the per-entry reader and the totals read, so the
     two cannot count different rows; and the ``tally`` they are valued by (read first)."""
     terms = terms_of(session)
-    counted = _solves(view, terms).subquery()
+    solves = counted_solves(view, terms).subquery()
     counts = tally(session, view)
     challenges = session.scalars(select(Challenge).where(Challenge.id.in_(list(counts)))) if counts else []
     values = {c.id: value_of(c, counts[c.id][0]) for c in challenges}
-    value = case({cid: literal(v) for cid, v in values.items()}, value=counted.c.challenge_id, else_=literal(0)) \
+    value = case({cid: literal(v) for cid, v in values.items()}, value=solves.c.challenge_id, else_=literal(0)) \
         if values else literal(0)
     first = [first_id for _, first_id in counts.values()]
     bonus = literal_column(str(int(terms.first_blood_bonus)), Integer)
     return [
-        _part("solve", counted.c.team_id, counted.c.at, value, counted.c.challenge_id),
+        _part("solve", solves.c.team_id, solves.c.at, value, solves.c.challenge_id),
         _part("first_blood", Solve.team_id, Solve.at, bonus, Solve.challenge_id).where(Solve.id.in_(first)),
-        _shown(_part("award", Award.team_id, Award.at, Award.value, Award.id), view, Award.at, Award.team_id),
-        _shown(_part("hint", HintUnlock.team_id, HintUnlock.at, -Hint.cost, Hint.challenge_id)
+        shown(_part("award", Award.team_id, Award.at, Award.value, Award.id), view, Award.at, Award.team_id),
+        shown(_part("hint", HintUnlock.team_id, HintUnlock.at, -Hint.cost, Hint.challenge_id)
                .join(Hint, Hint.id == HintUnlock.hint_id).where(Hint.cost > 0), view, HintUnlock.at, HintUnlock.team_id),
-        _shown(_part("grade", Grade.team_id, Grade.released_at, Grade.points, Grade.challenge_id)
+        shown(_part("grade", Grade.team_id, Grade.released_at, Grade.points, Grade.challenge_id)
                .where(Grade.released_at.is_not(None)), view, Grade.released_at, Grade.team_id),
-        _shown(_part("deduction", Deduction.team_id, Deduction.at, -Deduction.points, Deduction.id),
+        shown(_part("deduction", Deduction.team_id, Deduction.at, -Deduction.points, Deduction.id),
                view, Deduction.at, Deduction.team_id),
         # An accepted detection gives back part of a deduction, at the time it was accepted.
-        _shown(_part("refund", Deduction.team_id, Detection.judged_at, Deduction.refunded_points, Deduction.id)
+        shown(_part("refund", Deduction.team_id, Detection.judged_at, Deduction.refunded_points, Deduction.id)
                .join(Detection, Detection.deduction_id == Deduction.id)
                .where(Detection.status == "accepted", Deduction.refunded_points > 0),
                view, Detection.judged_at, Deduction.team_id),
         # A detection is decided only before a void, so a void gives back what still counted.
-        _shown(_part("void", Deduction.team_id, Deduction.voided_at, counting_points(Deduction), Deduction.id)
+        shown(_part("void", Deduction.team_id, Deduction.voided_at, counting_points(Deduction), Deduction.id)
                .where(Deduction.voided_at.is_not(None)), view, Deduction.voided_at, Deduction.team_id),
-        _shown(_part("availability", ServiceCheck.team_id, ServiceCheck.at, ServiceCheck.points, ServiceCheck.service_id)
+        shown(_part("availability", ServiceCheck.team_id, ServiceCheck.at, ServiceCheck.points, ServiceCheck.service_id)
                .where(ServiceCheck.points > 0, ServiceCheck.round_id.not_in(
                    select(ServiceRound.id).where(ServiceRound.excluded_at.is_not(None)))),
                view, ServiceCheck.at, ServiceCheck.team_id),

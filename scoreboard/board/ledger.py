@@ -21,9 +21,10 @@ stored after the drill's ``ends_at``; a disabled team's solve never takes a firs
 verdict of an answer and its live ``solve`` event are worked out by the same rule
 (``solve_worth``).
 
-The entries are one SQL union (``_union``): ``entries`` reads it row by row (the chart's steps,
+The entries are one SQL union (``_parts``): ``entries`` reads it row by row (the chart's steps,
 the grid, the team page), ``totals`` lets the database add it up per team (the standings rebuilt
-after every burst of changes, docs/benchmarks.md). No Flask.
+after every burst of changes, docs/benchmarks.md). Its statements are built once per shape of
+the view (``_Shape``) and take what each solve changes as parameters. No Flask.
 """
 from __future__ import annotations
 
@@ -100,9 +101,38 @@ def value_of(challenge: Any, solves: int) -> int:
 def tally(session: Session, cutoff: Cutoff = None) -> dict[int, tuple[int, int]]:
     """Per challenge, its counting solves as ``cutoff`` shows them: how many (what dynamic values
     and the challenge list use) and the first one's id (whose is the first blood). One scan."""
-    rows = counted_solves(visibility(cutoff), terms_of(session)).subquery()
-    query = select(rows.c.challenge_id, func.count(), func.min(rows.c.id)).group_by(rows.c.challenge_id)
+    query = _tally_query(_Shape.of(visibility(cutoff), terms_of(session), ()))
     return {cid: (n, first) for cid, n, first in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the text of a ledger statement depends on: the view, the drill's terms, and which
+    challenges have a value yet. Statements are built once per shape (building one cost more
+    than running it: two thirds of ranking the board); what changes with every solve (the
+    values, the first bloods, the teams asked for) goes in as parameters."""
+
+    cutoff: datetime | None
+    revealed: tuple[tuple[int, datetime], ...]
+    until: datetime | None
+    everyone: bool
+    ends_at: datetime | None
+    bonus: int
+    valued: tuple[int, ...]  # challenges with counting solves, each with a ``value_<id>`` parameter
+
+    @classmethod
+    def of(cls, view: Visibility, terms: Terms, valued: Iterable[int]) -> _Shape:
+        return cls(view.cutoff, tuple(sorted(view.revealed.items())), view.until, view.everyone, terms.ends_at,
+                   int(terms.first_blood_bonus), tuple(sorted(valued)))
+
+    def view(self) -> Visibility:
+        return Visibility(self.cutoff, dict(self.revealed), self.until, self.everyone)
+
+
+@lru_cache(maxsize=64)
+def _tally_query(shape: _Shape) -> Select:
+    rows = counted_solves(shape.view(), Terms(shape.ends_at, shape.bonus)).subquery()
+    return select(rows.c.challenge_id, func.count(), func.min(rows.c.id)).group_by(rows.c.challenge_id)
 
 
 def solve_counts(session: Session, cutoff: Cutoff = None) -> dict[int, int]:
@@ -161,22 +191,32 @@ def reaches(entry: Entry) -> bool:
     return entry.source in GAINS and (entry.points > 0 or entry.source == "solve")
 
 
-def _parts(session: Session, view: Visibility) -> tuple[list[Select], dict[int, tuple[int, int]]]:
-    """Every entry ``view`` shows, as one query per source of ``(team_id, at, points, ref, kind)``,
-    kind being the index into SOURCES: what both the per-entry reader and the totals read, so the
-    two cannot count different rows; and the ``tally`` they are valued by (read first)."""
+def _valued(session: Session, view: Visibility) -> tuple[_Shape, dict[str, Any], dict[int, tuple[int, int]]]:
+    """The ``tally`` every entry is valued by (read first), the shape of the statements that read
+    the entries, and their parameters: each valued challenge's value and the first bloods."""
     terms = terms_of(session)
-    solves = counted_solves(view, terms).subquery()
     counts = tally(session, view)
     challenges = session.scalars(select(Challenge).where(Challenge.id.in_(list(counts)))) if counts else []
     values = {c.id: value_of(c, counts[c.id][0]) for c in challenges}
-    value = case({cid: literal(v) for cid, v in values.items()}, value=solves.c.challenge_id, else_=literal(0)) \
-        if values else literal(0)
-    first = [first_id for _, first_id in counts.values()]
-    bonus = literal_column(str(int(terms.first_blood_bonus)), Integer)
-    return [
+    params: dict[str, Any] = {f"value_{cid}": v for cid, v in values.items()}
+    params["first_ids"] = [first_id for _, first_id in counts.values()]
+    return _Shape.of(view, terms, values), params, counts
+
+
+@lru_cache(maxsize=64)
+def _parts(shape: _Shape) -> tuple[Select, ...]:
+    """Every entry the shape's view shows, as one query per source of ``(team_id, at, points,
+    ref, kind)``, kind being the index into SOURCES: what both the per-entry reader and the totals
+    read, so the two cannot count different rows."""
+    view = shape.view()
+    solves = counted_solves(view, Terms(shape.ends_at, shape.bonus)).subquery()
+    value = case({cid: bindparam(f"value_{cid}", type_=Integer) for cid in shape.valued},
+                 value=solves.c.challenge_id, else_=literal(0)) if shape.valued else literal(0)
+    bonus = literal_column(str(shape.bonus), Integer)
+    return (
         _part("solve", solves.c.team_id, solves.c.at, value, solves.c.challenge_id),
-        _part("first_blood", Solve.team_id, Solve.at, bonus, Solve.challenge_id).where(Solve.id.in_(first)),
+        _part("first_blood", Solve.team_id, Solve.at, bonus, Solve.challenge_id)
+        .where(Solve.id.in_(bindparam("first_ids", expanding=True))),
         shown(_part("award", Award.team_id, Award.at, Award.value, Award.id), view, Award.at, Award.team_id),
         shown(_part("hint", HintUnlock.team_id, HintUnlock.at, -Hint.cost, Hint.challenge_id)
                .join(Hint, Hint.id == HintUnlock.hint_id).where(Hint.cost > 0), view, HintUnlock.at, HintUnlock.team_id),
@@ -196,7 +236,7 @@ def _parts(session: Session, view: Visibility) -> tuple[list[Select], dict[int, 
                .where(ServiceCheck.points > 0, ServiceCheck.round_id.not_in(
                    select(ServiceRound.id).where(ServiceRound.excluded_at.is_not(None)))),
                view, ServiceCheck.at, ServiceCheck.team_id),
-    ], counts
+    )
 
 
 def _part(source: str, team: Any, at: Any, points: Any, ref: Any) -> Select:
@@ -208,12 +248,19 @@ def _part(source: str, team: Any, at: Any, points: Any, ref: Any) -> Select:
 def entries(session: Session, cutoff: Cutoff = None, teams: Iterable[int] | None = None) -> list[Entry]:
     """Every entry ``cutoff`` shows (a time, a Visibility, None: everything), oldest first; only
     those of ``teams`` when given."""
-    rows = union_all(*_parts(session, visibility(cutoff))[0]).subquery()
-    query = select(rows).order_by(rows.c.at, rows.c.team_id, rows.c.kind)
+    shape, params, _ = _valued(session, visibility(cutoff))
     if teams is not None:
-        query = query.where(rows.c.team_id.in_(list(teams)))
+        params["teams"] = list(teams)
     return [Entry(team_id, aware(at), SOURCES[kind][1], int(points), SOURCES[kind][0], ref)
-            for team_id, at, points, ref, kind in session.connection().execute(query)]
+            for team_id, at, points, ref, kind in session.connection().execute(
+                _entries_query(shape, teams is not None), params)]
+
+
+@lru_cache(maxsize=64)
+def _entries_query(shape: _Shape, some_teams: bool) -> Select:
+    rows = union_all(*_parts(shape)).subquery()
+    query = select(rows).order_by(rows.c.at, rows.c.team_id, rows.c.kind)
+    return query.where(rows.c.team_id.in_(bindparam("teams", expanding=True))) if some_teams else query
 
 
 @dataclass
@@ -237,14 +284,9 @@ def totals(session: Session, cutoff: Cutoff = None) -> Sums:
     """The sums of what ``cutoff`` shows, added up by the database (one aggregate per source of
     the entries ``entries`` reads): a board of thousands of teams is ranked without reading
     every solve into Python."""
-    parts, counts = _parts(session, visibility(cutoff))
-    sums = []
-    for part in parts:
-        rows = part.subquery()
-        sums.append(select(rows.c.team_id, rows.c.kind, func.sum(rows.c.points), func.count(), func.max(rows.c.at),
-                           func.max(case((rows.c.points > 0, rows.c.at)))).group_by(rows.c.team_id, rows.c.kind))
+    shape, params, counts = _valued(session, visibility(cutoff))
     found = Sums(counts={cid: n for cid, (n, _) in counts.items()})
-    for team_id, kind, points, number, last, last_gain in session.execute(union_all(*sums)):
+    for team_id, kind, points, number, last, last_gain in session.connection().execute(_totals_query(shape), params):
         source, category = SOURCES[kind]
         team = found.teams.setdefault(team_id, Totals())
         team.breakdown[category] = team.breakdown.get(category, 0) + SIGN.get(category, 1) * int(points)
@@ -254,6 +296,16 @@ def totals(session: Session, cutoff: Cutoff = None) -> Sums:
         if reached is not None and (team.reached is None or reached > team.reached):
             team.reached = reached
     return found
+
+
+@lru_cache(maxsize=64)
+def _totals_query(shape: _Shape) -> Select:
+    sums = []
+    for part in _parts(shape):
+        rows = part.subquery()
+        sums.append(select(rows.c.team_id, rows.c.kind, func.sum(rows.c.points), func.count(), func.max(rows.c.at),
+                           func.max(case((rows.c.points > 0, rows.c.at)))).group_by(rows.c.team_id, rows.c.kind))
+    return union_all(*sums)
 
 
 def totals_of(rows: Iterable[Entry]) -> Sums:
@@ -273,8 +325,9 @@ def totals_of(rows: Iterable[Entry]) -> Sums:
 
 def latest(session: Session, until: datetime) -> datetime | None:
     """When the ledger last changed up to ``until``, whoever's row it was (the replay's end)."""
-    rows = union_all(*_parts(session, Visibility(until=until, everyone=True))[0]).subquery()
-    return aware(session.scalar(select(func.max(rows.c.at))))
+    shape, params, _ = _valued(session, Visibility(until=until, everyone=True))
+    rows = union_all(*_parts(shape)).subquery()
+    return aware(session.connection().execute(select(func.max(rows.c.at)), params).scalar())
 
 
 def breakdown(rows: Iterable[Entry]) -> dict[str, int]:

@@ -82,9 +82,19 @@ def live(page: Page) -> None:
 def kiosk(browser: Browser, srv: Any, query: str = "") -> tuple[Any, Page]:
     context = browser.new_context(viewport=SCREEN)
     page = context.new_page()
+    trail: list[str] = []  # what the page's live connection did, for the message if it never connects
+    page.on("console", lambda message: trail.append(f"console {message.type}: {message.text}"))
+    page.on("websocket", lambda ws: (trail.append(f"websocket opened {ws.url}"),
+                                     ws.on("close", lambda _: trail.append("websocket closed")),
+                                     ws.on("framereceived", lambda frame: trail.append(f"received {str(frame)[:80]}"))))
     page.goto(srv.base_url + "/board?kiosk=1" + query)
     expect(page.locator("#standings")).to_have_class(re.compile(r"\bwith-breakdown\b"))
-    expect(page.locator("#conn")).to_have_class("conn on", timeout=5000)
+    try:
+        expect(page.locator("#conn")).to_have_class("conn on", timeout=5000)
+    except AssertionError as failed:
+        log = srv.log.read_text(errors="replace")[-3000:]
+        raise AssertionError(f"the projector's live connection did not open: {failed}\n"
+                             + "\n".join(trail[-40:]) + f"\n--- server log ---\n{log}") from None
     return context, page
 
 

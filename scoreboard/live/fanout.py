@@ -34,9 +34,6 @@ class Rest:
     """What a connection could not take at once of a frame written to it: queued as a packet
     (engine.io's writer sends ``encode()``), it goes out before anything queued after it."""
 
-    packet_type = eio_packet.MESSAGE
-    data = "<the rest of a frame>"
-
     def __init__(self, rest: bytes) -> None:
         self.rest = Framed(rest)
 

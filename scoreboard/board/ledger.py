@@ -128,10 +128,13 @@ class _Shape:
     def view(self) -> Visibility:
         return Visibility(self.cutoff, dict(self.revealed), self.until, self.everyone)
 
+    def terms(self) -> Terms:
+        return Terms(self.ends_at, self.bonus)
+
 
 @lru_cache(maxsize=64)
 def _tally_query(shape: _Shape) -> Select:
-    rows = counted_solves(shape.view(), Terms(shape.ends_at, shape.bonus)).subquery()
+    rows = counted_solves(shape.view(), shape.terms()).subquery()
     return select(rows.c.challenge_id, func.count(), func.min(rows.c.id)).group_by(rows.c.challenge_id)
 
 
@@ -151,29 +154,20 @@ def solve_worth(session: Session, challenge: Any, team_id: int, view: Visibility
     shows, and whether it is the first blood: the challenge's value at the number of counting
     solves, plus the bonus when the team's is the first of them. One statement: the attempt path
     runs it inside the solve's transaction, so the first blood is exact."""
-    if view.revealed:  # the closing reveal: rare, built afresh
-        query = _worth_query(view, terms.ends_at)
-    else:
-        query = _plain_worth_query(view.cutoff, view.until, view.everyone, terms.ends_at)
+    query = _worth_query(_Shape.of(view, terms, ()))
     count, first, own = session.execute(query, {"challenge_id": challenge.id, "team_id": team_id}).one()
     blood = own is not None and own == first
     return value_of(challenge, count) + (terms.first_blood_bonus if blood else 0), blood
 
 
-def _worth_query(view: Visibility, ends_at: datetime | None) -> Select:
-    """``solve_worth``'s statement, the challenge and team left as parameters."""
+@lru_cache(maxsize=64)
+def _worth_query(shape: _Shape) -> Select:
+    """``solve_worth``'s statement, the challenge and team left as parameters: every answer's solve
+    asks it (twice during a freeze)."""
     mine = case((Solve.team_id == bindparam("team_id", type_=Integer), Solve.id))
     query = select(func.count(), func.min(Solve.id), func.min(mine)).where(
         Solve.challenge_id == bindparam("challenge_id", type_=Integer))
-    return counted(query, view, Terms(ends_at, 0))
-
-
-@lru_cache(maxsize=16)
-def _plain_worth_query(cutoff: datetime | None, until: datetime | None, everyone: bool,
-                       ends_at: datetime | None) -> Select:
-    """``_worth_query`` built once per view: every answer's solve asks it (twice during a freeze),
-    and building the statement cost more than running it."""
-    return _worth_query(Visibility(cutoff, {}, until, everyone), ends_at)
+    return counted(query, shape.view(), shape.terms())
 
 
 # Where entries come from, in the order entries of one team at one moment are listed (a first
@@ -209,7 +203,7 @@ def _parts(shape: _Shape) -> tuple[Select, ...]:
     ref, kind)``, kind being the index into SOURCES: what both the per-entry reader and the totals
     read, so the two cannot count different rows."""
     view = shape.view()
-    solves = counted_solves(view, Terms(shape.ends_at, shape.bonus)).subquery()
+    solves = counted_solves(view, shape.terms()).subquery()
     value = case({cid: bindparam(f"value_{cid}", type_=Integer) for cid in shape.valued},
                  value=solves.c.challenge_id, else_=literal(0)) if shape.valued else literal(0)
     bonus = literal_column(str(shape.bonus), Integer)

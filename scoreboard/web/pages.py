@@ -204,12 +204,15 @@ def answer(challenge_id: int) -> Any:
     attempt = Attempt(team.id, team.name, current_user.id, challenge_id, request.form.get("answer", ""),
                       client_address(), utcnow())
     verdict = attempts.record(db(), catalog(), solved_by(team.id), attempt, services().limiter)
+    # The page shows these where its script shows a verdict, in the same colours.
     if verdict.message:  # a right answer that does not finish the challenge yet
-        flash(i18n.said(verdict.message), "ok")
+        flash(i18n.said(verdict.message), "verdict incorrect")
     elif verdict.result == "correct":
-        flash(ngettext("Correct! +%(num)s point.", "Correct! +%(num)s points.", verdict.points), "ok")
+        flash(ngettext("Correct! +%(num)s point.", "Correct! +%(num)s points.", verdict.points), "verdict correct")
+    elif verdict.result == "already_solved":
+        flash(_("Your team already solved this."), "verdict correct")
     else:
-        flash(_("Your team already solved this.") if verdict.result == "already_solved" else _("Incorrect."), "error")
+        flash(_("Incorrect."), "verdict incorrect")
     return redirect(url_for("pages.challenge_page", challenge_id=challenge_id))
 
 

@@ -126,6 +126,8 @@ def confirm(page: Page, action: str, heading: str) -> None:
 def answer(member: Page, base: str, challenge: str, text: str, expected: str) -> None:
     member.goto(base + "/challenges")
     member.get_by_role("link", name=challenge, exact=True).click()
+    expect(member).to_have_url(re.compile(r"/challenges/\d+$"))
+    member.wait_for_load_state()  # the form shows before the page's script has taken it over
     member.locator("#answer").fill(text)
     member.locator("#answer-form button[type=submit]").click()
     expect(member.locator("#verdict")).to_contain_text(expected, timeout=5000)

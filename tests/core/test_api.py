@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from corekit import team_with_token
-from helpers import load_pack, wait_until
+from helpers import csrf_from, load_pack, wait_until
 from sqlalchemy import func, select
 
 from scoreboard import create_app
@@ -244,6 +244,35 @@ def test_attempt_verdicts_and_points(services: Any, client: Any, ids: dict[str, 
     assert score_of(client, team_id) == 100
     listed = {c["name"]: c for c in client.get("/api/v1/challenges", headers=headers).get_json()["challenges"]}
     assert listed["Second Door"]["solved"] is True and listed["Second Door"]["solves"] == 1
+
+
+def test_the_answer_form_without_its_script_says_the_verdict_where_the_script_would(
+        services: Any, client: Any, ids: dict[str, int], team_a: Any) -> None:
+    """A member who answers before the page's script has loaded (a slow link) posts the form itself:
+    the page comes back with the verdict in the verdict line, as the script would have shown it."""
+    team_id, _ = team_a
+    with services.database.session() as session:
+        from scoreboard.store.models import Team
+        user_id = accounts.create_member(session, session.get(Team, team_id), "nojs", "correct horse battery").get_id()
+    with client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = user_id, True
+    cid = ids["Second Door"]
+
+    def answer(text: str) -> tuple[str, ...]:
+        token = csrf_from(client.get(f"/challenges/{cid}").get_data(as_text=True))
+        response = client.post(f"/challenges/{cid}/answer", data={"csrf_token": token, "answer": text},
+                               follow_redirects=True)
+        assert response.request.path == f"/challenges/{cid}"
+        page = response.get_data(as_text=True)
+        assert 'class="flash' not in page, "the verdict is said once, in its own line"
+        return re.search(r'<p id="verdict" class="([^"]*)"[^>]*>([^<]*)</p>', page).groups()
+
+    assert answer("DRILL{second-20251}") == ("verdict incorrect", "Incorrect.")
+    assert answer("DRILL{second-2025}") == ("verdict correct", "Correct! +100 points.")
+    assert answer("DRILL{second-9999}") == ("verdict correct", "Your team already solved this.")
+    assert score_of(client, team_id) == 100
+    again = client.get(f"/challenges/{cid}").get_data(as_text=True)
+    assert re.search(r'<p id="verdict" class="verdict "[^>]*></p>', again), "a verdict is said once, not on every visit"
 
 
 def test_detail_says_how_many_wrong_answers_are_left(services: Any, client: Any, make_pack: Any) -> None:

@@ -75,6 +75,8 @@ def test_member_answers_and_board_updates_live(shared_server: Any, browser: Brow
 
         page.get_by_role("link", name=WEB).click()
         expect(page.locator("h1")).to_have_text(WEB)
+        # The form shows before the page's scripts have run; what follows is the scripted page's.
+        page.wait_for_load_state()
         challenge_url = page.url
 
         page.fill("#answer", "192.0.2.200")

@@ -79,6 +79,30 @@ def test_without_javascript_a_hint_asks_first_then_says_what_it_cost(shared_serv
         context.close()
 
 
+def test_an_answer_sent_before_the_pages_script_ran_is_graded_and_said_in_place(shared_server: Any,
+                                                                                 browser: Browser) -> None:
+    """On a slow link the form is on screen before the page's script has loaded: a member who answers
+    then posts the form itself, and is told the verdict in the verdict line all the same."""
+    base = shared_server.base_url
+    member = join(shared_server, "Team Tajikistan")
+    context = member_context(browser, member)
+    held: list[Any] = []
+    try:
+        page = context.new_page()
+        page.route("**/js/team.js", lambda route: held.append(route))  # its download does not finish yet
+        page.goto(f"{base}/challenges/{member.challenge_ids()[WEB]}", wait_until="commit")
+        page.fill("#answer", "192.0.2.200")
+        page.click("#answer-form button")
+        expect(page.locator("#verdict")).to_have_text("Incorrect.")
+        expect(page.locator("#verdict")).to_have_class(re.compile(r"\bincorrect\b"))
+        expect(page.locator(".flash")).to_have_count(0)
+        assert held, "the answer went before the script"
+    finally:
+        for route in held:
+            route.abort()
+        context.close()
+
+
 def test_with_javascript_focus_moves_to_the_hint_and_it_is_announced(shared_server: Any, browser: Browser) -> None:
     base = shared_server.base_url
     member = join(shared_server, "Team Kyrgyzstan")

@@ -1,6 +1,13 @@
 """Observers get deltas: after a board change, one ``standings`` event with the rows that moved
 (each with its chart steps, so a chart redraws from the ledger without deriving a score).
 
+A row's steps grow all drill long (a defended service adds one every round), so a row whose
+published steps are still the start of its new ones carries only the steps after them, from
+``steps_from`` (how many its reader already has); a row whose history changed (a void, the
+reveal) carries them all. Otherwise every round's event would carry every team's whole history:
+after four hours of the demo's 10-second rounds, 600 kB per event to every observer, and as
+much again stored per round.
+
 The worker that committed a change publishes the delta from its next built board, comparing
 it with the board last published (``BoardState``) under the board's lock (``db.BOARD``). A board older than
 the one already published is dropped, so however many workers publish, observers never see
@@ -60,7 +67,8 @@ def publish(session: Session, built: Built, published: Published) -> dict[str, A
         stored = session.scalar(select(BoardState.standings).where(BoardState.id == 1))
         published.rows = {row["team_id"]: row for row in stored}
     rows = [row.as_dict(steps=True) for row in built.board.standings]
-    changed = [row for row in rows if published.rows.get(row["team_id"]) != row]
+    changed = [_since(row, published.rows.get(row["team_id"])) for row in rows
+               if published.rows.get(row["team_id"]) != row]
     values: dict[str, Any] = {"as_of": built.as_of}
     if changed or len(rows) != len(published.rows):
         values["standings"] = rows
@@ -70,3 +78,13 @@ def publish(session: Session, built: Built, published: Published) -> dict[str, A
     if not changed:
         return None
     return events.record(session, "standings", {"standings": changed, "teams": len(rows), "frozen": built.frozen})
+
+
+def _since(row: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """``row`` as its event carries it: only the steps after those of ``before`` when these are
+    the start of its steps (``steps_from``: how many a reader keeps), else all of them."""
+    kept, steps = (before or {}).get("steps"), row["steps"]
+    if kept is None or len(kept) > len(steps) or steps[:len(kept)] != kept:
+        return row
+    return {**row, "steps": steps[len(kept):], "steps_from": len(kept)}
+

@@ -72,8 +72,23 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
     rows.forEach(function (row) { const tr = rowNode(row); fill(tr, row); tbody.append(tr); });
   }
 
+  /* A row that carries only its new chart steps (from `steps_from`, the server's count of the
+     steps this board holds) gets the ones held before them; null if this board cannot tell them
+     (then it asks for the whole board again). The last step is always the row's score. */
+  function withSteps(row) {
+    if (typeof row.steps_from !== "number") return row;
+    const had = state.rows.get(row.team_id);
+    if (!had || !had.steps || had.steps.length < row.steps_from) return null;
+    const steps = had.steps.slice(0, row.steps_from).concat(row.steps);
+    const last = steps[steps.length - 1];
+    if (last ? last[1] !== row.score : row.score !== 0) return null;
+    return Object.assign({}, row, { steps: steps });
+  }
+
   /* Apply changed rows in place, then move rows into their new order: no table rebuild. */
-  function applyStandings(changed) {
+  function applyStandings(delta) {
+    const changed = delta.map(withSteps);
+    if (changed.indexOf(null) >= 0) { if (socket) socket.emit("resync"); return; }
     const empty = tbody.querySelector("tr.empty");
     if (empty) empty.remove();
     let added = false;

@@ -3,6 +3,7 @@ board (each remembers what it last published and reads the stored rows when anot
 since), and an older board is never published after a newer one."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from corekit import team_with_token
@@ -44,3 +45,38 @@ def test_each_delta_names_the_teams_that_moved_whoever_publishes(services: Any) 
     with services.database.session() as session:
         stored = session.scalar(select(BoardState.standings).where(BoardState.id == 1))
     assert {row["team"]: row["score"] for row in stored} == {"Alpha": 16, "Bravo": 10}
+
+
+def test_a_delta_carries_only_the_chart_steps_a_board_does_not_hold_yet(services: Any) -> None:
+    """A defended service adds a step to every team each round: a delta that carried every team's
+    whole line would grow all drill long. A row carries the steps after the ``steps_from`` its
+    board holds; when history changed (here a late award dated before the others) it carries all."""
+    services.database.publishers.remove(services.live.committed)
+    alpha, _ = team_with_token(services, "Alpha")
+    published = deltas.Published()
+    start = utcnow()
+    board: dict[int, list[Any]] = {}  # what an observer's page holds, applied as board.js does
+
+    def award(points: int, minutes: int) -> dict[str, Any]:
+        with services.database.session() as session:
+            organizer.award(session, alpha, points, "for the test", start + timedelta(minutes=minutes), None)
+        with services.database.session() as session:
+            built = snapshot.build(session, start + timedelta(hours=1))
+            event = deltas.publish(session, built, published)
+        (row,) = event["standings"]
+        kept = board.get(alpha, [])
+        board[alpha] = kept[:row["steps_from"]] + row["steps"] if "steps_from" in row else row["steps"]
+        assert board[alpha] == next(r.steps for r in built.board.standings if r.team_id == alpha)
+        return row
+
+    with services.database.session() as session:
+        deltas.publish(session, snapshot.build(session, start), published)
+    at = [(start + timedelta(minutes=m)).isoformat() for m in range(4)]
+    first = award(10, 1)
+    assert (first["steps_from"], first["steps"]) == (0, [[at[1], 10]])
+    second = award(5, 2)
+    assert (second["steps_from"], second["steps"]) == (1, [[at[2], 15]]), "only the new step"
+    earlier = award(1, 0)
+    assert "steps_from" not in earlier and earlier["steps"] == [[at[0], 1], [at[1], 11], [at[2], 16]]
+    later = award(2, 3)
+    assert (later["steps_from"], later["steps"]) == (3, [[at[3], 18]])

@@ -102,6 +102,7 @@ class LiveClient:
         goes away, as the board's page does (a new ``snapshot`` follows)."""
         self.label = label
         self.events: list[tuple[str, Any]] = []
+        self.lines: dict[int, list[Any]] = {}  # each team's chart steps as this board holds them
         self._cond = threading.Condition()
         self.sio = _InOrderClient(reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=1,
                                   randomization_factor=0)
@@ -114,11 +115,19 @@ class LiveClient:
 
     def _record(self, event: str, data: Any = None) -> None:
         if event in ("snapshot", "standings") and isinstance(data, dict):
-            steps = {row["team_id"]: row.pop("steps") for row in data.get("standings", [])}
+            if event == "snapshot":
+                self.lines = {}
+            steps = {}
             for row in data.get("standings", []):
-                # The chart's steps ride on each row; their last point is the row's score (no
-                # steps: a team with nothing yet).
-                line = steps[row["team_id"]]
+                # The chart's steps ride on each row, in a delta only those after the first
+                # ``steps_from`` the board holds; their last point is the row's score (no steps: a
+                # team with nothing yet).
+                line, start = row.pop("steps"), row.pop("steps_from", None)
+                if start is not None:
+                    held = self.lines.get(row["team_id"], [])
+                    assert len(held) >= start, (row, held, start)
+                    line = held[:start] + line
+                self.lines[row["team_id"]] = steps[row["team_id"]] = line
                 assert line[-1][1] == row["score"] if line else (row["score"], row["solves"]) == (0, 0), (row, line)
             data["steps"] = steps
         with self._cond:

@@ -165,8 +165,23 @@ def test_board_follows_solves_without_resyncing(shared_server: Any, browser: Bro
         wait_until(lambda: page.evaluate("document.body.dataset.seq") == str(max_seq(shared_server)), 5,
                    "the board to apply every stored event")
         assert [frame for frame in sent if "resync" in frame] == [], "an up-to-date board asked for a snapshot"
+        # The deltas carried only each line's new steps: the chart is the one a new board draws.
+        fresh = context.new_page()
+        fresh.goto(base + "/board")
+        assert chart_lines(page) == chart_lines(fresh) and "Team Kyrgyzstan" in chart_lines(page)
+        assert len(chart_lines(page)["Team Kyrgyzstan"]) == 3 + 1, "from zero, one step per solve"
     finally:
         context.close()
+
+
+CHART_LINES = """() => Object.fromEntries(Chart.getChart('chart').data.datasets.map(
+    d => [d.label, d.data.slice(0, -1).map(p => [p.x, p.y])]))"""  # the last point is "now": left out
+
+
+def chart_lines(page: Page) -> dict[str, list[list[float]]]:
+    """Each team's line on the board's chart, from zero through its steps."""
+    wait_until(lambda: page.evaluate("() => !!(window.Chart && Chart.getChart('chart'))"), 5, "the chart")
+    return page.evaluate(CHART_LINES)
 
 
 ROW = re.compile(r'<tr data-team="(\d+)">\s*<td class="pos">(\d+)</td>.*?<span class="name">(.*?)</span>'

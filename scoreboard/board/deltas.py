@@ -4,9 +4,10 @@
 A row's steps grow all drill long (a defended service adds one every round), so a row whose
 published steps are still the start of its new ones carries only the steps after them, from
 ``steps_from`` (how many its reader already has); a row whose history changed (a void, the
-reveal) carries them all. Otherwise every round's event would carry every team's whole history:
-after four hours of the demo's 10-second rounds, 600 kB per event to every observer, and as
-much again stored per round.
+reveal) or that has just come onto the chart carries them all, and a row off the chart
+(``scoring.charted``) none. Otherwise every round's event would carry every team's whole
+history: after four hours of the demo's 10-second rounds, 600 kB per event to every observer,
+and as much again stored per round.
 
 The worker that committed a change publishes the delta from its next built board, comparing
 it with the board last published (``BoardState``) under the board's lock (``db.BOARD``). A board older than
@@ -23,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from scoreboard.board.snapshot import Built
+from scoreboard.core.scoring import charted
 from scoreboard.store import events
 from scoreboard.store.db import BOARD, Lock, insert_ignore, serialise
 from scoreboard.store.models import BoardState
@@ -81,9 +83,13 @@ def publish(session: Session, built: Built, published: Published) -> dict[str, A
 
 
 def _since(row: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
-    """``row`` as its event carries it: only the steps after those of ``before`` when these are
-    the start of its steps (``steps_from``: how many a reader keeps), else all of them."""
-    kept, steps = (before or {}).get("steps"), row["steps"]
+    """``row`` as its event carries it: no steps off the chart; on it, only the steps after those
+    of ``before`` when ``before`` was on the chart too and its steps are the start of these
+    (``steps_from``: how many a reader keeps), else all of them."""
+    if not charted(row["pos"]):
+        return {key: value for key, value in row.items() if key != "steps"}
+    kept = before.get("steps") if before is not None and charted(before["pos"]) else None
+    steps = row["steps"]
     if kept is None or len(kept) > len(steps) or steps[:len(kept)] != kept:
         return row
     return {**row, "steps": steps[len(kept):], "steps_from": len(kept)}

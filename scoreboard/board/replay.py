@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoreboard.board import ledger, standings
+from scoreboard.core import scoring
 from scoreboard.core.errors import N_, Refused
 from scoreboard.store import events
 from scoreboard.store.models import Event
@@ -28,7 +29,6 @@ from scoreboard.store.models import Event
 FEED_KINDS = ("solve", "award", "announcement", "release", "freeze", "graded", "deduction", "detection", "appeal",
               "reveal", "service")
 FEED = 20
-TOP = 10
 
 
 def span(session: Session, now: datetime) -> tuple[datetime | None, datetime | None, int]:
@@ -72,7 +72,7 @@ def replay(session: Session, now: datetime, at: datetime) -> dict[str, Any]:
         "standings": [row.as_dict() for row in board],
         "feed": [{"kind": "solve", **item} for item in standings.recent_solves(session, view, FEED, FEED_KINDS)],
         "series": [{"team": row.team, "team_id": row.team_id, "points": [*row.steps, [at.isoformat(), row.score]]}
-                   for row in board[:TOP]],
+                   for row in board if scoring.charted(row.pos)],
         "weights": events.drill(session).weights,
     }
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.board import ctftime, ledger, standings
 from scoreboard.core.clock import Clock
-from scoreboard.core.scoring import Board
+from scoreboard.core.scoring import Board, charted
 from scoreboard.store import events
 from scoreboard.store.models import utcnow
 
@@ -141,7 +141,7 @@ def take_snapshot(session: Session, now: datetime) -> Snapshot:
     entries = ledger.entries(session, view)
     board = standings.compute(session, view, entries)
     content = {
-        "standings": [row.as_dict(steps=True) for row in board.standings],
+        "standings": [row.as_dict(steps=charted(row.pos)) for row in board.standings],
         "recent_solves": standings.recent_solves(session, view),
         "announcements": standings.public_announcements(session),
         "frozen": clock.frozen(now),

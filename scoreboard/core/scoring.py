@@ -69,6 +69,16 @@ class Standing:
         }
 
 
+# The chart draws the lines of the first ten teams (the board's, the projector's, the replay's):
+# only their rows carry steps to observers, so what a snapshot weighs does not grow with the teams.
+CHART_TEAMS = 10
+
+
+def charted(pos: int) -> bool:
+    """Whether the team at ``pos`` has its line on the chart."""
+    return pos <= CHART_TEAMS
+
+
 def rank(rows: list[Standing]) -> list[Standing]:
     """Highest score first; a tie goes to whoever reached it first; teams with nothing last."""
     far = datetime.max.replace(tzinfo=timezone.utc)

@@ -74,9 +74,10 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
 
   /* A row that carries only its new chart steps (from `steps_from`, the server's count of the
      steps this board holds) gets the ones held before them; null if this board cannot tell them
-     (then it asks for the whole board again). The last step is always the row's score. */
+     (then it asks for the whole board again). The last step is always the row's score. Rows of
+     teams off the chart (below the first ten) carry no steps. */
   function withSteps(row) {
-    if (typeof row.steps_from !== "number") return row;
+    if (!row.steps || typeof row.steps_from !== "number") return row;
     const had = state.rows.get(row.team_id);
     if (!had || !had.steps || had.steps.length < row.steps_from) return null;
     const steps = had.steps.slice(0, row.steps_from).concat(row.steps);
@@ -193,7 +194,8 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
     grid.replaceChildren(thead, body);
   }
 
-  /* --- chart: the top 10's ledger steps, held at the score until now --------------------- */
+  /* --- chart: the top 10's ledger steps, held at the score until now (the server sends steps
+     for these rows only: scoring.CHART_TEAMS) ------------------------------------------------ */
 
   function renderChart() {
     const top = Array.from(state.rows.values()).sort(function (a, b) { return a.pos - b.pos; }).slice(0, 10);

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from scoreboard.board import deltas, snapshot
 from scoreboard.drill import organizer
+from scoreboard.core.scoring import CHART_TEAMS
 from scoreboard.store.models import BoardState, utcnow
 
 
@@ -80,3 +81,28 @@ def test_a_delta_carries_only_the_chart_steps_a_board_does_not_hold_yet(services
     assert "steps_from" not in earlier and earlier["steps"] == [[at[0], 1], [at[1], 11], [at[2], 16]]
     later = award(2, 3)
     assert (later["steps_from"], later["steps"]) == (3, [[at[3], 18]])
+
+
+def test_only_the_charts_teams_carry_steps_to_observers(services: Any) -> None:
+    """The chart draws the first ten teams: a snapshot of a drill of many teams carries their
+    lines only, and a team that comes onto the chart brings its whole line; one that leaves it, none."""
+    services.database.publishers.remove(services.live.committed)
+    teams = [team_with_token(services, f"Team {n:02}")[0] for n in range(1, CHART_TEAMS + 3)]
+    with services.database.session() as session:
+        for points, team in enumerate(teams, start=1):
+            organizer.award(session, team, points * 10, "for the test", utcnow(), None)
+    published = deltas.Published()
+    with services.database.session() as session:
+        deltas.publish(session, snapshot.build(session, utcnow()), published)
+        picture = snapshot.take_snapshot(session, utcnow()).as_dict()
+    carrying = {row["team"]: "steps" in row for row in picture["standings"]}
+    assert carrying == {f"Team {n:02}": n > 2 for n in range(1, CHART_TEAMS + 3)}, "the ten highest only"
+    assert len(picture["standings"]) == CHART_TEAMS + 2
+
+    with services.database.session() as session:
+        organizer.award(session, teams[0], 1000, "onto the chart", utcnow(), None)
+    with services.database.session() as session:
+        event = deltas.publish(session, snapshot.build(session, utcnow()), published)
+    rows = {row["team"]: row for row in event["standings"]}
+    assert "steps_from" not in rows["Team 01"] and [s[1] for s in rows["Team 01"]["steps"]] == [10, 1010]
+    assert "steps" not in rows["Team 03"] and rows["Team 03"]["pos"] == CHART_TEAMS + 1, "off the chart now"

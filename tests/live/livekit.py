@@ -18,6 +18,8 @@ import socketio
 import yaml
 from helpers import PASSWORD, csrf_from, http_session, wait_until
 
+from scoreboard.core.scoring import CHART_TEAMS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "challenges" / "drill-demo"
 NAMESPACE = "/live"
@@ -119,9 +121,13 @@ class LiveClient:
                 self.lines = {}
             steps = {}
             for row in data.get("standings", []):
-                # The chart's steps ride on each row, in a delta only those after the first
-                # ``steps_from`` the board holds; their last point is the row's score (no steps: a
-                # team with nothing yet).
+                # The chart's steps ride on each row of its first ten teams, in a delta only those
+                # after the first ``steps_from`` the board holds; their last point is the row's
+                # score (no steps: a team with nothing yet).
+                if "steps" not in row:
+                    assert row["pos"] > CHART_TEAMS, row
+                    self.lines.pop(row["team_id"], None)
+                    continue
                 line, start = row.pop("steps"), row.pop("steps_from", None)
                 if start is not None:
                     held = self.lines.get(row["team_id"], [])

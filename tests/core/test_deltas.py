@@ -10,8 +10,8 @@ from corekit import team_with_token
 from sqlalchemy import select
 
 from scoreboard.board import deltas, snapshot
-from scoreboard.drill import organizer
 from scoreboard.core.scoring import CHART_TEAMS
+from scoreboard.drill import organizer
 from scoreboard.store.models import BoardState, utcnow
 
 

@@ -46,7 +46,7 @@ def baseline(session: Session, built: Built) -> None:
     serialise(session, Lock(BOARD))
     state = _state(session)
     if state.as_of == 0:
-        state.as_of, state.standings = built.as_of, [row.as_dict(steps=True) for row in built.board.standings]
+        state.as_of, state.standings = built.as_of, shown(built)
 
 
 class Published:
@@ -68,7 +68,7 @@ def publish(session: Session, built: Built, published: Published) -> dict[str, A
     if published.as_of != as_of:  # another process published since (or none yet here): read its rows
         stored = session.scalar(select(BoardState.standings).where(BoardState.id == 1))
         published.rows = {row["team_id"]: row for row in stored}
-    rows = [row.as_dict(steps=True) for row in built.board.standings]
+    rows = shown(built)
     changed = [_since(row, published.rows.get(row["team_id"])) for row in rows
                if published.rows.get(row["team_id"]) != row]
     values: dict[str, Any] = {"as_of": built.as_of}
@@ -82,15 +82,17 @@ def publish(session: Session, built: Built, published: Published) -> dict[str, A
     return events.record(session, "standings", {"standings": changed, "teams": len(rows), "frozen": built.frozen})
 
 
+def shown(built: Built) -> list[dict[str, Any]]:
+    """The rows of ``built`` as observers get them (and as ``board_state`` keeps them): chart
+    steps for the chart's teams only (``scoring.charted``)."""
+    return [row.as_dict(steps=charted(row.pos)) for row in built.board.standings]
+
+
 def _since(row: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
-    """``row`` as its event carries it: no steps off the chart; on it, only the steps after those
-    of ``before`` when ``before`` was on the chart too and its steps are the start of these
-    (``steps_from``: how many a reader keeps), else all of them."""
-    if not charted(row["pos"]):
-        return {key: value for key, value in row.items() if key != "steps"}
-    kept = before.get("steps") if before is not None and charted(before["pos"]) else None
-    steps = row["steps"]
-    if kept is None or len(kept) > len(steps) or steps[:len(kept)] != kept:
+    """``row`` as its event carries it: only the steps after those of ``before`` when ``before``
+    had steps (was on the chart) and they are the start of these (``steps_from``: how many a
+    reader keeps), else all of them (or none, off the chart)."""
+    kept, steps = (before or {}).get("steps"), row.get("steps")
+    if steps is None or kept is None or len(kept) > len(steps) or steps[:len(kept)] != kept:
         return row
     return {**row, "steps": steps[len(kept):], "steps_from": len(kept)}
-

@@ -48,6 +48,21 @@ def start_checker() -> subprocess.Popen | None:
                              "--parent-pid", str(os.getpid())], cwd=Path(__file__).resolve().parent)
 
 
+def quiet_interrupt() -> None:
+    """Ctrl-C is how an organizer stops the server: gevent's loop would print it as an error
+    ("KeyboardInterrupt" and a time) before the farewell below. It still stops the loop."""
+    from gevent import get_hub
+
+    hub = get_hub()
+    print_exception = hub.print_exception
+
+    def quietly(context: object, kind: type, value: BaseException, tb: object) -> None:
+        if not issubclass(kind, KeyboardInterrupt):
+            print_exception(context, kind, value, tb)
+
+    hub.print_exception = quietly
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve a Drillboard drill.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -80,6 +95,7 @@ def main() -> None:
     print(f"Drillboard: {base}/  live board: {base}/board  API: {base}/api/v1/openapi.json", flush=True)
     services.live.start()
     checker = start_checker()
+    quiet_interrupt()
     try:
         app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False,
                                        handler_class=handler_class(services.settings.header_timeout))

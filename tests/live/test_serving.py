@@ -1,9 +1,12 @@
-"""``python app.py``'s connection handler answers without waiting for the client's delayed ACK."""
+"""``python app.py``: its connection handler answers without waiting for the client's delayed ACK,
+and Ctrl-C stops it quietly."""
 from __future__ import annotations
 
 import re
+import signal
 import socket
 import threading
+from typing import Any
 
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
@@ -106,3 +109,15 @@ def test_malformed_or_oversized_headers_are_refused_with_400() -> None:
         assert reply.startswith(b"HTTP/1.1 400") and not seen, bad[:40]
     assert _exchange(start + b"".join(b"X-%d: 1\r\n" % n for n in range(99)) + b"\r\n", ours)[0].startswith(
         b"HTTP/1.1 200")
+
+
+def test_ctrl_c_stops_the_server_saying_so_and_no_error(server_factory: Any) -> None:
+    """Ctrl-C is how an organizer stops ``python app.py``: it stops, says so, and prints nothing
+    that looks like a crash (gevent's loop printed "KeyboardInterrupt" and a time before)."""
+    srv = server_factory().start()
+    srv.process.send_signal(signal.SIGINT)
+    assert srv.process.wait(30) == 0
+    said = srv.log.read_text()
+    assert said.rstrip().endswith("Drillboard stopped."), said[-500:]
+    assert "KeyboardInterrupt" not in said and "Traceback" not in said, said[-500:]
+

@@ -105,6 +105,7 @@ class LiveClient:
         self.label = label
         self.events: list[tuple[str, Any]] = []
         self.lines: dict[int, list[Any]] = {}  # each team's chart steps as this board holds them
+        self.unjoined = 0  # rows whose new steps it could not join to a line it holds
         self._cond = threading.Condition()
         self.sio = _InOrderClient(reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=1,
                                   randomization_factor=0)
@@ -130,8 +131,13 @@ class LiveClient:
                     continue
                 line, start = row.pop("steps"), row.pop("steps_from", None)
                 if start is not None:
-                    held = self.lines.get(row["team_id"], [])
-                    assert len(held) >= start, (row, held, start)
+                    held = self.lines.get(row["team_id"])
+                    if held is None or len(held) < start:
+                        # A snapshot newer than the board this delta was made from, with the team
+                        # off the chart in between: the page asks for a snapshot again.
+                        self.unjoined += 1
+                        self.lines.pop(row["team_id"], None)
+                        continue
                     line = held[:start] + line
                 self.lines[row["team_id"]] = steps[row["team_id"]] = line
                 assert line[-1][1] == row["score"] if line else (row["score"], row["solves"]) == (0, 0), (row, line)

@@ -5,6 +5,12 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
 
 {
   const D = window.Drillboard;
+  if (!D) {
+    /* The page's shared script did not arrive (a connection dropped while the page loaded): a
+       board, often an unattended projector, loads the page again rather than stay half drawn. */
+    setTimeout(function () { window.location.reload(); }, 3000);
+    throw new Error("common.js did not load: the board loads again in 3 s");
+  }
   const urls = document.getElementById("board-urls").dataset;
   const ICONS = { blood: urls.blood, solved: urls.solved };
   const state = { rows: new Map(), challenges: [], solves: [], clock: null, frozen: false, weights: null };

@@ -5,6 +5,7 @@
 "use strict";
 (function () {
   const D = window.Drillboard;
+  if (!D) return;  /* board.js loads the page again */
   const stage = document.getElementById("stage");
   const title = document.getElementById("panel-title");
   const pager = document.getElementById("pager");

@@ -69,8 +69,7 @@ def publish(session: Session, built: Built, published: Published) -> dict[str, A
         stored = session.scalar(select(BoardState.standings).where(BoardState.id == 1))
         published.rows = {row["team_id"]: row for row in stored}
     rows = shown(built)
-    changed = [_since(row, published.rows.get(row["team_id"])) for row in rows
-               if published.rows.get(row["team_id"]) != row]
+    changed = [_since(row, before) for row in rows if (before := published.rows.get(row["team_id"])) != row]
     values: dict[str, Any] = {"as_of": built.as_of}
     if changed or len(rows) != len(published.rows):
         values["standings"] = rows

@@ -167,7 +167,10 @@ def test_board_follows_solves_without_resyncing(shared_server: Any, browser: Bro
         assert [frame for frame in sent if "resync" in frame] == [], "an up-to-date board asked for a snapshot"
         # The deltas carried only each line's new steps: the chart is the one a new board draws.
         fresh = context.new_page()
-        fresh.goto(base + "/board")
+        fresh.goto(base + "/board")  # its page's snapshot may be a build behind: compare once it is live
+        expect(fresh.locator("#conn")).to_have_class(re.compile(r"\bon\b"), timeout=5000)
+        wait_until(lambda: fresh.evaluate("document.body.dataset.seq") == str(max_seq(shared_server)), 5,
+                   "the new board to catch up")
         assert chart_lines(page) == chart_lines(fresh) and "Team Kyrgyzstan" in chart_lines(page)
         assert len(chart_lines(page)["Team Kyrgyzstan"]) == 3 + 1, "from zero, one step per solve"
     finally:

@@ -5,12 +5,21 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
 
 {
   const D = window.Drillboard;
-  if (!D) {
-    /* The page's shared script did not arrive (a connection dropped while the page loaded): a
-       board, often an unattended projector, loads the page again rather than stay half drawn. */
-    setTimeout(function () { window.location.reload(); }, 3000);
-    throw new Error("common.js did not load: the board loads again in 3 s");
+  /* A script the board needs did not arrive (a connection dropped while the page loaded): the
+     shared one (common.js), the live connection's (Socket.IO) or the chart's. A board, often an
+     unattended projector, loads the page again rather than stay half drawn or never go live;
+     3 s, then twice as long each time it comes back short, up to a minute. */
+  const missing = [["common.js", D], ["socket.io", window.io], ["chart.js", window.Chart]]
+    .filter(function (script) { return !script[1]; }).map(function (script) { return script[0]; });
+  const TRIES = "drillboard-board-reloads";
+  if (missing.length) {
+    let tries = 0;
+    try { tries = Number(sessionStorage.getItem(TRIES)) || 0; sessionStorage.setItem(TRIES, tries + 1); } catch (e) { /* none */ }
+    const wait = Math.min(3000 * 2 ** tries, 60000);
+    setTimeout(function () { window.location.reload(); }, wait);
+    throw new Error(missing.join(", ") + " did not load: the board loads again in " + wait / 1000 + " s");
   }
+  try { sessionStorage.removeItem(TRIES); } catch (e) { /* none */ }
   const urls = document.getElementById("board-urls").dataset;
   const ICONS = { blood: urls.blood, solved: urls.solved };
   const state = { rows: new Map(), challenges: [], solves: [], clock: null, frozen: false, weights: null };

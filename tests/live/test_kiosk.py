@@ -93,13 +93,18 @@ def hall(shared_server: Any) -> Any:
     return shared_server
 
 
-def test_a_projector_whose_shared_script_did_not_arrive_loads_again(hall: Any, browser: Browser) -> None:
+@pytest.mark.parametrize("script", ["js/common.js", "socket.io-client/socket.io.min.js"])
+def test_a_projector_whose_script_did_not_arrive_loads_again(hall: Any, browser: Browser, script: str) -> None:
     """A connection dropped while the page loaded left the projector half drawn (its shared
-    script missing) until somebody walked up to it: now the page loads itself again."""
+    script missing) or never live (Socket.IO's missing) until somebody walked up to it: now the
+    page loads itself again, and goes live."""
     context = browser.new_context(viewport=SCREEN)
     try:
         page = context.new_page()
         dropped: list[str] = []
+        seen: list[str] = []  # what went wrong on the way, for the message if it does not mend
+        page.on("requestfailed", lambda r: seen.append(f"request failed: {r.url} {r.failure}"))
+        page.on("console", lambda m: seen.append(f"console {m.type}: {m.text}") if m.type != "log" else None)
 
         def first_dropped(route: Any) -> None:
             if dropped:
@@ -108,11 +113,14 @@ def test_a_projector_whose_shared_script_did_not_arrive_loads_again(hall: Any, b
                 dropped.append(route.request.url)
                 route.abort("connectionreset")
 
-        page.route("**/js/common.js", first_dropped)
+        page.route("**/" + script, first_dropped)
         page.goto(hall.base_url + "/board?kiosk=1&dwell=2")
-        expect(page.locator("#panel-title")).to_have_text("Standings · page 1 of 4", timeout=15_000)
+        try:
+            expect(page.locator("#panel-title")).to_have_text("Standings · page 1 of 4", timeout=15_000)
+            expect(page.locator("#conn")).to_have_class(re.compile(r"\bon\b"), timeout=15_000)
+        except AssertionError as err:
+            raise AssertionError(f"{err}\nwhat happened: {seen}") from None
         assert len(dropped) == 1
-        expect(page.locator("#conn")).to_have_class(re.compile(r"\bon\b"))
     finally:
         context.close()
 

@@ -75,6 +75,50 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.session_interface = CookieSessions()
+    services, redis_client = _services(settings)
+    app.extensions["drillboard"] = services
+
+    # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.
+    socketio = SocketIO(app, message_queue=settings.redis_url, channel=f"{settings.channel}:socketio",
+                        async_mode=_async_mode(), always_connect=True,
+                        cors_allowed_origins=None, manage_session=False,
+                        # A client sends only small packets (connect, resync, pong).
+                        max_http_buffer_size=MAX_LIVE_PACKET)
+    _middleware(app, settings, services)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "pages.login"
+    # Flask-Login flashes this on the login page it redirects to, said in the visitor's language.
+    login_manager.login_message = N_("Please log in to open this page.")
+    login_manager.localize_callback = gettext
+    babel.init_app(app, locale_selector=i18n.select_locale)
+
+    from scoreboard.live import socket
+    from scoreboard.live.guard import Bounds
+
+    services.live = socket.Live(socketio, database=services.database, caches=services.caches,
+                                cache=services.cache, redis_client=redis_client,
+                                tick_seconds=settings.tick_seconds,
+                                on_tick=organizer.tick, wake_channel=f"{settings.channel}:events",
+                                bounds=Bounds(per_address=settings.live_per_address,
+                                              max_queued=settings.live_max_queued))
+    if settings.background:
+        # Whatever server runs the app, its first request starts the clock and the stream.
+        app.before_request(services.live.start)
+    inputs.init_app(app)
+    _blueprints(app)
+    error_pages.init_app(app)
+    unavailable.init_app(app)
+    app.teardown_appcontext(close_session)
+    app.after_request(_security_headers)
+    i18n.init_app(app)
+    app.jinja_env.globals["js_words"] = words.catalog
+    return app
+
+
+def _services(settings: Settings) -> tuple[Services, Any]:
+    """The database (migrated, its drill row made), caches, rate windows and file store; and the
+    Redis client when there is one (the limits and the live stream share it)."""
     database = Database(settings.database_url, audit.key_from(settings.secret_key), settings.files_dir)
     migrated = database.migrate()
     with database.session() as session:
@@ -101,14 +145,11 @@ def create_app(settings: Settings | None = None) -> Flask:
                         address_limiter=window(settings.login_limit * 5, 300))
     services.migrated = migrated
     services.files = Files(database.engine, settings.files_dir, settings.blob_cache_dir)
-    app.extensions["drillboard"] = services
+    return services, redis_client
 
-    # One Socket.IO server per app (tests build many apps); app.py reads it from extensions.
-    socketio = SocketIO(app, message_queue=settings.redis_url, channel=f"{settings.channel}:socketio",
-                        async_mode=_async_mode(), always_connect=True,
-                        cors_allowed_origins=None, manage_session=False,
-                        # A client sends only small packets (connect, resync, pong).
-                        max_http_buffer_size=MAX_LIVE_PACKET)
+
+def _middleware(app: Flask, settings: Settings, services: Services) -> None:
+    """WSGI layers around the app, the outermost last (Socket.IO's is already in place)."""
     if settings.proxy_hops:
         # Behind a reverse proxy: take the client address (kept with every submission, and what
         # /live counts connections by) from it. Outside Socket.IO's middleware, so it sees it too.
@@ -120,50 +161,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Outermost: an anonymous poll of the board it already answered skips everything below.
     app.wsgi_app = hot_reads.HotReads(app.wsgi_app, {"/api/v1/scoreboard": services.cache.current,
                                                      "/api/v1/scoreboard/ctftime": services.cache.snapshot})
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "pages.login"
-    # Flask-Login flashes this on the login page it redirects to, said in the visitor's language.
-    login_manager.login_message = N_("Please log in to open this page.")
-    login_manager.localize_callback = gettext
-    babel.init_app(app, locale_selector=i18n.select_locale)
 
+
+def _blueprints(app: Flask) -> None:
+    """Every blueprint, and the CLI; the API's token-authenticated blueprints skip form CSRF."""
     from scoreboard import cli
-    from scoreboard.live import socket
-    from scoreboard.live.guard import Bounds
     from scoreboard.web import api, defence, inbox, inbox_api, judging, pages, redteam, services_api
     from scoreboard.web.console import clarifications
     from scoreboard.web.console import pages as console
 
-    services.live = socket.Live(socketio, database, caches, services.cache, redis_client, settings.tick_seconds,
-                              on_tick=organizer.tick, wake_channel=f"{settings.channel}:events",
-                              bounds=Bounds(per_address=settings.live_per_address,
-                                            max_queued=settings.live_max_queued))
-    if settings.background:
-        # Whatever server runs the app, its first request starts the clock and the stream.
-        app.before_request(services.live.start)
-    inputs.init_app(app)
-    csrf.exempt(api.bp)
-    csrf.exempt(inbox_api.bp)
-    csrf.exempt(services_api.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(inbox_api.bp)
-    app.register_blueprint(services_api.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(judging.bp)
-    app.register_blueprint(console.bp)
-    app.register_blueprint(redteam.bp)
-    app.register_blueprint(defence.bp)
-    app.register_blueprint(inbox.bp)
-    app.register_blueprint(clarifications.bp)
-    error_pages.init_app(app)
-    unavailable.init_app(app)
+    for token_api in (api.bp, inbox_api.bp, services_api.bp):
+        csrf.exempt(token_api)
+    for bp in (api.bp, inbox_api.bp, services_api.bp, pages.bp, judging.bp, console.bp, redteam.bp, defence.bp,
+               inbox.bp, clarifications.bp):
+        app.register_blueprint(bp)
     app.cli.add_command(cli.drill)
-    app.teardown_appcontext(close_session)
-    app.after_request(_security_headers)
-    i18n.init_app(app)
-    app.jinja_env.globals["js_words"] = words.catalog
-    return app
 
 
 @login_manager.user_loader

@@ -3,7 +3,8 @@
 ``core/`` holds the rules and imports nothing of the project; ``store/`` keeps data; ``packs/``
 and ``board/`` read and check packs and points; ``drill/`` holds the use cases; ``live/`` and
 ``web/`` are the edges, and only they (with the CLI and the app factory) may import Flask. No
-module imports a private name from another, and no modules import each other in a circle.
+module imports a private name from another, and no modules import each other in a circle. And
+modules and functions stay small enough to read (400 and 60 lines).
 """
 from __future__ import annotations
 
@@ -145,3 +146,23 @@ def test_no_import_circles() -> None:
 @pytest.mark.parametrize("wing", ["core", "store", "packs", "board", "drill", "live", "web", "runner"])
 def test_every_wing_is_a_folder_with_modules(wing: str) -> None:
     assert any(_wing(m) == wing and m.count(".") >= 2 for m in MODULES), f"scoreboard/{wing}/ holds no module"
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_modules_and_functions_stay_small() -> None:
+    """A module does one job and a function one step: past these a reader loses the thread (the
+    schema migrations are data and are not counted)."""
+    long_modules, long_functions = [], []
+    for module, path in MODULES.items():
+        text = path.read_text()
+        if text.count("\n") > MAX_MODULE_LINES:
+            long_modules.append(f"{module}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text, str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long_functions.append(f"{module}.{node.name} (line {node.lineno}): {length} lines")
+    assert long_modules == [] and long_functions == []

@@ -38,6 +38,9 @@ gc.freeze()
 gc.enable()
 
 
+CHECKER_STOP_SECONDS = 5.0  # a stopping checker ends its checks within a second; a wedged one is killed
+
+
 def start_checker() -> subprocess.Popen | None:
     """The service checks' runner, as a process of its own (checks never run in the web loop):
     ``drill checker``, which leads the drill's rounds and exits when this server does. Off with
@@ -96,16 +99,29 @@ def main() -> None:
     services.live.start()
     checker = start_checker()
     quiet_interrupt()
+    interrupted = False
     try:
         app.extensions["socketio"].run(app, host=args.host, port=args.port, log_output=False,
                                        handler_class=handler_class(services.settings.header_timeout))
     except KeyboardInterrupt:  # Ctrl-C: the organizer stopped the server; no traceback for that
-        print("Drillboard stopped.", flush=True)
+        interrupted = True
     finally:
-        if checker is not None:
-            checker.terminate()
-        if lab:
-            range_launcher.stop(lab)
+        stop_helpers(checker, lab)
+    if interrupted:
+        print("Drillboard stopped.", flush=True)
+
+
+def stop_helpers(checker: subprocess.Popen | None, lab: subprocess.Popen | None) -> None:
+    """The checker first, and waited for (it leaves the round in flight unrecorded), then the
+    range: stopped the other way round, the checker would find every service down and record it."""
+    if checker is not None:
+        checker.terminate()
+        try:
+            checker.wait(CHECKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            checker.kill()
+    if lab:
+        range_launcher.stop(lab)
 
 
 if __name__ == "__main__":

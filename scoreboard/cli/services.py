@@ -68,7 +68,9 @@ def checker(action: str, once: bool, parent_pid: int | None) -> None:
         click.echo(json.dumps({"round": number}))
         return
     stopping: list[int] = []
-    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    # Ctrl-C reaches every process of the terminal's group, this one too: stop as on SIGTERM.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, _frame: stopping.append(number))
     runner.run_forever(lambda: not stopping and _alive(parent_pid))
 
 

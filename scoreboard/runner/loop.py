@@ -104,16 +104,21 @@ class Runner:
                 log.warning("this process now runs the drill's service checks")
                 announced = True
             try:
-                if self.run_due() is None:
+                if self.run_due(keep_going=keep_going) is None:
                     time.sleep(POLL)
             except Exception:  # noqa: BLE001 - a failed round must not stop the next
                 log.exception("a round of service checks failed")
                 time.sleep(POLL)
         self.leadership.release()
 
-    def run_due(self, force: bool = False) -> int | None:
+    def run_due(self, force: bool = False, keep_going: Callable[[], bool] = lambda: True) -> int | None:
         """Run the round that is due now, if any (``force``: one now, unless checks may not run);
-        returns its number."""
+        returns its number.
+
+        A runner told to stop while it checks (Ctrl-C, the server it serves stopping) does not
+        record the round: what it found was cut short by the stop itself (a demo's range goes down
+        with the server), and teams would lose a round's points to it. The round stays unfinished,
+        and the next runner runs it again, as it does a dead runner's."""
         with self.database.session() as session:
             opened = rounds.open_round(session, utcnow())
             if opened is None and force and rounds.may_check(session, utcnow()):
@@ -123,7 +128,11 @@ class Runner:
             number, round_id, started = opened.number, opened.id, opened.started_at
             targets = hosts.targets(session, live_services(session))
             seconds = events.drill(session).round_seconds
-        results = self.check(targets, number, seconds)
+        results = self.check(targets, number, seconds, keep_going)
+        if not keep_going():
+            log.warning("round %s left unfinished: this checker is stopping; the next checker runs it again",
+                        number)
+            return None
         with self.database.session() as session:
             if session.get(ServiceRound, round_id) is None:
                 return None  # a restore replaced the drill meanwhile
@@ -132,12 +141,13 @@ class Runner:
                  len(changed))
         return number
 
-    def check(self, targets: list[hosts.Target], number: int, seconds: int) -> list[rounds.Result]:
+    def check(self, targets: list[hosts.Target], number: int, seconds: int,
+              keep_going: Callable[[], bool] = lambda: True) -> list[rounds.Result]:
         """Every target checked (``sandbox``), each team at its moment of the round."""
         start = time.monotonic()
         jobs = [sandbox.Job((t.team_id, t.service_id), start + availability.offset(t.team_id, number, seconds),
                             self._target(t)) for t in targets]
-        found = sandbox.run(jobs)
+        found = sandbox.run(jobs, keep_going)
         now = utcnow()
         return [rounds.Result(team_id, service_id, answer["state"], now, answer.get("message") or "",
                               answer.get("detail") or "", answer.get("duration_ms", 0), answer.get("flag_id"),

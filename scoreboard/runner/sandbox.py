@@ -21,7 +21,7 @@ import selectors
 import signal
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from scoreboard.runner import probes
 
 GRACE = 1.0  # seconds a check's process has past its deadline to hand its answer back
 MAX_RUNNING = 128  # checks in flight at once; the rest wait for a slot
+LOOK = 0.5  # seconds between looks at whether the runner is stopping
 MAX_ANSWER = 64 * 1024
 
 
@@ -148,15 +149,21 @@ def _late(running: _Running) -> dict[str, Any]:
                                f"check killed after {timeout:g} s"))
 
 
-def run(jobs: list[Job]) -> dict[Hashable, dict[str, Any]]:
+def run(jobs: list[Job], keep_going: Callable[[], bool] = lambda: True) -> dict[Hashable, dict[str, Any]]:
     """Run every job at its moment (a checker in its own process, a built-in check on a thread);
     returns each key's answer (with ``duration_ms``) once all have answered or been given up on at
-    their deadlines."""
+    their deadlines. When ``keep_going`` says no (the runner is stopping), the checks still running
+    are ended and only what was found so far comes back, within ``LOOK`` seconds."""
     waiting = sorted(jobs, key=lambda job: job.at)
     found: dict[Hashable, dict[str, Any]] = {}
     running: dict[int, _Running] = {}
     with selectors.DefaultSelector() as selector:
         while waiting or running:
+            if not keep_going():
+                for fd in list(running):
+                    selector.unregister(fd)
+                    _end(running.pop(fd), {})
+                break
             now = time.monotonic()
             while waiting and waiting[0].at <= now and len(running) < MAX_RUNNING:
                 started = _start(waiting.pop(0), now)
@@ -169,7 +176,7 @@ def run(jobs: list[Job]) -> dict[Hashable, dict[str, Any]]:
             wake = [item.deadline + GRACE for item in running.values()]
             if waiting and len(running) < MAX_RUNNING:
                 wake.append(waiting[0].at)
-            timeout = max(0.0, min(wake) - time.monotonic()) if wake else 0
+            timeout = min(LOOK, max(0.0, min(wake) - time.monotonic())) if wake else 0
             for key, _ in selector.select(timeout):
                 item = running[key.fd]
                 chunk = os.read(key.fd, MAX_ANSWER)

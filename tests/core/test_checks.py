@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from scoreboard import packs
 from scoreboard.runner.loop import Runner
-from scoreboard.store.models import Event, Service, ServiceCheck
+from scoreboard.store.models import Event, Service, ServiceCheck, ServiceRound
 
 CHECKER = """#!/usr/bin/env python3
 import sys, urllib.request
@@ -218,3 +218,31 @@ def _cmdline(proc: Path) -> str:
         return (proc / "cmdline").read_bytes().replace(b"\0", b"").decode()
     except OSError:
         return ""
+
+
+def test_a_checker_stopped_mid_round_records_nothing_and_the_round_runs_again(services: Any, make_pack: Any,
+                                                                               ranges: dict[str, Range],
+                                                                               client: Any) -> None:
+    """Ctrl-C on ``python app.py`` stops its checker and the demo's range together: a round
+    recorded then would find every service down, and cost every team a round's points."""
+    hanging = {**SERVICES, "services": [
+        SERVICES["services"][0],
+        {"id": "hang", "title": "Hangs", "points": 1,
+         "check": {"kind": "checker", "path": "checkers/hang/checker.sh", "timeout": 2}}]}
+    with services.database.session() as session:
+        packs.load(session, _pack(make_pack, hanging), services.settings.files_dir)
+    team_with_token(services, "Blue")
+    runner = Runner(services.database, services.settings.files_dir, services.settings.instance / "checker.lock")
+    stopping = threading.Event()
+    threading.Timer(0.5, stopping.set).start()  # while the hung check still runs
+    assert runner.run_due(force=True, keep_going=lambda: not stopping.is_set()) is None
+    with services.database.session() as session:
+        assert session.scalars(select(ServiceCheck)).all() == []
+        assert [(r.number, r.finished_at) for r in session.scalars(select(ServiceRound))] == [(1, None)]
+    # Its hung check did not outlive the stop.
+    assert not eventually(lambda: [p for p in Path("/proc").glob("[0-9]*") if _cmdline(p) == "sleep60"],
+                          lambda x: not x)
+    assert runner.run_due(force=True) == 1  # the next runner runs that round, once
+    assert _states(client)["Blue"] == {"web": "up", "hang": "down"}
+    with services.database.session() as session:
+        assert [r.number for r in session.scalars(select(ServiceRound))] == [1]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 from helpers import wait_until
 from range import LoopbackRange
@@ -109,6 +110,38 @@ def test_the_range_stops_on_sigterm(served: Any) -> None:
     os.kill(process.pid, signal.SIGTERM)
     assert process.wait(15) == 0
     assert not answers(plan.host("Team B"), 2525)
+
+
+def test_what_a_portal_stored_survives_a_restart_of_the_range(served: Any, tmp_path: Path) -> None:
+    """The checks get last round's flag back from the portal: a range restarted with the server
+    (a new release, a moved machine) kept it, as a real service's database would, and no team
+    is found CORRUPT for the platform's own restart."""
+    plan, control, process = served
+    portal = f"http://{plan.host('Team A')}:8080/api/notes"
+    stored = requests.post(portal, json={"id": "round-7", "note": "DRILL{kept}"}, timeout=5)
+    assert stored.status_code in (200, 201)
+    range_launcher.stop(process)
+    assert process.returncode == 0
+    again = subprocess.Popen([sys.executable, str(LAUNCH), "--control", str(control), "serve", "--services",
+                              str(tmp_path / "services.yml"), "--watch-stdin"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: control.with_name("range-status.json").exists(), what="the range to start again")
+        kept = requests.get(portal + "/round-7", timeout=5)
+        assert kept.status_code == 200 and kept.json()["note"] == "DRILL{kept}"
+        assert requests.get(portal + "/round-8", timeout=5).status_code == 404
+    finally:
+        range_launcher.stop(again)
+
+
+def test_a_range_started_by_the_server_leaves_ctrl_c_to_the_server(served: Any) -> None:
+    """Ctrl-C in the server's terminal reaches the range too; the server stops it after its
+    checker, so a check never finds the range gone before the checker stopped."""
+    plan, _, process = served
+    os.kill(process.pid, signal.SIGINT)
+    with pytest.raises(subprocess.TimeoutExpired):
+        process.wait(2)
+    assert answers(plan.host("Team A"), 8080)
 
 
 def test_pack_yml_range_must_name_a_script_inside_the_pack(make_pack: Any) -> None:

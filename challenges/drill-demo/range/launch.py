@@ -10,7 +10,8 @@
 ``python app.py`` runs ``serve`` beside the demo drill (pack.yml ``range``), so the checks have
 real services to probe. The other commands talk to a running ``serve`` through its control file
 (``$DRILLBOARD_INSTANCE/range-control.json``, by default ``instance/`` under the current folder,
-as for the server): ``serve`` reads it twice a second. Loopback only; Python's standard library,
+as for the server): ``serve`` reads it twice a second. What the portals stored is kept in
+``range-notes.json`` beside it while the range is stopped, as a real service keeps its data. Loopback only; Python's standard library,
 PyYAML to read services.yml, and dnslib when a service is checked by DNS.
 """
 from __future__ import annotations
@@ -68,6 +69,15 @@ def status_path(control: Path) -> Path:
     return control.with_name("range-status.json")
 
 
+def notes_path(control: Path) -> Path:
+    """What the portals stored, kept while the range is stopped (a real service keeps its data
+    through a restart; the checks get last round's flags back from it)."""
+    return control.with_name("range-notes.json")
+
+
+KEPT_NOTES = 200  # per portal, the newest: the checks ask for the last rounds' flags only
+
+
 class Launcher:
     """A running range that follows its control file: {team: {service: state}}, absent = up."""
 
@@ -79,6 +89,7 @@ class Launcher:
     def serve(self) -> int:
         """Every service up (a new range forgets what the last one was told), then follow the control file."""
         self.control.unlink(missing_ok=True)
+        self.restore_notes()
         failed = self.rng.start()
         for (team, service), err in failed.items():
             print(f"range: {service} of {team} not started ({err})", file=sys.stderr)
@@ -95,8 +106,24 @@ class Launcher:
                 self.stopping.wait(POLL_SECONDS)
         finally:
             self.rng.close()
+            self.save_notes()
             status_path(self.control).unlink(missing_ok=True)
         return 0
+
+    def restore_notes(self) -> None:
+        saved = read_json(notes_path(self.control))
+        for (team, service), server in self.rng.services.items():
+            if hasattr(server, "keep"):
+                for key, note in saved.get(team, {}).get(service, []):
+                    server.keep(str(key), str(note))
+
+    def save_notes(self) -> None:
+        saved: dict[str, dict[str, list[list[str]]]] = {}
+        for (team, service), server in self.rng.services.items():
+            notes = getattr(server, "notes", None)
+            if notes:
+                saved.setdefault(team, {})[service] = [list(item) for item in list(notes.items())[-KEPT_NOTES:]]
+        write_json(notes_path(self.control), saved)
 
     def follow(self) -> None:
         """Apply the control file when it changed: each service as it says, every other one up."""
@@ -168,6 +195,10 @@ def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: launcher.stopping.set())
     if args.watch_stdin:
+        # Run by the server, which stops it after its checker: Ctrl-C in the server's terminal
+        # reaches this process too, and stopping at once would let the checker find every
+        # service down.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         threading.Thread(target=watch_stdin, args=(launcher.stopping,), daemon=True).start()
     return launcher.serve()
 

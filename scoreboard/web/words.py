@@ -131,6 +131,8 @@ def _board() -> dict[str, Any]:
         "weights_line": _("Weights: Flags {flags} % · Reports {reports} % · Deductions {deductions} %"),
         "standings_page": _("Standings · page {n} of {total}"),
         "grid_page": _("Who solved what · page {n} of {total}"),
+        "replay_retry": _("Could not load minute {minute}; trying again…"),
+        "replay_failed": _("Could not load minute {minute}. Check the connection and choose the minute again."),
     }
 
 

@@ -12,6 +12,7 @@ if (dataNode) {
   const number = document.getElementById("minute");
   const scrub = document.getElementById("scrub");
   const play = document.getElementById("play");
+  const status = document.getElementById("replay-status");
   const tbody = document.querySelector("#standings tbody");
   const feed = document.getElementById("replay-feed");
   const words = {
@@ -66,11 +67,32 @@ if (dataNode) {
     history.replaceState(null, "", "?minute=" + data.minute);
   }
 
+  /* The latest minute asked for wins; a minute that did not load is asked for twice more (a busy
+     server, a dropped connection) and the page says so, rather than show one minute's board
+     beside a slider on another. A refusal (4xx) is said as the server words it. */
   async function show(minute) {
     const ticket = ++asked;
-    const response = await fetch(form.dataset.api + "?minute=" + minute, { credentials: "same-origin" });
-    if (!response.ok || ticket !== asked) return;
-    render(await response.json());
+    for (let attempt = 0; ; attempt++) {
+      let response = null;
+      try { response = await fetch(form.dataset.api + "?minute=" + minute, { credentials: "same-origin" }); } catch (e) { response = null; }
+      if (ticket !== asked) return;
+      if (response && response.ok) {
+        const data = await response.json();
+        if (ticket !== asked) return;
+        status.textContent = "";
+        render(data);
+        return;
+      }
+      if (response && response.status < 500 && response.status !== 429) {
+        const body = await response.json().catch(function () { return {}; });
+        if (ticket === asked) status.textContent = body.error || D.t("replay_failed", { minute: minute });
+        return;
+      }
+      if (attempt >= 2) { status.textContent = D.t("replay_failed", { minute: minute }); return; }
+      status.textContent = D.t("replay_retry", { minute: minute });
+      await new Promise(function (resolve) { setTimeout(resolve, 1000 * (attempt + 1)); });
+      if (ticket !== asked) return;
+    }
   }
 
   function stop() {

@@ -42,7 +42,8 @@ class Watched:
         self.errors: list[str] = []
         page.on("pageerror", lambda err: self.errors.append(f"page error: {err}"))
         page.on("console", lambda msg: self.errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-        page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+        page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} {r.failure}"))
 
 
 def login(page: Page, base: str, name: str, password: str) -> None:
@@ -174,6 +175,40 @@ def prepare(srv: Any, make_pack: Any) -> None:
         services.live.stop()
 
 
+def test_a_replay_minute_that_did_not_load_is_asked_again_and_said(server_factory: Any, make_pack: Any,
+                                                                    browser: Browser) -> None:
+    """A dropped request left the board on the last minute shown while the slider named the next,
+    and said nothing; now the page says it is trying again, and shows the minute asked for."""
+    srv = server_factory(env={"DRILLBOARD_DEMO": "0"})
+    prepare(srv, make_pack)
+    srv.start()
+    context = browser.new_context()
+    try:
+        replay = Watched(context.new_page())
+        dropped: list[str] = []
+
+        def first_dropped(route: Any) -> None:
+            if dropped:
+                route.continue_()
+            else:
+                dropped.append(route.request.url)
+                route.abort("connectionreset")
+
+        replay.page.route("**/api/v1/replay?minute=13", first_dropped)
+        replay.page.goto(srv.base_url + "/replay?minute=12")
+        slider = replay.page.locator("#scrub")
+        slider.focus()
+        replay.page.keyboard.press("ArrowRight")
+        status = replay.page.locator("#replay-status")
+        expect(status).to_have_text("Could not load minute 13; trying again…")
+        frame = requests.get(f"{srv.base_url}/api/v1/replay", params={"minute": 13}, timeout=10).json()
+        expect(replay.page.locator("#replay-at")).to_have_attribute("datetime", frame["at"])
+        expect(status).to_have_text("")
+        assert len(dropped) == 1
+    finally:
+        context.close()
+
+
 def test_scrubbing_the_replay_every_minute_ends_at_the_final_board(server_factory: Any, make_pack: Any,
                                                                     browser: Browser) -> None:
     srv = server_factory(env={"DRILLBOARD_DEMO": "0"})
@@ -203,7 +238,11 @@ def test_scrubbing_the_replay_every_minute_ends_at_the_final_board(server_factor
             frame = requests.get(f"{base}/api/v1/replay", params={"minute": minute}, timeout=10)
             assert frame.status_code == 200, (minute, frame.text)
             frame = frame.json()
-            expect(replay.page.locator("#replay-at")).to_have_attribute("datetime", frame["at"])
+            try:
+                expect(replay.page.locator("#replay-at")).to_have_attribute("datetime", frame["at"])
+            except AssertionError as err:
+                raise AssertionError(f"{err}\nminute {minute}; the slider at {slider.input_value()}; "
+                                     f"what went wrong: {replay.errors}") from None
             expect(replay.page.locator("#standings tbody tr .score")).to_have_text(
                 [str(row["score"]) for row in frame["standings"]])
             frames.append(frame)

@@ -288,12 +288,14 @@ def _solve(session: Session, catalog: Catalog, challenge: ChallengeDef, attempt:
                "challenge_id": challenge.id, "points": points, "first_blood": first, "at": attempt.now.isoformat()}
     # During the freeze the public board stays as it was; the solve is held for the reveal.
     events.record(session, "solve", payload, attempt.now, held=frozen)
-    events.notify_team(session, attempt.team_id, "notice", {"kind": "solve", "user_id": attempt.user_id, **payload,
-                                                            "challenge": challenge.name})
     if frozen:
-        # The verdict must not tell how many teams solved it since the freeze.
-        points = _public_points(session, catalog, challenge, attempt.team_id, attempt.now)
-    return Verdict("correct", points, first_blood=first and not frozen)
+        # Neither the verdict nor the team's notice may tell how many teams solved it since the
+        # freeze (a first blood, a value fallen): both say what the frozen board counts.
+        points, first = _public_points(session, catalog, challenge, attempt.team_id, attempt.now), False
+    events.notify_team(session, attempt.team_id, "notice", {"kind": "solve", "user_id": attempt.user_id, **payload,
+                                                            "points": points, "first_blood": first,
+                                                            "challenge": challenge.name})
+    return Verdict("correct", points, first_blood=first)
 
 
 def recheck(session: Session, challenge_id: int, now: datetime, actor: str) -> list[dict[str, Any]]:

@@ -174,6 +174,32 @@ def test_freeze_verdicts_tell_nothing_the_frozen_board_hides(app: Any, services:
     assert (public["Curve"]["value"], public["Curve"]["solves"]) == (500, 1)
 
 
+def test_a_solve_during_the_freeze_tells_the_team_what_its_verdict_does(services: Any, ids: dict[str, int]) -> None:
+    """The team's own notice of a solve ("Your team solved Curve (+…)") said the live points during
+    the freeze — a fallen value or a first-blood bonus — beside a verdict that rightly did not:
+    it told the team how many others had solved the challenge since the freeze."""
+    from scoreboard.drill import attempts
+
+    teams = [team_with_token(services, f"Notice {i}") for i in range(3)]
+    with services.database.session() as session:
+        organizer.clock_action(session, "freeze", utcnow(), "test")
+
+    def solve(index: int) -> tuple[Any, dict[str, Any]]:
+        team_id = teams[index][0]
+        with services.database.session() as session:
+            verdict = attempts.submit(session, services.caches.catalog.get(), {}, attempts.Attempt(
+                team_id, f"Notice {index}", None, ids["Curve"], "DRILL{curve}", "test", utcnow()), services.limiter)
+            # Queued for the team's connections at commit (``events.notify_team``).
+            notices = [item["payload"] for item in session.info.get("outbox", []) if item["room"] == f"team:{team_id}"]
+        assert len(notices) == 1
+        return verdict, notices[0]
+
+    for index in range(3):  # the first (a first blood), then two more while the value falls
+        verdict, notice = solve(index)
+        assert verdict.result == "correct" and verdict.points == 500 and not verdict.first_blood
+        assert (notice["points"], notice["first_blood"]) == (500, False)
+
+
 def test_the_board_never_names_an_anonymised_challenge(app: Any, services: Any, ids: dict[str, int]) -> None:
     _, headers = team_with_token(services, "Openers")
     assert _post(app, ids["Open"], "DRILL{open}", headers).get_json()["result"] == "correct"

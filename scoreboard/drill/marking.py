@@ -1,7 +1,8 @@
 """Combining judges' marks into a grade: how many marks a report needs and which of them count.
 
-pack.yml's ``second_marker`` asks for two marks (``average``: each criterion is the mean,
-rounded half up; ``lead``: the first marker decides). ``third_marker_over: N`` adds a third
+pack.yml's ``second_marker`` asks for two marks (``average``: the grade is the mean of the two
+totals, rounded half up, and each criterion the mean of its two scores, rounded so that they
+add up to it; ``lead``: the first marker decides). ``third_marker_over: N`` adds a third
 judge when the first two totals are more than N points apart; the grade then follows the two
 closest marks, combined by the same rule. Kept apart from ``judging.py`` (which stores and
 releases grades) so the rule is one pure function of the marks, testable without a database.
@@ -63,6 +64,18 @@ def counted(rule: str | None, over: int | None, marks: Sequence[Marked]) -> tupl
     return (0, 1)
 
 
+def averaged(first: Sequence[int], second: Sequence[int]) -> list[int]:
+    """Each criterion's mean of two marks, the half points given so that the criteria add up to the
+    mean of the two totals rounded half up: each criterion rounded up on its own made means of
+    27.5 + 17.5 + 13.5 + 11 = 69.5 into a grade of 71. The half points go to the earlier criteria."""
+    doubled = [a + b for a, b in zip(first, second, strict=True)]
+    scores = [value // 2 for value in doubled]
+    owed = (sum(doubled) + 1) // 2 - sum(scores)
+    for position in [n for n, value in enumerate(doubled) if value % 2][:owed]:
+        scores[position] += 1
+    return scores
+
+
 def feedback(rubric: Sequence[dict[str, Any]], mark: Marked) -> str:
     """One judge's words for the team: the overall comment, then each criterion's own."""
     lines = [f"- {c['criterion']}: {text}" for c, text in zip(rubric, mark.comments or [], strict=False) if text]
@@ -77,7 +90,7 @@ def outcome(rule: str | None, over: int | None, rubric: Sequence[dict[str, Any]]
     positions = counted(rule, over, marks)
     chosen = [marks[n] for n in positions]
     if rule == "average":
-        scores = [(a + b + 1) // 2 for a, b in zip(chosen[0].scores, chosen[1].scores, strict=True)]
+        scores = averaged(chosen[0].scores, chosen[1].scores)
         words = [text for text in (feedback(rubric, m) for m in chosen) if text]
     else:  # one marker, or the lead (the earlier of the counted marks) decides
         scores = list(chosen[0].scores)

@@ -142,6 +142,14 @@ def test_the_two_closest_marks_decide_after_a_third() -> None:
     assert marking.closest_two(marks((10, 0), (20, 0), (30, 0))) == (0, 1)  # a tie keeps the earlier pair
 
 
+def test_an_averaged_grade_is_the_mean_of_the_totals_its_criteria_add_up_to() -> None:
+    """Each criterion rounded up on its own made 27.5 + 17.5 + 13.5 + 11 (69.5) a grade of 71."""
+    result = marking.outcome("average", None, LEVELLED * 2, marks((25, 15, 12, 10), (30, 20, 15, 12)))
+    assert result.scores == [28, 18, 13, 11] and result.points == 70
+    even = marking.outcome("average", None, LEVELLED * 2, marks((25, 15, 12, 10), (31, 21, 14, 12)))
+    assert even.scores == [28, 18, 13, 11] and even.points == 70  # nothing to round
+
+
 def test_marks_within_n_need_no_third_judge() -> None:
     near = marks((40, 20), (30, 20))  # 60 and 50: exactly N apart is not "more than N"
     assert marking.needed("average", 10, near) == 2

@@ -18,12 +18,12 @@ from playwright.sync_api import Browser, Page, expect
 pytestmark = pytest.mark.browser
 
 TASK = "Incident Report: NWA Intrusion"
-# Per team: (marker in its report text, judy's scores, jack's scores); average half up per criterion.
+# Per team: (marker in its report text, judy's scores, jack's scores); the mean of the totals, half up.
 TEAMS = {
-    "Team China": ("ALPHA-CELL", [30, 20, 15, 10], [35, 15, 10, 10]),   # -> 33 + 18 + 13 + 10 = 74
+    "Team China": ("ALPHA-CELL", [30, 20, 15, 10], [35, 15, 10, 10]),   # -> (75 + 70) / 2 = 73: 33 + 18 + 12 + 10
     "Team Kazakhstan": ("BRAVO-CELL", [20, 10, 10, 5], [20, 10, 10, 5]),  # -> 45
 }
-EXPECTED = {"Team China": 74, "Team Kazakhstan": 45}
+EXPECTED = {"Team China": 73, "Team Kazakhstan": 45}
 
 
 def file_version(page: Page, text: str, attachment: Path | None = None) -> None:
@@ -106,12 +106,12 @@ def test_two_teams_two_judges_and_a_release(shared_server: Any, browser: Browser
         console.goto(base + "/console/grades")
         china_row = console.locator("#grades tr", has_text="Team China")
         expect(china_row).to_contain_text("judges disagree")
-        expect(china_row).to_contain_text("74")
+        expect(china_row).to_contain_text("73")
         console.get_by_role("button", name="Release all").click()
         expect(console.locator(".flash.ok")).to_contain_text("2 grades released.")
 
         team_page.reload()
-        expect(team_page.locator("[data-report-grade]")).to_contain_text("Graded: 74 of 100 points.")
+        expect(team_page.locator("[data-report-grade]")).to_contain_text("Graded: 73 of 100 points.")
         expect(team_page.locator('[data-judge-comment="1"]')).to_contain_text("judy says: solid work")
         expect(team_page.locator('[data-judge-comment="2"]')).to_contain_text("jack: attribution argued")
         rows = {r["team"]: r["breakdown"]["reports"] for r in scoreboard(base)["standings"]}

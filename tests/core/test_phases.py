@@ -170,6 +170,22 @@ def test_the_schedule_opens_phases_from_the_clock_tick(services: Any, client: An
     assert client.get(f"/api/v1/challenges/{ids['Later flag']}", headers=headers).status_code == 200
 
 
+def test_the_phases_page_counts_the_challenges_in_no_phase(services: Any, client: Any, make_pack: Any) -> None:
+    """The demo's STARTEX phase said "Challenges 0" while eleven challenges opened with the drill:
+    those are in no phase, and the page now says how many there are and when they open."""
+    with services.database.session() as session:
+        packs.load(session, make_pack({"a/open": OPEN, "b/held": HELD, "c/later": LATER, "d/report": REPORT,
+                                       "e/loose": {"name": "Loose flag", "value": 5, "flags": ["DRILL{loose}"]},
+                                       "f/free": {"name": "Free flag", "value": 5, "flags": ["DRILL{free}"]}},
+                                      PACK), services.settings.files_dir)
+        _, password, _ = accounts.create_admin(session, "chief")
+    token = csrf(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"name": "chief", "password": password, "csrf_token": token})
+    page = client.get("/console/phases").get_data(as_text=True)
+    assert "2 challenges belong to no phase: they open with the drill (STARTEX)" in page
+    assert re.search(r'data-phase="inject".*?data-label="Challenges">2<', page, re.S)
+
+
 def test_an_organizer_opens_a_phase_from_the_console_after_confirming(services: Any, client: Any,
                                                                       make_pack: Any) -> None:
     load(services, make_pack)
@@ -179,6 +195,7 @@ def test_an_organizer_opens_a_phase_from_the_console_after_confirming(services: 
     client.post("/login", data={"name": "chief", "password": password, "csrf_token": token})
     page = client.get("/console/phases").get_data(as_text=True)
     assert "Start it (STARTEX)" in page and "data-open-phase" not in page
+    assert 'id="unphased"' not in page  # every challenge of this pack is in a phase
     start(services)
     asked = client.get("/console/phases/inject/open").get_data(as_text=True)
     assert "Open the phase Inject now?" in asked and "Its 2 challenges appear" in asked

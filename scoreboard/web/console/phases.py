@@ -25,10 +25,9 @@ from scoreboard.web.context import db
 bp = Blueprint("phases", __name__)
 
 
-def _held(session: Any) -> dict[str, int]:
-    """How many challenges each phase holds."""
-    return dict(session.execute(select(Challenge.phase, func.count()).where(Challenge.removed.is_(False),
-                                                                            Challenge.phase.is_not(None))
+def _held(session: Any) -> dict[str | None, int]:
+    """How many challenges each phase holds (None: those in no phase, which open with the drill)."""
+    return dict(session.execute(select(Challenge.phase, func.count()).where(Challenge.removed.is_(False))
                                 .group_by(Challenge.phase)).all())
 
 
@@ -39,7 +38,8 @@ def page() -> Any:
     held = _held(session)
     rows = [{**phases.describe(p, i18n.language()), "held": held.get(p.id, 0), "planned": phases.planned(p, drill.starts_at),
              "opens_after": p.opens_after, "opened_by": p.opened_by} for p in phases.ordered(session)]
-    return render_template("console/phases.html", rows=rows, started=events.clock_of(drill).phase(utcnow()) != NOT_STARTED)
+    return render_template("console/phases.html", rows=rows, unphased=held.get(None, 0),
+                           started=events.clock_of(drill).phase(utcnow()) != NOT_STARTED)
 
 
 @bp.route("/phases/<phase_id>/open", methods=["GET", "POST"])

@@ -159,3 +159,17 @@ def free_port() -> int:
                 continue
         return port
     raise AssertionError(f"no free port in {first}..{first + _SLICE - 1}")
+
+
+def drop_first(dropped: list[str]) -> Callable[[Any], None]:
+    """A Playwright route handler: the first request it sees is cut as a dropped connection would
+    be (its address noted in ``dropped``), every later one goes through."""
+
+    def handle(route: Any) -> None:
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request.url)
+            route.abort("connectionreset")
+
+    return handle

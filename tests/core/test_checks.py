@@ -192,17 +192,22 @@ def test_a_stopped_service_is_down_in_the_next_round_and_up_again_after(drill: R
     assert blue["states"]["web"]["sla"] == round(2 / 3, 4)
 
 
-def test_a_hung_checker_is_killed_at_its_timeout_and_the_round_completes(services: Any, make_pack: Any,
-                                                                          ranges: dict[str, Range],
-                                                                          client: Any) -> None:
+def _hanging(services: Any, make_pack: Any, timeout: int) -> Runner:
+    """Blue's web service, and a checker that never answers (killed at ``timeout`` seconds)."""
     hanging = {**SERVICES, "services": [
         SERVICES["services"][0],
         {"id": "hang", "title": "Hangs", "points": 1,
-         "check": {"kind": "checker", "path": "checkers/hang/checker.sh", "timeout": 1}}]}
+         "check": {"kind": "checker", "path": "checkers/hang/checker.sh", "timeout": timeout}}]}
     with services.database.session() as session:
         packs.load(session, _pack(make_pack, hanging), services.settings.files_dir)
     team_with_token(services, "Blue")
-    runner = Runner(services.database, services.settings.files_dir, services.settings.instance / "checker.lock")
+    return Runner(services.database, services.settings.files_dir, services.settings.instance / "checker.lock")
+
+
+def test_a_hung_checker_is_killed_at_its_timeout_and_the_round_completes(services: Any, make_pack: Any,
+                                                                          ranges: dict[str, Range],
+                                                                          client: Any) -> None:
+    runner = _hanging(services, make_pack, timeout=1)
     assert runner.run_due(force=True) == 1
     assert _states(client)["Blue"] == {"web": "up", "hang": "down"}
     with services.database.session() as session:
@@ -225,14 +230,7 @@ def test_a_checker_stopped_mid_round_records_nothing_and_the_round_runs_again(se
                                                                                client: Any) -> None:
     """Ctrl-C on ``python app.py`` stops its checker and the demo's range together: a round
     recorded then would find every service down, and cost every team a round's points."""
-    hanging = {**SERVICES, "services": [
-        SERVICES["services"][0],
-        {"id": "hang", "title": "Hangs", "points": 1,
-         "check": {"kind": "checker", "path": "checkers/hang/checker.sh", "timeout": 2}}]}
-    with services.database.session() as session:
-        packs.load(session, _pack(make_pack, hanging), services.settings.files_dir)
-    team_with_token(services, "Blue")
-    runner = Runner(services.database, services.settings.files_dir, services.settings.instance / "checker.lock")
+    runner = _hanging(services, make_pack, timeout=2)
     stopping = threading.Event()
     threading.Timer(0.5, stopping.set).start()  # while the hung check still runs
     assert runner.run_due(force=True, keep_going=lambda: not stopping.is_set()) is None

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from helpers import csrf_from, http_login
+from helpers import csrf_from, drop_first, http_login
 from livekit import ANSWERS, join, scoreboard
 from playwright.sync_api import Browser, Page, expect
 
@@ -106,14 +106,8 @@ def test_a_projector_whose_script_did_not_arrive_loads_again(hall: Any, browser:
         page.on("requestfailed", lambda r: seen.append(f"request failed: {r.url} {r.failure}"))
         page.on("console", lambda m: seen.append(f"console {m.type}: {m.text}") if m.type != "log" else None)
 
-        def first_dropped(route: Any) -> None:
-            if dropped:
-                route.continue_()
-            else:
-                dropped.append(route.request.url)
-                route.abort("connectionreset")
 
-        page.route("**/" + script, first_dropped)
+        page.route("**/" + script, drop_first(dropped))
         page.goto(hall.base_url + "/board?kiosk=1&dwell=2")
         try:
             expect(page.locator("#panel-title")).to_have_text("Standings · page 1 of 4", timeout=15_000)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from helpers import drop_first
 from livekit import join, scoreboard
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
@@ -187,14 +188,8 @@ def test_a_replay_minute_that_did_not_load_is_asked_again_and_said(server_factor
         replay = Watched(context.new_page())
         dropped: list[str] = []
 
-        def first_dropped(route: Any) -> None:
-            if dropped:
-                route.continue_()
-            else:
-                dropped.append(route.request.url)
-                route.abort("connectionreset")
 
-        replay.page.route("**/api/v1/replay?minute=13", first_dropped)
+        replay.page.route("**/api/v1/replay?minute=13", drop_first(dropped))
         replay.page.goto(srv.base_url + "/replay?minute=12")
         slider = replay.page.locator("#scrub")
         slider.focus()

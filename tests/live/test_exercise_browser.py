@@ -37,7 +37,7 @@ HANDOVER_PACK = {
         "late": "refuse"},
 }
 # Judge -> scores per criterion (40, 25, 20, 15) for Team China's report (totals 100, 25, 80: more
-# than 20 apart, so a third judge; ann and cy are closest: 38 + 23 + 18 + 13 = 92) and for Team
+# than 20 apart, so a third judge; ann and cy are closest: (100 + 80) / 2 = 90) and for Team
 # India's late one (45 from both: no third marker needed).
 CHINA = {"ann": [40, 25, 20, 15], "ben": [10, 5, 5, 5], "cy": [35, 20, 15, 10]}
 INDIA = [20, 10, 10, 5]
@@ -211,12 +211,12 @@ def judging(drill: Drill) -> Page:
     mark(judges["ben"], base, india_report, INDIA)
     mark(judges["cy"], base, china_report, CHINA["cy"], third=True)
     console.goto(base + "/console/grades")
-    expect(console.locator("#grades tr[data-grade]", has_text="Team China")).to_contain_text("92")
+    expect(console.locator("#grades tr[data-grade]", has_text="Team China")).to_contain_text("90")
     expect(console.locator("#grades tr[data-grade]", has_text="Team India")).to_contain_text("points off: late")
     console.get_by_role("button", name="Release all").click()
     expect(console.locator(".flash.ok")).to_contain_text("2 grades released.")
     china.reload()
-    expect(china.locator("[data-report-grade]")).to_contain_text("Graded: 92 of 100 points.")
+    expect(china.locator("[data-report-grade]")).to_contain_text("Graded: 90 of 100 points.")
     india.reload()
     expect(india.locator("#report")).to_contain_text("The report was late: 9 points were taken off.")
     return judges["ann"]
@@ -265,7 +265,7 @@ def endex_and_after_action(drill: Drill) -> None:
     expect(console.locator("#phase")).to_have_text("ended")
     row = next(r for r in scoreboard(base)["standings"] if r["team"] == "Team China")
     split = row["breakdown"]
-    assert (split["reports"], split["deductions"]) == (92, 100), row  # 200 − 100 back; the 100 voided
+    assert (split["reports"], split["deductions"]) == (90, 100), row  # 200 − 100 back; the 100 voided
     china.goto(base + "/team/after-action")
     expect(china.locator("#aar-score")).to_have_text(str(row["score"]))
     expect(china.locator("#aar-rank")).to_have_text(str(row["pos"]))

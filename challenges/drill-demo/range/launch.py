@@ -11,8 +11,9 @@
 real services to probe. The other commands talk to a running ``serve`` through its control file
 (``$DRILLBOARD_INSTANCE/range-control.json``, by default ``instance/`` under the current folder,
 as for the server): ``serve`` reads it twice a second. What the portals stored is kept in
-``range-notes.json`` beside it while the range is stopped, as a real service keeps its data. Loopback only; Python's standard library,
-PyYAML to read services.yml, and dnslib when a service is checked by DNS.
+``range-notes.json`` beside it while the range is stopped, as a real service keeps its data.
+Loopback only; Python's standard library, PyYAML to read services.yml, and dnslib when a service
+is checked by DNS.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.dont_write_bytecode = True  # no __pycache__ in the pack folder (it is zipped and copied as it is)
-from servers import MODES, Range  # noqa: E402
+from servers import MODES, NotesService, Range  # noqa: E402
 
 PACK = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 0.5
@@ -113,16 +114,15 @@ class Launcher:
     def restore_notes(self) -> None:
         saved = read_json(notes_path(self.control))
         for (team, service), server in self.rng.services.items():
-            if hasattr(server, "keep"):
+            if isinstance(server, NotesService):
                 for key, note in saved.get(team, {}).get(service, []):
                     server.keep(str(key), str(note))
 
     def save_notes(self) -> None:
         saved: dict[str, dict[str, list[list[str]]]] = {}
         for (team, service), server in self.rng.services.items():
-            notes = getattr(server, "notes", None)
-            if notes:
-                saved.setdefault(team, {})[service] = [list(item) for item in list(notes.items())[-KEPT_NOTES:]]
+            if isinstance(server, NotesService) and server.notes:
+                saved.setdefault(team, {})[service] = [list(item) for item in list(server.notes.items())[-KEPT_NOTES:]]
         write_json(notes_path(self.control), saved)
 
     def follow(self) -> None:

@@ -134,6 +134,23 @@ def test_what_a_portal_stored_survives_a_restart_of_the_range(served: Any, tmp_p
         range_launcher.stop(again)
 
 
+def test_a_notes_file_not_of_the_ranges_shape_is_said_and_left_aside(tmp_path: Path) -> None:
+    plan = LoopbackRange(TEAMS, {"portal": ("http", 8080)})
+    (tmp_path / "services.yml").write_text(yaml.safe_dump(plan.services_yml(checker={"portal": "checkers/portal.py"})))
+    control = tmp_path / "instance" / range_launcher.CONTROL_FILE
+    control.parent.mkdir(parents=True)
+    control.with_name("range-notes.json").write_text('{"Team A": ["not", "a", "service map"]}')
+    process = subprocess.Popen([sys.executable, str(LAUNCH), "--control", str(control), "serve", "--services",
+                                str(tmp_path / "services.yml"), "--watch-stdin"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: control.with_name("range-status.json").exists(), what="the range to start")
+        assert answers(plan.host("Team A"), 8080)
+    finally:
+        range_launcher.stop(process)
+    assert "is not a notes file of the range; the portals start empty" in process.stdout.read()
+
+
 def test_a_range_started_by_the_server_leaves_ctrl_c_to_the_server(served: Any) -> None:
     """Ctrl-C in the server's terminal reaches the range too; the server stops it after its
     checker, so a check never finds the range gone before the checker stopped."""

@@ -112,11 +112,20 @@ class Launcher:
         return 0
 
     def restore_notes(self) -> None:
+        """What the portals stored before; a file not of the range's own shape (edited by hand,
+        cut short) is said and left aside, and the portals start empty."""
         saved = read_json(notes_path(self.control))
-        for (team, service), server in self.rng.services.items():
-            if isinstance(server, NotesService):
-                for key, note in saved.get(team, {}).get(service, []):
-                    server.keep(str(key), str(note))
+        try:
+            for (team, service), server in self.rng.services.items():
+                if isinstance(server, NotesService):
+                    for key, note in saved.get(team, {}).get(service, []):
+                        server.keep(str(key), str(note))
+        except (AttributeError, TypeError, ValueError):
+            print(f"range: {notes_path(self.control)} is not a notes file of the range; the portals start empty",
+                  file=sys.stderr)
+            for server in self.rng.services.values():
+                if isinstance(server, NotesService):
+                    server.notes.clear()
 
     def save_notes(self) -> None:
         saved: dict[str, dict[str, list[list[str]]]] = {}

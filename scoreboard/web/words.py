@@ -116,7 +116,7 @@ def _feed() -> dict[str, Any]:
         "reveal_graded": _("Revealed: {team}'s report on {challenge} was graded"),
         "reveal_deduction": _("Revealed: a red-team deduction from {team}"),
         "reveal_void": _("Revealed: a deduction from {team} was voided"),
-        "no_solves": _("No solves yet."),
+        "feed_empty": _("Nothing yet."),
         "reveal_offline": _("Could not reach the server: the auto-player is paused. Press Play to go on."),
         "reveal_step": plural("points", lambda n: ngettext("Revealed: {team}, {value} point", "Revealed: {team}, {value} points", n)),
     }

@@ -153,7 +153,7 @@ import { datasets, drawChart, el, feedLine } from "./scorelines.js";
 
   function renderFeed(items) {
     feed.replaceChildren();
-    if (!items.length) { feed.append(el("li", "muted empty", D.t("no_solves"))); return; }
+    if (!items.length) { feed.append(el("li", "muted empty", D.t("feed_empty"))); return; }
     items.forEach(function (item) { feed.append(itemLine(item)); });
   }
 
